@@ -1,0 +1,25 @@
+#include "common/cli_common.hpp"
+
+#include <exception>
+#include <iostream>
+
+#include "core/error.hpp"
+
+namespace rcperso::cli {
+
+int run_guarded(const char* tool, const std::function<int()>& body) {
+  try {
+    return body();
+  } catch (const ValidationError& e) {
+    std::cerr << tool << ": " << e.what() << "\n";
+    return kExitInput;
+  } catch (const Error& e) {
+    std::cerr << tool << ": error: " << e.what() << "\n";
+    return kExitInput;
+  } catch (const std::exception& e) {
+    std::cerr << tool << ": internal error: " << e.what() << "\n";
+    return kExitInput;
+  }
+}
+
+}  // namespace rcperso::cli

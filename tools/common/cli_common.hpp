@@ -1,0 +1,15 @@
+// What every tool shares: exit codes and how errors reach the user.
+#pragma once
+
+#include <functional>
+
+namespace rcperso::cli {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFail = 1;   // a check failed (rcverify)
+inline constexpr int kExitInput = 2;  // usage or input error
+
+/// Runs `body`, turning library exceptions into a message on stderr and an exit code.
+int run_guarded(const char* tool, const std::function<int()>& body);
+
+}  // namespace rcperso::cli
