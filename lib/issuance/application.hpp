@@ -1,0 +1,74 @@
+// The application record: one JSON file per card (docs/application-record.md).
+// Loading validates everything against the document profile and reports
+// every problem in one ValidationError, each naming its field.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/bytes.hpp"
+#include "core/date.hpp"
+#include "image/image.hpp"
+#include "issuance/document_profile.hpp"
+
+namespace rcperso::issuance {
+
+/// One input image: where it came from, its bytes, and its decoded pixels.
+struct InputImage {
+  std::string field;  // "biometrics.face", for messages
+  std::filesystem::path path;
+  Bytes data;
+  image::Info info{};
+  image::Raster raster;  // decoded (possibly DCT-downscaled for faces)
+};
+
+struct FingerprintInput {
+  std::string position;  // "right_index"
+  std::uint8_t position_code = 0;  // ISO/IEC 19794-4 finger position
+  InputImage image;
+};
+
+struct Application {
+  struct Document {
+    std::string number;
+    std::string issuing_state;
+    Date date_of_issue;
+    Date date_of_expiry;
+    std::string permit_type;
+    std::string issuing_authority;
+    std::string remarks;
+  } document;
+  struct Holder {
+    std::string surname;      // UTF-8, national characters
+    std::string given_names;  // UTF-8, may be empty
+    std::string nationality;
+    char sex = 'X';  // 'F', 'M' or 'X'
+    Date date_of_birth;
+    std::string place_of_birth;
+    std::string personal_number;
+    std::optional<std::string> fingerprint_exemption;  // "physically_unable"
+  } holder;
+  InputImage face;
+  std::vector<FingerprintInput> fingerprints;
+  std::optional<InputImage> signature;
+  std::filesystem::path source;
+
+  int age_at_issue() const { return document.date_of_issue.years_since(holder.date_of_birth); }
+};
+
+struct LoadOptions {
+  Date today = Date::today_utc();  // "birth in the future" is judged against this
+  std::size_t max_image_bytes = 20U * 1024U * 1024U;
+};
+
+/// Parses and validates `path`. Throws ValidationError listing every problem.
+Application load_application(const std::filesystem::path& path, const DocumentProfile& profile,
+                             const LoadOptions& options = {});
+/// Same, from JSON text; image paths are relative to `base_dir`.
+Application parse_application(std::string_view json_text, const std::filesystem::path& base_dir,
+                              const std::string& source_name, const DocumentProfile& profile,
+                              const LoadOptions& options = {});
+
+}  // namespace rcperso::issuance

@@ -1,0 +1,105 @@
+#include "issuance/chip_image.hpp"
+
+#include <openssl/evp.h>
+
+#include "core/atomic_dir.hpp"
+#include "core/error.hpp"
+#include "lds/files.hpp"
+
+namespace rcperso::issuance {
+
+namespace fs = std::filesystem;
+
+namespace {
+std::string sha256_hex(ByteView data) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  if (EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr) != 1) throw Error("SHA-256 failed");
+  return to_hex(ByteView(md, len));
+}
+}  // namespace
+
+const Bytes* ChipImage::file(const std::string& name) const {
+  auto it = files.find(name);
+  return it == files.end() ? nullptr : &it->second;
+}
+
+std::map<int, Bytes> ChipImage::data_groups() const {
+  std::map<int, Bytes> out;
+  for (const auto& [name, data] : files) {
+    const auto* info = lds::file_by_name(name);
+    if (info != nullptr && info->dg > 0) out[info->dg] = data;
+  }
+  return out;
+}
+
+void describe_files(ChipImage& image) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& [name, data] : image.files) {
+    const auto* info = lds::file_by_name(name);
+    char fid[8];
+    std::snprintf(fid, sizeof fid, "%04X", info != nullptr ? info->fid : 0);
+    list.push_back({{"name", name}, {"fid", fid}, {"size", data.size()}, {"sha256", sha256_hex(data)}});
+  }
+  image.manifest["files"] = list;
+}
+
+void write_chip_image(const ChipImage& image, const fs::path& dir) {
+  AtomicDirectory out(dir);
+  for (const auto& [name, data] : image.files) {
+    if (lds::file_by_name(name) == nullptr) throw Error("refusing to write unknown file name " + name);
+    out.write(name, data);
+  }
+  std::string manifest = image.manifest.dump(2) + "\n";
+  out.write(kManifestName, as_bytes(manifest));
+  out.commit();
+}
+
+ChipImage read_chip_image(const fs::path& dir) {
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) throw Error(dir.string() + ": not a chip image directory");
+  ChipImage image;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    std::string name = entry.path().filename().string();
+    if (name == kManifestName) continue;
+    if (lds::file_by_name(name) == nullptr) {
+      throw Error(entry.path().string() + ": unexpected file in a chip image (expected EF.COM, EF.SOD, EF.DG1 ...)");
+    }
+    if (!entry.is_regular_file()) throw Error(entry.path().string() + ": not a regular file");
+    image.files[name] = read_file(entry.path().string(), kMaxElementaryFileSize);
+  }
+  if (image.files.empty()) throw Error(dir.string() + ": contains no elementary files (EF.COM, EF.SOD, ...)");
+  fs::path manifest_path = dir / kManifestName;
+  if (fs::exists(manifest_path, ec)) {
+    Bytes raw = read_file(manifest_path.string(), 1024U * 1024U);
+    try {
+      image.manifest = nlohmann::json::parse(raw.begin(), raw.end());
+    } catch (const nlohmann::json::exception& e) {
+      throw Error(manifest_path.string() + ": not valid JSON: " + e.what());
+    }
+    if (!image.manifest.is_object() || image.manifest.value("format", "") != kManifestFormat ||
+        !image.manifest.contains("files") || !image.manifest["files"].is_array()) {
+      throw Error(manifest_path.string() + ": not an rcperso chip image manifest");
+    }
+    std::size_t listed = 0;
+    for (const auto& f : image.manifest["files"]) {
+      if (!f.is_object() || !f.contains("name") || !f["name"].is_string()) {
+        throw Error(manifest_path.string() + ": malformed file entry");
+      }
+      std::string name = f["name"].get<std::string>();
+      const Bytes* data = image.file(name);
+      if (data == nullptr) {
+        image.manifest_problems.push_back(name + " is listed in the manifest but missing");
+        continue;
+      }
+      if (f.value("sha256", "") != sha256_hex(*data) || f.value("size", std::size_t{0}) != data->size()) {
+        image.manifest_problems.push_back(name + " does not match its manifest entry (size or SHA-256)");
+      }
+      ++listed;
+    }
+    if (listed != image.files.size()) image.manifest_problems.push_back("the directory holds files the manifest does not list");
+  }
+  return image;
+}
+
+}  // namespace rcperso::issuance

@@ -1,0 +1,40 @@
+// A chip image: the exact bytes of every elementary file that goes onto the
+// chip, plus a manifest. On disk it is a directory written atomically.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/bytes.hpp"
+
+namespace rcperso::issuance {
+
+inline constexpr const char* kManifestName = "manifest.json";
+inline constexpr const char* kManifestFormat = "rcperso-chip-image/1";
+inline constexpr std::size_t kMaxElementaryFileSize = 1024U * 1024U;
+
+struct ChipImage {
+  std::map<std::string, Bytes> files;  // "EF.COM" -> bytes
+  nlohmann::json manifest;             // empty when read from a card
+  /// Where the files on disk disagree with the manifest (a tampered or
+  /// damaged image); reported by rcverify as a failed check, not thrown.
+  std::vector<std::string> manifest_problems;
+
+  const Bytes* file(const std::string& name) const;
+  /// DG number -> bytes for every EF.DGn present.
+  std::map<int, Bytes> data_groups() const;
+};
+
+/// Fills manifest["files"] with name, FID, size and SHA-256 of every file.
+void describe_files(ChipImage& image);
+/// Writes the directory atomically; fails if `dir` exists.
+void write_chip_image(const ChipImage& image, const std::filesystem::path& dir);
+/// Reads a chip image directory: known EF names only, bounded sizes; the
+/// manifest, if present, is compared with the files (size and SHA-256).
+ChipImage read_chip_image(const std::filesystem::path& dir);
+
+}  // namespace rcperso::issuance

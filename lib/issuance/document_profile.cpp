@@ -1,0 +1,202 @@
+#include "issuance/document_profile.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <fstream>
+#include <set>
+
+#include "core/error.hpp"
+#include "issuance/json_reader.hpp"
+
+#ifndef RCPERSO_INSTALLED_PROFILES
+#define RCPERSO_INSTALLED_PROFILES "/usr/share/rcperso/profiles"
+#endif
+
+namespace rcperso::issuance {
+
+namespace fs = std::filesystem;
+
+bool DocumentProfile::has_dg(int dg) const {
+  return std::find(data_groups.begin(), data_groups.end(), dg) != data_groups.end();
+}
+
+DocumentProfile DocumentProfile::from_json(const nlohmann::json& j, const std::string& source_name) {
+  JsonReader r(source_name);
+  DocumentProfile p;
+  auto root = r.object(j, "");
+  r.known_keys(root, "", {"profile", "description", "mrz", "issuing_state", "lds", "data_groups", "signature",
+                          "face", "fingerprints", "signature_image", "validity"});
+  r.required_string(root, "", "profile", p.name);
+  r.optional_string(root, "", "description", p.description);
+  r.required_string(root, "", "issuing_state", p.issuing_state);
+
+  if (auto mrz = r.required_object(root, "", "mrz")) {
+    r.known_keys(*mrz, "mrz", {"layout", "document_code"});
+    r.required_string(*mrz, "mrz", "layout", p.mrz_layout);
+    r.required_string(*mrz, "mrz", "document_code", p.document_code);
+    if (p.mrz_layout != "TD1") r.problem("mrz.layout", "only TD1 is supported");
+    bool code_ok = p.document_code.size() == 2 &&
+                   (p.document_code[0] == 'A' || p.document_code[0] == 'C' || p.document_code[0] == 'I') &&
+                   ((p.document_code[1] >= 'A' && p.document_code[1] <= 'Z') || p.document_code[1] == '<') &&
+                   p.document_code[1] != 'V' && p.document_code != "AI";
+    if (!code_ok) r.problem("mrz.document_code", "must be 2 characters starting with A, C or I (ICAO 9303-5)");
+  }
+  if (auto lds = r.required_object(root, "", "lds")) {
+    r.known_keys(*lds, "lds", {"version", "unicode_version"});
+    r.required_string(*lds, "lds", "version", p.lds_version);
+    r.required_string(*lds, "lds", "unicode_version", p.unicode_version);
+    if (p.lds_version != "0107" && p.lds_version != "0108") r.problem("lds.version", "must be \"0107\" or \"0108\"");
+    if (p.unicode_version.size() != 6) r.problem("lds.unicode_version", "must be 6 digits, e.g. \"040000\"");
+  }
+  if (root->contains("data_groups")) {
+    const auto& dgs = root->at("data_groups");
+    if (!dgs.is_array()) {
+      r.problem("data_groups", "must be an array of data group numbers");
+    } else {
+      p.data_groups.clear();
+      std::set<int> seen;
+      for (std::size_t i = 0; i < dgs.size(); ++i) {
+        std::string field = "data_groups[" + std::to_string(i) + "]";
+        if (!dgs[i].is_number_integer()) {
+          r.problem(field, "must be an integer");
+          continue;
+        }
+        int dg = dgs[i].get<int>();
+        if (dg != 1 && dg != 2 && dg != 3 && dg != 7 && dg != 11 && dg != 12) {
+          r.problem(field, "data group " + std::to_string(dg) + " is not produced by this version");
+        } else if (!seen.insert(dg).second) {
+          r.problem(field, "data group " + std::to_string(dg) + " listed twice");
+        } else {
+          p.data_groups.push_back(dg);
+        }
+      }
+      for (int required : {1, 2}) {
+        if (!seen.count(required)) r.problem("data_groups", "DG" + std::to_string(required) + " is mandatory");
+      }
+      std::sort(p.data_groups.begin(), p.data_groups.end());
+    }
+  } else {
+    r.problem("data_groups", "missing");
+  }
+  if (auto sig = r.required_object(root, "", "signature")) {
+    r.known_keys(*sig, "signature", {"hash", "ec_scheme", "rsa_scheme"});
+    r.required_string(*sig, "signature", "hash", p.hash_algorithm);
+    r.optional_string(*sig, "signature", "ec_scheme", p.ec_signature_scheme);
+    r.optional_string(*sig, "signature", "rsa_scheme", p.rsa_signature_scheme);
+    if (p.hash_algorithm != "SHA-256" && p.hash_algorithm != "SHA-384" && p.hash_algorithm != "SHA-512") {
+      r.problem("signature.hash", "must be SHA-256, SHA-384 or SHA-512");
+    }
+    if (p.ec_signature_scheme != "ecdsa") r.problem("signature.ec_scheme", "must be \"ecdsa\"");
+    if (p.rsa_signature_scheme != "rsa-pss" && p.rsa_signature_scheme != "rsa-pkcs1") {
+      r.problem("signature.rsa_scheme", "must be \"rsa-pss\" or \"rsa-pkcs1\"");
+    }
+  }
+  if (auto face = r.required_object(root, "", "face")) {
+    r.known_keys(*face, "face", {"width", "height", "colour", "format", "max_bytes", "min_quality", "max_quality"});
+    r.required_int(*face, "face", "width", p.face.width, 64, 2000);
+    r.required_int(*face, "face", "height", p.face.height, 64, 2000);
+    std::string colour = "rgb";
+    r.optional_string(*face, "face", "colour", colour);
+    if (colour != "rgb" && colour != "gray") r.problem("face.colour", "must be \"rgb\" or \"gray\"");
+    p.face.colour = colour == "rgb";
+    std::string format = "jpeg";
+    r.optional_string(*face, "face", "format", format);
+    if (format != "jpeg") r.problem("face.format", "only \"jpeg\" is supported");
+    int max_bytes = 0;
+    r.required_int(*face, "face", "max_bytes", max_bytes, 2000, 200000);
+    p.face.max_bytes = static_cast<std::size_t>(max_bytes);
+    r.optional_int(*face, "face", "min_quality", p.face.min_quality, 1, 100);
+    r.optional_int(*face, "face", "max_quality", p.face.max_quality, 1, 100);
+    if (p.face.min_quality > p.face.max_quality) r.problem("face.min_quality", "greater than max_quality");
+  }
+  if (auto fp = r.required_object(root, "", "fingerprints")) {
+    r.known_keys(*fp, "fingerprints", {"count", "minimum_age", "preferred_positions", "format", "compression_ratio",
+                                       "resolution_ppi", "min_width", "min_height", "max_width", "max_height",
+                                       "max_bytes"});
+    r.required_int(*fp, "fingerprints", "count", p.fingerprints.count, 1, 10);
+    r.required_int(*fp, "fingerprints", "minimum_age", p.fingerprints.minimum_age, 0, 18);
+    if (fp->contains("preferred_positions")) {
+      p.fingerprints.preferred_positions.clear();
+      const auto& pos = fp->at("preferred_positions");
+      if (!pos.is_array()) r.problem("fingerprints.preferred_positions", "must be an array of finger names");
+      for (const auto& v : pos) {
+        if (v.is_string()) p.fingerprints.preferred_positions.push_back(v.get<std::string>());
+      }
+    }
+    r.optional_string(*fp, "fingerprints", "format", p.fingerprints.format);
+    if (p.fingerprints.format != "jpeg2000") r.problem("fingerprints.format", "only \"jpeg2000\" is supported yet");
+    if (fp->contains("compression_ratio")) {
+      const auto& v = fp->at("compression_ratio");
+      if (!v.is_number() || v.get<double>() < 1.0 || v.get<double>() > 100.0) {
+        r.problem("fingerprints.compression_ratio", "must be a number from 1 to 100");
+      } else {
+        p.fingerprints.compression_ratio = v.get<double>();
+      }
+    }
+    r.optional_int(*fp, "fingerprints", "resolution_ppi", p.fingerprints.resolution_ppi, 250, 2000);
+    r.optional_int(*fp, "fingerprints", "min_width", p.fingerprints.min_width, 16, 4000);
+    r.optional_int(*fp, "fingerprints", "min_height", p.fingerprints.min_height, 16, 4000);
+    r.optional_int(*fp, "fingerprints", "max_width", p.fingerprints.max_width, 16, 4000);
+    r.optional_int(*fp, "fingerprints", "max_height", p.fingerprints.max_height, 16, 4000);
+    int max_bytes = static_cast<int>(p.fingerprints.max_bytes);
+    r.optional_int(*fp, "fingerprints", "max_bytes", max_bytes, 1000, 200000);
+    p.fingerprints.max_bytes = static_cast<std::size_t>(max_bytes);
+  }
+  if (auto si = r.required_object(root, "", "signature_image")) {
+    r.known_keys(*si, "signature_image", {"minimum_age", "required", "max_width", "max_height", "max_bytes"});
+    r.required_int(*si, "signature_image", "minimum_age", p.signature.minimum_age, 0, 18);
+    r.optional_bool(*si, "signature_image", "required", p.signature.required);
+    r.optional_int(*si, "signature_image", "max_width", p.signature.max_width, 50, 4000);
+    r.optional_int(*si, "signature_image", "max_height", p.signature.max_height, 20, 4000);
+    int max_bytes = static_cast<int>(p.signature.max_bytes);
+    r.optional_int(*si, "signature_image", "max_bytes", max_bytes, 500, 100000);
+    p.signature.max_bytes = static_cast<std::size_t>(max_bytes);
+  }
+  if (auto v = r.required_object(root, "", "validity")) {
+    r.known_keys(*v, "validity", {"adult_age", "max_years_minor", "max_years_adult"});
+    r.required_int(*v, "validity", "adult_age", p.validity.adult_age, 1, 30);
+    r.required_int(*v, "validity", "max_years_minor", p.validity.max_years_minor, 1, 20);
+    r.required_int(*v, "validity", "max_years_adult", p.validity.max_years_adult, 1, 20);
+  }
+  if (p.issuing_state.size() != 3) r.problem("issuing_state", "must be a 3-letter code");
+  r.finish();
+  return p;
+}
+
+DocumentProfile DocumentProfile::load(const fs::path& path) {
+  std::ifstream in(path);
+  if (!in) throw Error(path.string() + ": cannot open document profile");
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(in, nullptr, true, false);
+  } catch (const nlohmann::json::parse_error& e) {
+    throw Error(path.string() + ": not valid JSON: " + e.what());
+  }
+  DocumentProfile p = from_json(j, path.string());
+  p.source = path;
+  return p;
+}
+
+std::vector<fs::path> profile_search_path() {
+  std::vector<fs::path> dirs;
+  if (const char* env = std::getenv("RCPERSO_PROFILES"); env != nullptr && *env != '\0') dirs.emplace_back(env);
+#ifdef RCPERSO_SOURCE_PROFILES
+  dirs.emplace_back(RCPERSO_SOURCE_PROFILES);
+#endif
+  dirs.emplace_back(RCPERSO_INSTALLED_PROFILES);
+  return dirs;
+}
+
+DocumentProfile DocumentProfile::resolve(const std::string& name_or_path) {
+  fs::path direct(name_or_path);
+  if (name_or_path.find('/') != std::string::npos || direct.extension() == ".json") return load(direct);
+  for (const auto& dir : profile_search_path()) {
+    fs::path candidate = dir / "documents" / (name_or_path + ".json");
+    std::error_code ec;
+    if (fs::is_regular_file(candidate, ec)) return load(candidate);
+  }
+  throw Error("document profile '" + name_or_path +
+              "' not found (give a path to a .json file, or set RCPERSO_PROFILES to the profiles directory)");
+}
+
+}  // namespace rcperso::issuance

@@ -1,0 +1,83 @@
+// The issuer's rules as data: a document profile (profiles/documents/*.json)
+// says which data groups a card carries, how images are encoded, which
+// algorithms sign it, and the age and validity rules.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace rcperso::issuance {
+
+struct FaceSettings {
+  int width = 480;    // pixels on the chip
+  int height = 640;
+  bool colour = true;  // false: Gray8
+  std::size_t max_bytes = 20000;
+  int min_quality = 30;
+  int max_quality = 95;
+};
+
+struct FingerprintSettings {
+  int count = 2;
+  int minimum_age = 6;  // on the date of issue; below it fingerprints are refused
+  std::vector<std::string> preferred_positions{"right_index", "left_index"};
+  std::string format = "jpeg2000";  // compression in the 19794-4 record
+  double compression_ratio = 10.0;
+  int resolution_ppi = 500;
+  int min_width = 150;
+  int min_height = 150;
+  int max_width = 1200;
+  int max_height = 1600;
+  std::size_t max_bytes = 18000;
+};
+
+struct SignatureImageSettings {
+  int minimum_age = 6;
+  bool required = true;  // from minimum_age on
+  int max_width = 800;
+  int max_height = 400;
+  std::size_t max_bytes = 12000;
+};
+
+struct ValidityRules {
+  int adult_age = 18;
+  int max_years_minor = 5;
+  int max_years_adult = 10;
+};
+
+struct DocumentProfile {
+  std::string name;  // "dk-residence-card"
+  std::string description;
+  std::string mrz_layout = "TD1";
+  std::string document_code = "IR";
+  std::string issuing_state = "DNK";
+  std::string lds_version = "0108";  // "0108" writes LDSSecurityObject v1 with LdsVersionInfo
+  std::string unicode_version = "040000";
+  std::vector<int> data_groups{1, 2, 3, 7, 11, 12};
+  std::string hash_algorithm = "SHA-256";  // data group hashes and the CMS digest
+  std::string ec_signature_scheme = "ecdsa";
+  std::string rsa_signature_scheme = "rsa-pss";
+  FaceSettings face;
+  FingerprintSettings fingerprints;
+  SignatureImageSettings signature;
+  ValidityRules validity;
+  std::filesystem::path source;  // file it was loaded from
+
+  bool has_dg(int dg) const;
+  int lds_security_object_version() const { return lds_version >= "0108" ? 1 : 0; }
+
+  /// Strict: unknown keys and wrong types are errors naming the key and the file.
+  static DocumentProfile from_json(const nlohmann::json& j, const std::string& source_name);
+  static DocumentProfile load(const std::filesystem::path& path);
+  /// A path to a .json file, or a profile name looked up in the profile directories.
+  static DocumentProfile resolve(const std::string& name_or_path);
+};
+
+/// Where named profiles are looked up: $RCPERSO_PROFILES, then the source
+/// tree's profiles/ (for a build tree), then /usr/share/rcperso/profiles.
+std::vector<std::filesystem::path> profile_search_path();
+
+}  // namespace rcperso::issuance

@@ -1,0 +1,228 @@
+#include "issuance/prepare.hpp"
+
+#include <openssl/rand.h>
+
+#include <cmath>
+
+#include "biometric/face_record.hpp"
+#include "biometric/finger_record.hpp"
+#include "core/error.hpp"
+#include "image/image.hpp"
+#include "lds/com.hpp"
+#include "lds/dg1.hpp"
+#include "lds/dg11.hpp"
+#include "lds/dg12.hpp"
+#include "lds/dg2.hpp"
+#include "lds/dg3.hpp"
+#include "lds/dg7.hpp"
+#include "lds/files.hpp"
+#include "lds/sod.hpp"
+#include "mrz/mrz.hpp"
+#include "pki/hash.hpp"
+#include "pki/sod_builder.hpp"
+
+namespace rcperso::issuance {
+
+namespace {
+
+std::string utc_timestamp(std::time_t t, const char* format) {
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, format, &tm);
+  return buf;
+}
+
+bool can_pass_face_through(const InputImage& in, const DocumentProfile& profile) {
+  const auto& f = profile.face;
+  return in.info.format == image::Format::Jpeg && in.info.width == f.width && in.info.height == f.height &&
+         in.info.channels == (f.colour ? 3 : 1) && in.data.size() <= f.max_bytes;
+}
+
+biometric::FaceImage make_face(const Application& app, const DocumentProfile& profile, std::string& note) {
+  const auto& f = profile.face;
+  biometric::FaceImage face;
+  face.gender = app.holder.sex == 'M' ? 1 : app.holder.sex == 'F' ? 2 : 0;
+  face.face_image_type = 1;  // full frontal
+  face.image_data_type = 0;  // JPEG
+  face.colour_space = f.colour ? 1 : 3;
+  face.source_type = 1;  // static photograph, unknown source
+  face.width = static_cast<std::uint16_t>(f.width);
+  face.height = static_cast<std::uint16_t>(f.height);
+  if (can_pass_face_through(app.face, profile)) {
+    face.image = app.face.data;
+    note = "kept as given: " + std::to_string(f.width) + "x" + std::to_string(f.height) + " JPEG, " +
+           std::to_string(face.image.size()) + " bytes";
+    return face;
+  }
+  image::Raster colour = f.colour ? image::to_rgb(app.face.raster) : image::to_gray(app.face.raster);
+  image::Raster sized = image::fit(colour, f.width, f.height);
+  auto jpeg = image::encode_jpeg_within(sized, f.max_bytes, f.min_quality, f.max_quality, app.face.path.string());
+  face.image = std::move(jpeg.data);
+  note = "re-encoded " + std::to_string(f.width) + "x" + std::to_string(f.height) + " JPEG quality " +
+         std::to_string(jpeg.quality) + ", " + std::to_string(face.image.size()) + " bytes";
+  return face;
+}
+
+biometric::FingerRecord make_finger(const FingerprintInput& in, const DocumentProfile& profile, std::string& note) {
+  const auto& fp = profile.fingerprints;
+  biometric::FingerRecord record;
+  record.acquisition_level = static_cast<std::uint16_t>(fp.resolution_ppi >= 1000 ? 41 : 31);
+  record.scale_units = 1;
+  record.scan_res_h = record.scan_res_v = static_cast<std::uint16_t>(fp.resolution_ppi);
+  record.image_res_h = record.image_res_v = static_cast<std::uint16_t>(fp.resolution_ppi);
+  record.pixel_depth = 8;
+  record.compression = 4;  // JPEG 2000
+  biometric::FingerImage finger;
+  finger.position = in.position_code;
+  finger.impression_type = 0;  // live-scan plain
+  finger.width = static_cast<std::uint16_t>(in.image.info.width);
+  finger.height = static_cast<std::uint16_t>(in.image.info.height);
+  if (in.image.info.format == image::Format::Jpeg2000 && in.image.data.size() <= fp.max_bytes) {
+    finger.image = in.image.data;
+    note = in.position + ": kept as given, JPEG 2000 " + std::to_string(finger.image.size()) + " bytes";
+  } else {
+    // Raise the compression ratio until the finger fits its byte budget.
+    double ratio = fp.compression_ratio;
+    for (int attempt = 0;; ++attempt) {
+      finger.image = image::encode_jpeg2000(in.image.raster, ratio);
+      if (finger.image.size() <= fp.max_bytes) break;
+      if (attempt == 6) {
+        throw Error(in.image.path.string() + ": fingerprint does not fit " + std::to_string(fp.max_bytes) +
+                    " bytes even at compression ratio " + std::to_string(static_cast<int>(ratio)));
+      }
+      ratio *= 1.5;
+    }
+    note = in.position + ": JPEG 2000 ratio " + std::to_string(static_cast<int>(std::lround(ratio))) + ", " +
+           std::to_string(finger.image.size()) + " bytes";
+  }
+  record.fingers.push_back(std::move(finger));
+  return record;
+}
+
+Bytes make_signature_image(const InputImage& in, const DocumentProfile& profile, std::string& note) {
+  const auto& s = profile.signature;
+  image::Raster gray = image::to_gray(in.raster);
+  double scale = std::min({1.0, static_cast<double>(s.max_width) / gray.width,
+                           static_cast<double>(s.max_height) / gray.height});
+  int w = std::max(1, static_cast<int>(std::lround(gray.width * scale)));
+  int h = std::max(1, static_cast<int>(std::lround(gray.height * scale)));
+  image::Raster sized = (w == gray.width && h == gray.height) ? gray : image::fit(gray, w, h);
+  auto jpeg = image::encode_jpeg_within(sized, s.max_bytes, 20, 95, in.path.string());
+  note = std::to_string(w) + "x" + std::to_string(h) + " JPEG quality " + std::to_string(jpeg.quality) + ", " +
+         std::to_string(jpeg.data.size()) + " bytes";
+  return std::move(jpeg.data);
+}
+
+std::string endorsements(const Application& app) {
+  std::string text = "PERMIT: " + app.document.permit_type;
+  if (!app.document.remarks.empty()) text += "\nREMARKS: " + app.document.remarks;
+  if (app.holder.fingerprint_exemption) text += std::string("\n") + kFingerprintExemptionText;
+  return text;
+}
+
+}  // namespace
+
+ChipImage prepare(const Application& app, const DocumentProfile& profile, pki::Signer& signer,
+                  const PrepareOptions& options, PrepareReport* report) {
+  if (options.production && signer.is_test_key()) {
+    throw Error("the Document Signer certificate is a TEST ONLY sample; production mode refuses it");
+  }
+  PrepareReport local;
+  PrepareReport& rep = report != nullptr ? *report : local;
+  ChipImage chip;
+
+  // DG1: the MRZ.
+  mrz::Td1Input td1;
+  td1.document_code = profile.document_code;
+  td1.issuing_state = profile.issuing_state;
+  td1.document_number = app.document.number;
+  td1.date_of_birth = app.holder.date_of_birth.yymmdd();
+  td1.sex = app.holder.sex == 'X' ? '<' : app.holder.sex;
+  td1.date_of_expiry = app.document.date_of_expiry.yymmdd();
+  td1.nationality = app.holder.nationality;
+  td1.primary_identifier = app.holder.surname;
+  td1.secondary_identifier = app.holder.given_names;
+  lds::Dg1 dg1;
+  dg1.mrz = mrz::build_td1(td1);
+  chip.files["EF.DG1"] = dg1.encode();
+
+  // DG2: the face.
+  chip.files["EF.DG2"] = lds::Dg2::from_face(make_face(app, profile, rep.face)).encode();
+
+  // DG3: two fingers from age 6, otherwise an empty group with random filler
+  // (as the German eAT does) so the file's size says nothing.
+  if (profile.has_dg(3)) {
+    if (!app.fingerprints.empty()) {
+      std::vector<biometric::FingerRecord> records;
+      for (const auto& in : app.fingerprints) {
+        std::string note;
+        records.push_back(make_finger(in, profile, note));
+        rep.fingers.push_back(note);
+      }
+      chip.files["EF.DG3"] = lds::Dg3::from_fingers(records).encode();
+      rep.fingerprint_status = std::to_string(records.size()) + " fingerprints";
+    } else {
+      Bytes random(16);
+      if (RAND_bytes(random.data(), static_cast<int>(random.size())) != 1) throw Error("random generator failed");
+      chip.files["EF.DG3"] = lds::Dg3::empty(random).encode();
+      rep.fingerprint_status = app.holder.fingerprint_exemption
+                                   ? "none: holder exempt (physically unable)"
+                                   : "none: holder under " + std::to_string(profile.fingerprints.minimum_age) +
+                                         " on the date of issue";
+    }
+  }
+
+  // DG7: displayed signature, from age 6.
+  if (profile.has_dg(7) && app.signature) {
+    lds::Dg7 dg7;
+    dg7.images.push_back(make_signature_image(*app.signature, profile, rep.signature));
+    chip.files["EF.DG7"] = dg7.encode();
+  }
+
+  if (profile.has_dg(11)) {
+    lds::Dg11 dg11;
+    dg11.full_name = app.holder.surname + "<<" + app.holder.given_names;
+    if (!app.holder.personal_number.empty()) dg11.personal_number = app.holder.personal_number;
+    dg11.full_date_of_birth = app.holder.date_of_birth.yyyymmdd();
+    if (!app.holder.place_of_birth.empty()) dg11.place_of_birth = app.holder.place_of_birth;
+    chip.files["EF.DG11"] = dg11.encode();
+  }
+  if (profile.has_dg(12)) {
+    lds::Dg12 dg12;
+    dg12.issuing_authority = app.document.issuing_authority;
+    dg12.date_of_issue = app.document.date_of_issue.yyyymmdd();
+    dg12.endorsements = endorsements(app);
+    dg12.personalization_time = utc_timestamp(options.now, "%Y%m%d%H%M%S");
+    chip.files["EF.DG12"] = dg12.encode();
+  }
+
+  // EF.COM and EF.SOD over everything above.
+  lds::Com com;
+  com.lds_version = profile.lds_version;
+  com.unicode_version = profile.unicode_version;
+  auto hash = pki::hash_from_name(profile.hash_algorithm);
+  lds::LdsSecurityObject lso;
+  lso.version = profile.lds_security_object_version();
+  lso.hash_algorithm_oid = pki::hash_oid(hash);
+  if (lso.version == 1) lso.lds_version_info = std::make_pair(profile.lds_version, profile.unicode_version);
+  for (const auto& [dg, data] : chip.data_groups()) {
+    com.tags.push_back(lds::file_by_dg(dg)->tag);
+    lso.hashes.push_back({dg, pki::digest(hash, data)});
+  }
+  chip.files["EF.COM"] = com.encode();
+  auto scheme = signer.is_rsa() ? pki::scheme_from_name(profile.rsa_signature_scheme)
+                                : pki::scheme_from_name(profile.ec_signature_scheme);
+  chip.files["EF.SOD"] = pki::build_sod(lso, signer, hash, scheme, options.now);
+
+  chip.manifest = {{"format", kManifestFormat},
+                   {"profile", profile.name},
+                   {"document_number", app.document.number},
+                   {"created", utc_timestamp(options.now, "%Y-%m-%dT%H:%M:%SZ")},
+                   {"signer", signer.key_type()},
+                   {"fingerprints", rep.fingerprint_status}};
+  describe_files(chip);
+  return chip;
+}
+
+}  // namespace rcperso::issuance

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs what rcperso needs on Debian 12 and builds it (Release) into build/.
+# Used by both README commands; safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PACKAGES=(
+  build-essential cmake pkg-config git openssl
+  libssl-dev libjpeg62-turbo-dev libpng-dev libopenjp2-7-dev
+  nlohmann-json3-dev libcli11-dev doctest-dev
+  clang libclang-rt-14-dev
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "== installing: ${missing[*]}"
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+echo "== building (Release)"
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DRCPERSO_WERROR=ON >/dev/null
+cmake --build build -j"$(nproc)"

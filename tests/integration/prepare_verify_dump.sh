@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# End to end through the tools, as an operator and a QA engineer use them:
+# prepare the bundled example, verify it, dump it, and check that bad input,
+# tampering, a wrong CSCA and test keys in production mode are refused.
+set -uo pipefail
+src=$1
+bin=$2
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+fail=0
+pass=0
+
+check() {  # check NAME EXPECTED_EXIT COMMAND...
+  local name=$1 expected=$2
+  shift 2
+  "$@" >"$work/out" 2>"$work/err"
+  local got=$?
+  if [ "$got" -ne "$expected" ]; then
+    echo "FAIL: $name: exit $got, expected $expected"
+    sed 's/^/    /' "$work/out" "$work/err" | head -40
+    fail=$((fail + 1))
+  else
+    pass=$((pass + 1))
+  fi
+}
+contains() {  # contains NAME FILE TEXT
+  if grep -qF -- "$3" "$2"; then pass=$((pass + 1)); else
+    echo "FAIL: $1: '$3' not found in $(basename "$2")"; sed 's/^/    /' "$2" | head -40; fail=$((fail + 1)); fi
+}
+
+cp -r "$src/examples" "$work/examples"
+chip=$work/chip
+
+check "prepare example" 0 "$bin/rcperso" prepare --application "$work/examples/application.json" \
+  --profile dk-residence-card --signer "$src/keys-sample/ds-ec" --out "$chip"
+for f in EF.COM EF.SOD EF.DG1 EF.DG2 EF.DG3 EF.DG7 EF.DG11 EF.DG12 manifest.json; do
+  [ -s "$chip/$f" ] && pass=$((pass + 1)) || { echo "FAIL: $f missing from chip image"; fail=$((fail + 1)); }
+done
+[ -z "$(ls -A "$work" | grep partial)" ] && pass=$((pass + 1)) || { echo "FAIL: staging dir left"; fail=$((fail + 1)); }
+
+check "verify PASS" 0 "$bin/rcverify" "$chip" --csca "$src/keys-sample/csca-ec.pem" --profile dk-residence-card
+contains "verify PASS line" "$work/out" "PASS"
+check "verify with CRL" 0 "$bin/rcverify" "$chip" --csca "$src/keys-sample/csca-ec.pem" --crl "$src/keys-sample/csca-ec.crl.pem"
+check "verify --json" 0 "$bin/rcverify" "$chip" --csca "$src/keys-sample/csca-ec.pem" --json
+contains "verify --json result" "$work/out" '"result": "PASS"'
+
+check "dump" 0 "$bin/rcdump" "$chip"
+contains "dump shows MRZ" "$work/out" "IRDNKRC0012345"
+contains "dump shows DS certificate" "$work/out" "TEST ONLY"
+check "dump --json" 0 "$bin/rcdump" "$chip" --json
+check "dump --extract" 0 "$bin/rcdump" "$chip" --extract "$work/extracted"
+for f in face.jpg finger-right_index.jp2 finger-left_index.jp2 signature.jpg ds-certificate.pem; do
+  [ -s "$work/extracted/$f" ] && pass=$((pass + 1)) || { echo "FAIL: extract did not write $f"; ls "$work/extracted"; fail=$((fail + 1)); }
+done
+
+check "existing output refused" 2 "$bin/rcperso" prepare --application "$work/examples/application.json" \
+  --profile dk-residence-card --signer "$src/keys-sample/ds-ec" --out "$chip"
+check "production refuses TEST ONLY key" 2 "$bin/rcperso" prepare --production \
+  --application "$work/examples/application.json" --signer "$src/keys-sample/ds-ec" --out "$work/prod"
+contains "production message" "$work/err" "TEST ONLY"
+[ ! -e "$work/prod" ] && pass=$((pass + 1)) || { echo "FAIL: production run wrote output"; fail=$((fail + 1)); }
+
+# Invalid input: every problem reported, exit 2, nothing written.
+sed -e 's/"1988-03-14"/"1988-02-30"/' -e 's/"NOR"/"XYZ"/' -e 's/"sex": "M"/"sex": "Q"/' \
+  "$work/examples/application.json" >"$work/examples/bad.json"
+check "invalid record" 2 "$bin/rcperso" prepare --application "$work/examples/bad.json" \
+  --signer "$src/keys-sample/ds-ec" --out "$work/bad-chip"
+contains "names date" "$work/err" "holder.date_of_birth"
+contains "names nationality" "$work/err" "holder.nationality"
+contains "names sex" "$work/err" "holder.sex"
+[ ! -e "$work/bad-chip" ] && pass=$((pass + 1)) || { echo "FAIL: invalid record wrote output"; fail=$((fail + 1)); }
+echo '{ "document": ' >"$work/examples/broken.json"
+check "broken JSON" 2 "$bin/rcperso" prepare --application "$work/examples/broken.json" \
+  --signer "$src/keys-sample/ds-ec" --out "$work/bad-chip"
+check "wrong key" 2 "$bin/rcperso" prepare --application "$work/examples/application.json" \
+  --signer "$work/no-such-signer" --out "$work/bad-chip"
+
+# Inspection failures exit 1.
+check "wrong CSCA" 1 "$bin/rcverify" "$chip" --csca "$src/keys-sample/csca-rsa.pem"
+cp -r "$chip" "$work/tampered"
+printf 'X' | dd of="$work/tampered/EF.DG11" bs=1 seek=10 conv=notrunc status=none
+check "tampered DG" 1 "$bin/rcverify" "$work/tampered" --csca "$src/keys-sample/csca-ec.pem"
+contains "tampered names DG11" "$work/out" "DG11"
+check "verify missing dir" 2 "$bin/rcverify" "$work/nothing" --csca "$src/keys-sample/csca-ec.pem"
+
+# RSA-PSS signer.
+check "prepare RSA-PSS" 0 "$bin/rcperso" prepare --application "$work/examples/application.json" \
+  --signer "$src/keys-sample/ds-rsa" --out "$work/chip-rsa"
+check "verify RSA-PSS" 0 "$bin/rcverify" "$work/chip-rsa" --csca "$src/keys-sample/csca-rsa.pem"
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]

@@ -1,0 +1,40 @@
+// Shared helpers for the unit tests: synthetic images and temporary directories.
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+#include "core/bytes.hpp"
+#include "image/image.hpp"
+
+namespace rcperso::test {
+
+/// A fresh directory under the system temp dir, removed on destruction.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+  std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
+  void write(const std::string& name, ByteView data) const;
+  void write_text(const std::string& name, const std::string& text) const;
+
+ private:
+  std::filesystem::path path_;
+};
+
+image::Raster synthetic_face(int width, int height);
+image::Raster synthetic_finger(int width, int height, double period = 9.0, double angle = 0.3);
+image::Raster uniform_gray(int width, int height, std::uint8_t value);
+
+/// Writes face.jpg (600x800), right_index.png, left_index.png, signature.png into `dir`.
+void write_example_images(const TempDir& dir);
+
+/// The example record of docs/application-record.md as JSON text, adult, dates fixed.
+std::string example_application_json();
+
+std::filesystem::path source_dir();
+
+}  // namespace rcperso::test
