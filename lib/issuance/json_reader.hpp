@@ -36,6 +36,23 @@ class JsonReader {
   bool optional_int(const nlohmann::json* obj, const std::string& path, const char* key, int& out, int min, int max);
   bool optional_bool(const nlohmann::json* obj, const std::string& path, const char* key, bool& out);
 
+  // Reference forms of the above, for objects already known to exist.
+  bool required_string(const nlohmann::json& obj, const std::string& path, const char* key, std::string& out) {
+    return required_string(&obj, path, key, out);
+  }
+  bool optional_string(const nlohmann::json& obj, const std::string& path, const char* key, std::string& out) {
+    return optional_string(&obj, path, key, out);
+  }
+  bool required_int(const nlohmann::json& obj, const std::string& path, const char* key, int& out, int min, int max) {
+    return required_int(&obj, path, key, out, min, max);
+  }
+  bool optional_int(const nlohmann::json& obj, const std::string& path, const char* key, int& out, int min, int max) {
+    return optional_int(&obj, path, key, out, min, max);
+  }
+  bool optional_bool(const nlohmann::json& obj, const std::string& path, const char* key, bool& out) {
+    return optional_bool(&obj, path, key, out);
+  }
+
   static std::string join(const std::string& path, const std::string& key) {
     return path.empty() ? key : path + "." + key;
   }

@@ -12,8 +12,7 @@
 #include "lds/dg1.hpp"
 #include "lds/dg11.hpp"
 #include "lds/dg12.hpp"
-#include "lds/dg2.hpp"
-#include "lds/dg3.hpp"
+#include "lds/biometric_dg.hpp"
 #include "lds/dg7.hpp"
 #include "lds/files.hpp"
 #include "lds/sod.hpp"
@@ -182,18 +181,18 @@ ChipImage prepare(const Application& app, const DocumentProfile& profile, pki::S
 
   if (profile.has_dg(11)) {
     lds::Dg11 dg11;
-    dg11.full_name = app.holder.surname + "<<" + app.holder.given_names;
-    if (!app.holder.personal_number.empty()) dg11.personal_number = app.holder.personal_number;
-    dg11.full_date_of_birth = app.holder.date_of_birth.yyyymmdd();
-    if (!app.holder.place_of_birth.empty()) dg11.place_of_birth = app.holder.place_of_birth;
+    dg11.set_text(lds::Dg11::kFullName, app.holder.surname + "<<" + app.holder.given_names);
+    if (!app.holder.personal_number.empty()) dg11.set_text(lds::Dg11::kPersonalNumber, app.holder.personal_number);
+    dg11.set_text(lds::Dg11::kFullDateOfBirth, app.holder.date_of_birth.yyyymmdd());
+    if (!app.holder.place_of_birth.empty()) dg11.set_text(lds::Dg11::kPlaceOfBirth, app.holder.place_of_birth);
     chip.files["EF.DG11"] = dg11.encode();
   }
   if (profile.has_dg(12)) {
     lds::Dg12 dg12;
-    dg12.issuing_authority = app.document.issuing_authority;
-    dg12.date_of_issue = app.document.date_of_issue.yyyymmdd();
-    dg12.endorsements = endorsements(app);
-    dg12.personalization_time = utc_timestamp(options.now, "%Y%m%d%H%M%S");
+    dg12.set_text(lds::Dg12::kIssuingAuthority, app.document.issuing_authority);
+    dg12.set_text(lds::Dg12::kDateOfIssue, app.document.date_of_issue.yyyymmdd());
+    dg12.set_text(lds::Dg12::kEndorsements, endorsements(app));
+    dg12.set_text(lds::Dg12::kPersonalizationTime, utc_timestamp(options.now, "%Y%m%d%H%M%S"));
     chip.files["EF.DG12"] = dg12.encode();
   }
 

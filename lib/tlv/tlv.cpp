@@ -114,6 +114,26 @@ Element decode_single(ByteView data, Tag tag, const std::string& context, Option
   return e;
 }
 
+std::vector<Tag> parse_tag_list(ByteView data, const std::string& context) {
+  std::vector<Tag> tags;
+  std::size_t i = 0;
+  while (i < data.size()) {
+    Tag tag = data[i++];
+    if ((tag & 0x1FU) == 0x1FU) {
+      for (int n = 0;; ++n) {
+        if (n >= 2 || i >= data.size()) {
+          throw DecodeError(context + ": malformed tag in tag list at offset " + std::to_string(i));
+        }
+        std::uint8_t b = data[i++];
+        tag = (tag << 8) | b;
+        if ((b & 0x80U) == 0) break;
+      }
+    }
+    tags.push_back(tag);
+  }
+  return tags;
+}
+
 void encode_length(Bytes& out, std::size_t length) {
   if (length < 0x80) {
     out.push_back(static_cast<std::uint8_t>(length));

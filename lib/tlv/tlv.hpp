@@ -78,6 +78,9 @@ class Reader {
 /// Decodes `data` as exactly one TLV with tag `tag` and nothing after it.
 Element decode_single(ByteView data, Tag tag, const std::string& context, Options options = {});
 
+/// A run of bare tags without lengths (EF.COM and DG11/DG12 tag lists).
+std::vector<Tag> parse_tag_list(ByteView data, const std::string& context);
+
 /// Encodes a length in minimal form.
 void encode_length(Bytes& out, std::size_t length);
 void encode_tag(Bytes& out, Tag tag);

@@ -36,7 +36,15 @@ image::Raster synthetic_face(int width, int height) {
       double dx = (x - cx) / rx, dy = (y - cy) / ry;
       double d = dx * dx + dy * dy;
       std::uint8_t* p = &r.pixels[(static_cast<std::size_t>(y) * width + x) * 3];
-      if (d < 1.0) {
+      double ex = std::min(std::abs(x - (cx - rx * 0.4)), std::abs(x - (cx + rx * 0.4)));
+      bool eye = d < 1.0 && std::abs(y - (cy - ry * 0.15)) < height * 0.012 && ex < width * 0.04;
+      bool mouth = d < 1.0 && std::abs(y - (cy + ry * 0.5)) < height * 0.008 && std::abs(x - cx) < rx * 0.35;
+      bool hair = dy < -0.55 && d < 1.15;
+      if (eye || mouth || hair) {
+        p[0] = static_cast<std::uint8_t>(hair ? 70 : 50);
+        p[1] = static_cast<std::uint8_t>(hair ? 50 : 30);
+        p[2] = static_cast<std::uint8_t>(hair ? 35 : 30);
+      } else if (d < 1.0) {
         double shade = 1.0 - 0.35 * d;
         p[0] = static_cast<std::uint8_t>(225 * shade);
         p[1] = static_cast<std::uint8_t>(180 * shade);
@@ -69,16 +77,20 @@ image::Raster uniform_gray(int width, int height, std::uint8_t value) {
   return image::Raster{width, height, 1, Bytes(static_cast<std::size_t>(width) * height, value)};
 }
 
+image::Raster synthetic_signature(int width, int height) {
+  image::Raster sig = uniform_gray(width, height, 255);
+  for (int x = width / 15; x < width - width / 15; ++x) {
+    int y = height / 2 + static_cast<int>(height / 5.0 * std::sin(x / 25.0) * std::cos(x / 90.0));
+    for (int t = -2; t <= 2; ++t) sig.pixels[static_cast<std::size_t>(y + t) * width + x] = 0;
+  }
+  return sig;
+}
+
 void write_example_images(const TempDir& dir) {
   dir.write("face.jpg", image::encode_jpeg(synthetic_face(600, 800), 90));
   dir.write("right_index.png", image::encode_png(synthetic_finger(400, 500, 9.0, 0.3)));
   dir.write("left_index.png", image::encode_png(synthetic_finger(400, 500, 10.0, 1.1)));
-  image::Raster sig = uniform_gray(600, 200, 255);
-  for (int x = 40; x < 560; ++x) {
-    int y = 100 + static_cast<int>(40 * std::sin(x / 25.0));
-    for (int t = -2; t <= 2; ++t) sig.pixels[static_cast<std::size_t>(y + t) * 600 + x] = 0;
-  }
-  dir.write("signature.png", image::encode_png(sig));
+  dir.write("signature.png", image::encode_png(synthetic_signature(600, 200)));
 }
 
 std::string example_application_json() {

@@ -28,6 +28,7 @@ class TempDir {
 image::Raster synthetic_face(int width, int height);
 image::Raster synthetic_finger(int width, int height, double period = 9.0, double angle = 0.3);
 image::Raster uniform_gray(int width, int height, std::uint8_t value);
+image::Raster synthetic_signature(int width, int height);
 
 /// Writes face.jpg (600x800), right_index.png, left_index.png, signature.png into `dir`.
 void write_example_images(const TempDir& dir);

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/error.hpp"
 #include "issuance/application.hpp"
 #include "issuance/countries.hpp"
 #include "test_support.hpp"

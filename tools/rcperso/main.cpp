@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "common/cli_common.hpp"
+#include "core/error.hpp"
 #include "issuance/application.hpp"
 #include "issuance/chip_image.hpp"
 #include "issuance/document_profile.hpp"
@@ -27,7 +28,7 @@ int run_prepare(const PrepareArgs& a) {
   // Open the signer first: a wrong key should not cost an image decode.
   auto signer = pki::open_signer(a.signer);
   if (a.production && signer->is_test_key()) {
-    throw Error(a.signer + ": the Document Signer is a TEST ONLY sample key; --production refuses it");
+    throw rcperso::Error(a.signer + ": the Document Signer is a TEST ONLY sample key; --production refuses it");
   }
   auto app = issuance::load_application(a.application, profile);
   issuance::PrepareOptions options;
