@@ -41,7 +41,9 @@ Bytes LdsSecurityObject::encode() const {
     append(hashes_der, der::sequence(item));
   }
   Bytes content = der::integer(static_cast<std::uint64_t>(version));
-  append(content, der::sequence(der::oid(hash_algorithm_oid)));
+  Bytes algorithm = der::oid(hash_algorithm_oid);
+  if (hash_parameters_null) append(algorithm, Bytes{0x05, 0x00});
+  append(content, der::sequence(algorithm));
   append(content, der::sequence(hashes_der));
   if (lds_version_info) {
     Bytes info = der::printable_string(lds_version_info->first);
@@ -63,6 +65,7 @@ LdsSecurityObject LdsSecurityObject::decode(ByteView data) {
   if (!alg.at_end()) {
     tlv::Element params = alg.next();
     if (params.tag != der::kNull || !params.value.empty()) throw DecodeError(ctx + ": unexpected hash algorithm parameters");
+    lso.hash_parameters_null = true;
   }
   alg.expect_end();
   tlv::Reader list = r.enter(r.expect(der::kSequence));

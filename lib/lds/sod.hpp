@@ -27,6 +27,7 @@ struct DataGroupHash {
 struct LdsSecurityObject {
   int version = 0;  // 1 when lds_version_info is present
   std::string hash_algorithm_oid;
+  bool hash_parameters_null = false;  // NULL parameters written after the OID (some issuers do)
   std::vector<DataGroupHash> hashes;
   std::optional<std::pair<std::string, std::string>> lds_version_info;  // ("0108", "040000")
 
