@@ -69,11 +69,13 @@ int main(int argc, char** argv) {
   record["biometrics"]["fingerprints"][0]["image"] = "ri.jp2";
   record["biometrics"]["fingerprints"][1]["image"] = "li.jp2";
 
-  std::printf("rcperso prepare benchmark: one core, DS %s, %.0f s per case\n", signer->key_type().c_str(), seconds);
+  std::printf("rcperso prepare benchmark: one core, DS %s, %.0f s per case\n", signer->key_type().c_str(),
+              seconds);
   record["biometrics"]["face"] = "face_480.jpg";
   run_case("(a) face within budget (kept), JP2 fingers kept", dir, record, profile, *signer, seconds);
   record["biometrics"]["face"] = "face_1200.jpg";
-  run_case("(b) 1200x1600 face scaled + re-encoded, JP2 fingers kept", dir, record, profile, *signer, seconds);
+  run_case("(b) 1200x1600 face scaled + re-encoded, JP2 fingers kept", dir, record, profile, *signer,
+           seconds);
   auto full = nlohmann::json::parse(test::example_application_json());
   full["biometrics"]["face"] = "face_1200.jpg";
   run_case("(c) 1200x1600 face + PNG fingers, all re-encoded", dir, full, profile, *signer, seconds);

@@ -24,8 +24,8 @@ Bytes encode_header(const BiometricHeader& h) {
 
 std::uint64_t fixed(const tlv::Element& e, std::size_t size, const std::string& context, const char* what) {
   if (e.value.size() != size) {
-    throw DecodeError(context + ": " + what + " (tag " + tlv::tag_name(e.tag) + ") must be " + std::to_string(size) +
-                      " byte(s) at offset " + std::to_string(e.offset));
+    throw DecodeError(context + ": " + what + " (tag " + tlv::tag_name(e.tag) + ") must be " +
+                      std::to_string(size) + " byte(s) at offset " + std::to_string(e.offset));
   }
   return get_be(e.value, 0, size);
 }
@@ -42,20 +42,42 @@ BiometricHeader decode_header(tlv::Reader r, const std::string& context) {
     }
     previous = e.tag;
     switch (e.tag) {
-      case 0x80: h.icao_header_version = Bytes(e.value.begin(), e.value.end()); break;
-      case 0x81: h.biometric_type = static_cast<std::uint8_t>(fixed(e, 1, context, "biometric type")); break;
-      case 0x82: h.biometric_subtype = static_cast<std::uint8_t>(fixed(e, 1, context, "biometric subtype")); break;
-      case 0x83: fixed(e, 7, context, "creation date"); h.creation_datetime = Bytes(e.value.begin(), e.value.end()); break;
-      case 0x85: fixed(e, 8, context, "validity period"); h.validity_period = Bytes(e.value.begin(), e.value.end()); break;
-      case 0x86: fixed(e, 2, context, "creator"); h.creator = Bytes(e.value.begin(), e.value.end()); break;
-      case 0x87: h.format_owner = static_cast<std::uint16_t>(fixed(e, 2, context, "format owner")); owner = true; break;
-      case 0x88: h.format_type = static_cast<std::uint16_t>(fixed(e, 2, context, "format type")); type = true; break;
+      case 0x80:
+        h.icao_header_version = Bytes(e.value.begin(), e.value.end());
+        break;
+      case 0x81:
+        h.biometric_type = static_cast<std::uint8_t>(fixed(e, 1, context, "biometric type"));
+        break;
+      case 0x82:
+        h.biometric_subtype = static_cast<std::uint8_t>(fixed(e, 1, context, "biometric subtype"));
+        break;
+      case 0x83:
+        fixed(e, 7, context, "creation date");
+        h.creation_datetime = Bytes(e.value.begin(), e.value.end());
+        break;
+      case 0x85:
+        fixed(e, 8, context, "validity period");
+        h.validity_period = Bytes(e.value.begin(), e.value.end());
+        break;
+      case 0x86:
+        fixed(e, 2, context, "creator");
+        h.creator = Bytes(e.value.begin(), e.value.end());
+        break;
+      case 0x87:
+        h.format_owner = static_cast<std::uint16_t>(fixed(e, 2, context, "format owner"));
+        owner = true;
+        break;
+      case 0x88:
+        h.format_type = static_cast<std::uint16_t>(fixed(e, 2, context, "format type"));
+        type = true;
+        break;
       default:
         throw DecodeError(context + ": unknown biometric header tag " + tlv::tag_name(e.tag) + " at offset " +
                           std::to_string(e.offset));
     }
   }
-  if (!owner || !type) throw DecodeError(context + ": biometric header lacks format owner (87) or format type (88)");
+  if (!owner || !type)
+    throw DecodeError(context + ": biometric header lacks format owner (87) or format type (88)");
   return h;
 }
 
@@ -85,7 +107,8 @@ BiometricGroup BiometricGroup::decode(ByteView data, tlv::Tag outer_tag, const s
   tlv::Element count_e = gr.expect(der::kInteger);
   if (count_e.value.size() != 1) throw DecodeError(context + ": instance count (02) must be one byte");
   std::size_t count = count_e.value[0];
-  if (count > kMaxTemplates) throw DecodeError(context + ": " + std::to_string(count) + " biometric templates is too many");
+  if (count > kMaxTemplates)
+    throw DecodeError(context + ": " + std::to_string(count) + " biometric templates is too many");
   for (std::size_t i = 0; i < count; ++i) {
     std::string ctx = context + " template " + std::to_string(i + 1);
     tlv::Element bit = gr.expect(0x7F60);
@@ -94,7 +117,8 @@ BiometricGroup BiometricGroup::decode(ByteView data, tlv::Tag outer_tag, const s
     t.header = decode_header(br.enter(br.expect(0xA1)), ctx);
     tlv::Tag bdb_tag = br.peek_tag();
     if (bdb_tag != 0x5F2E && bdb_tag != 0x7F2E) {
-      throw DecodeError(ctx + ": expected biometric data block 5F2E or 7F2E, found " + tlv::tag_name(bdb_tag));
+      throw DecodeError(ctx + ": expected biometric data block 5F2E or 7F2E, found " +
+                        tlv::tag_name(bdb_tag));
     }
     tlv::Element bdb = br.next();
     t.constructed_data = bdb_tag == 0x7F2E;

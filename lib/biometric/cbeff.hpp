@@ -21,19 +21,19 @@ inline constexpr std::uint8_t kBiometricTypeFace = 0x02;
 inline constexpr std::uint8_t kBiometricTypeFinger = 0x08;
 
 struct BiometricHeader {
-  std::optional<Bytes> icao_header_version;      // 80
-  std::optional<std::uint8_t> biometric_type;    // 81
-  std::optional<std::uint8_t> biometric_subtype; // 82
-  std::optional<Bytes> creation_datetime;        // 83 (7 bytes)
-  std::optional<Bytes> validity_period;          // 85 (8 bytes)
-  std::optional<Bytes> creator;                  // 86 (2 bytes)
+  std::optional<Bytes> icao_header_version;           // 80
+  std::optional<std::uint8_t> biometric_type;         // 81
+  std::optional<std::uint8_t> biometric_subtype;      // 82
+  std::optional<Bytes> creation_datetime;             // 83 (7 bytes)
+  std::optional<Bytes> validity_period;               // 85 (8 bytes)
+  std::optional<Bytes> creator;                       // 86 (2 bytes)
   std::uint16_t format_owner = kFormatOwnerJtc1Sc37;  // 87
   std::uint16_t format_type = 0;                      // 88
 };
 
 struct BiometricTemplate {
   BiometricHeader header;
-  Bytes data;                   // the biometric data block's value
+  Bytes data;                     // the biometric data block's value
   bool constructed_data = false;  // 7F2E (ISO/IEC 39794) instead of 5F2E
 };
 

@@ -19,7 +19,8 @@ Bytes FaceRecord::encode() const {
   Bytes out(kMagic, kMagic + 4);
   out.insert(out.end(), kVersion, kVersion + 4);
   std::size_t total = kHeaderSize;
-  for (const auto& img : images) total += kInfoSize + kPointSize * img.feature_points.size() + kImageInfoSize + img.image.size();
+  for (const auto& img : images)
+    total += kInfoSize + kPointSize * img.feature_points.size() + kImageInfoSize + img.image.size();
   put_be(out, total, 4);
   put_be(out, images.size(), 2);
   for (const auto& img : images) {
@@ -58,10 +59,12 @@ FaceRecord FaceRecord::decode(ByteView data, const std::string& context) {
   r.expect(kVersion, "version (010)");
   std::uint32_t length = r.u32("record length");
   if (length != data.size()) {
-    r.fail("record length field says " + std::to_string(length) + " but the record has " + std::to_string(data.size()) + " bytes");
+    r.fail("record length field says " + std::to_string(length) + " but the record has " +
+           std::to_string(data.size()) + " bytes");
   }
   std::uint16_t count = r.u16("number of images");
-  if (count == 0 || count > kMaxImages) r.fail("number of facial images " + std::to_string(count) + " out of range");
+  if (count == 0 || count > kMaxImages)
+    r.fail("number of facial images " + std::to_string(count) + " out of range");
   FaceRecord rec;
   for (std::uint16_t i = 0; i < count; ++i) {
     std::size_t start = r.position();
@@ -71,7 +74,8 @@ FaceRecord FaceRecord::decode(ByteView data, const std::string& context) {
     }
     FaceImage img;
     std::uint16_t points = r.u16("number of feature points");
-    if (kInfoSize + kPointSize * points + kImageInfoSize > block) r.fail("feature points exceed the block length");
+    if (kInfoSize + kPointSize * points + kImageInfoSize > block)
+      r.fail("feature points exceed the block length");
     img.gender = r.u8("gender");
     img.eye_colour = r.u8("eye colour");
     img.hair_colour = r.u8("hair colour");
@@ -108,30 +112,44 @@ FaceRecord FaceRecord::decode(ByteView data, const std::string& context) {
 
 const char* face_image_data_type_name(std::uint8_t type) {
   switch (type) {
-    case 0: return "JPEG";
-    case 1: return "JPEG 2000";
-    default: return "unknown";
+    case 0:
+      return "JPEG";
+    case 1:
+      return "JPEG 2000";
+    default:
+      return "unknown";
   }
 }
 
 const char* face_colour_space_name(std::uint8_t space) {
   switch (space) {
-    case 0: return "unspecified";
-    case 1: return "RGB24";
-    case 2: return "YUV422";
-    case 3: return "Gray8";
-    case 4: return "other";
-    default: return "invalid";
+    case 0:
+      return "unspecified";
+    case 1:
+      return "RGB24";
+    case 2:
+      return "YUV422";
+    case 3:
+      return "Gray8";
+    case 4:
+      return "other";
+    default:
+      return "invalid";
   }
 }
 
 const char* gender_name(std::uint8_t gender) {
   switch (gender) {
-    case 0: return "unspecified";
-    case 1: return "male";
-    case 2: return "female";
-    case 0xFF: return "unknown";
-    default: return "invalid";
+    case 0:
+      return "unspecified";
+    case 1:
+      return "male";
+    case 2:
+      return "female";
+    case 0xFF:
+      return "unknown";
+    default:
+      return "invalid";
   }
 }
 

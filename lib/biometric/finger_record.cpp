@@ -14,8 +14,8 @@ constexpr std::size_t kHeaderSize = 32;
 constexpr std::size_t kFingerHeaderSize = 14;
 constexpr std::size_t kMaxFingers = 16;
 constexpr std::array<const char*, 11> kPositions = {
-    "unknown",     "right_thumb", "right_index", "right_middle", "right_ring", "right_little",
-    "left_thumb",  "left_index",  "left_middle", "left_ring",    "left_little"};
+    "unknown",    "right_thumb", "right_index", "right_middle", "right_ring", "right_little",
+    "left_thumb", "left_index",  "left_middle", "left_ring",    "left_little"};
 }  // namespace
 
 Bytes FingerRecord::encode() const {
@@ -56,14 +56,16 @@ FingerRecord FingerRecord::decode(ByteView data, const std::string& context) {
   r.expect(kVersion, "version (010)");
   std::uint64_t length = r.uint(6, "record length");
   if (length != data.size()) {
-    r.fail("record length field says " + std::to_string(length) + " but the record has " + std::to_string(data.size()) + " bytes");
+    r.fail("record length field says " + std::to_string(length) + " but the record has " +
+           std::to_string(data.size()) + " bytes");
   }
   FingerRecord rec;
   rec.capture_device_id = r.u16("capture device ID");
   if (rec.capture_device_id > 0x0FFF) r.fail("capture device ID uses more than 12 bits");
   rec.acquisition_level = r.u16("image acquisition level");
   std::uint8_t count = r.u8("number of fingers");
-  if (count == 0 || count > kMaxFingers) r.fail("number of fingers " + std::to_string(count) + " out of range");
+  if (count == 0 || count > kMaxFingers)
+    r.fail("number of fingers " + std::to_string(count) + " out of range");
   rec.scale_units = r.u8("scale units");
   if (rec.scale_units != 1 && rec.scale_units != 2) r.fail("scale units must be 1 (ppi) or 2 (ppcm)");
   rec.scan_res_h = r.u16("horizontal scan resolution");
@@ -82,14 +84,15 @@ FingerRecord FingerRecord::decode(ByteView data, const std::string& context) {
     }
     FingerImage f;
     f.position = r.u8("finger position");
-    if (f.position > 15 && (f.position < 20 || f.position > 36)) r.fail("invalid finger position " + std::to_string(f.position));
+    if (f.position > 15 && (f.position < 20 || f.position > 36))
+      r.fail("invalid finger position " + std::to_string(f.position));
     f.view_count = r.u8("count of views");
     f.view_number = r.u8("view number");
     f.quality = r.u8("finger image quality");
     f.impression_type = r.u8("impression type");
     f.width = r.u16("horizontal line length");
     f.height = r.u16("vertical line length");
-    r.u8("reserved");
+    if (r.u8("finger header reserved byte") != 0) r.fail("finger header reserved byte is not zero");
     ByteView payload = r.bytes(block - kFingerHeaderSize, "finger image data");
     f.image.assign(payload.begin(), payload.end());
     if (f.image.empty()) r.fail("finger image " + std::to_string(i + 1) + " has no image data");
@@ -119,13 +122,20 @@ std::uint8_t cbeff_finger_subtype(std::uint8_t position) {
 
 const char* compression_name(std::uint8_t compression) {
   switch (compression) {
-    case 0: return "uncompressed";
-    case 1: return "uncompressed, bit-packed";
-    case 2: return "WSQ";
-    case 3: return "JPEG";
-    case 4: return "JPEG 2000";
-    case 5: return "PNG";
-    default: return "unknown";
+    case 0:
+      return "uncompressed";
+    case 1:
+      return "uncompressed, bit-packed";
+    case 2:
+      return "WSQ";
+    case 3:
+      return "JPEG";
+    case 4:
+      return "JPEG 2000";
+    case 5:
+      return "PNG";
+    default:
+      return "unknown";
   }
 }
 

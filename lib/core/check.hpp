@@ -9,9 +9,12 @@ enum class Status { Pass, Fail, Skip };
 
 inline const char* status_name(Status s) {
   switch (s) {
-    case Status::Pass: return "PASS";
-    case Status::Fail: return "FAIL";
-    case Status::Skip: return "SKIP";
+    case Status::Pass:
+      return "PASS";
+    case Status::Fail:
+      return "FAIL";
+    case Status::Skip:
+      return "SKIP";
   }
   return "?";
 }

@@ -22,7 +22,9 @@ struct WipingAllocator {
     ::operator delete(p);
   }
   template <typename U>
-  bool operator==(const WipingAllocator<U>&) const noexcept { return true; }
+  bool operator==(const WipingAllocator<U>&) const noexcept {
+    return true;
+  }
 };
 
 using SecureBytes = std::vector<std::uint8_t, WipingAllocator<std::uint8_t>>;

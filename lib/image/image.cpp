@@ -22,44 +22,58 @@ void check_dimensions(long long width, long long height, const std::string& what
 Format sniff(ByteView d) {
   if (d.size() >= 3 && d[0] == 0xFF && d[1] == 0xD8 && d[2] == 0xFF) return Format::Jpeg;
   if (d.size() >= 8 && std::memcmp(d.data(), "\x89PNG\r\n\x1a\n", 8) == 0) return Format::Png;
-  if (d.size() >= 12 && std::memcmp(d.data(), "\x00\x00\x00\x0CjP  \r\n\x87\n", 12) == 0) return Format::Jpeg2000;
+  if (d.size() >= 12 && std::memcmp(d.data(), "\x00\x00\x00\x0CjP  \r\n\x87\n", 12) == 0)
+    return Format::Jpeg2000;
   if (d.size() >= 4 && d[0] == 0xFF && d[1] == 0x4F && d[2] == 0xFF && d[3] == 0x51) return Format::Jpeg2000;
   return Format::Unknown;
 }
 
 const char* format_name(Format f) {
   switch (f) {
-    case Format::Jpeg: return "JPEG";
-    case Format::Png: return "PNG";
-    case Format::Jpeg2000: return "JPEG 2000";
-    case Format::Unknown: break;
+    case Format::Jpeg:
+      return "JPEG";
+    case Format::Png:
+      return "PNG";
+    case Format::Jpeg2000:
+      return "JPEG 2000";
+    case Format::Unknown:
+      break;
   }
   return "unknown";
 }
 
 Info probe(ByteView data, const std::string& what) {
   switch (sniff(data)) {
-    case Format::Jpeg: return probe_jpeg(data, what);
-    case Format::Png: return probe_png(data, what);
-    case Format::Jpeg2000: return probe_jpeg2000(data, what);
-    case Format::Unknown: break;
+    case Format::Jpeg:
+      return probe_jpeg(data, what);
+    case Format::Png:
+      return probe_png(data, what);
+    case Format::Jpeg2000:
+      return probe_jpeg2000(data, what);
+    case Format::Unknown:
+      break;
   }
   throw DecodeError(what + ": not a JPEG, PNG or JPEG 2000 image");
 }
 
 Raster decode(ByteView data, const std::string& what, int min_width, int min_height) {
   switch (sniff(data)) {
-    case Format::Jpeg: return decode_jpeg(data, what, min_width, min_height);
-    case Format::Png: return decode_png(data, what);
-    case Format::Jpeg2000: return decode_jpeg2000(data, what);
-    case Format::Unknown: break;
+    case Format::Jpeg:
+      return decode_jpeg(data, what, min_width, min_height);
+    case Format::Png:
+      return decode_png(data, what);
+    case Format::Jpeg2000:
+      return decode_jpeg2000(data, what);
+    case Format::Unknown:
+      break;
   }
   throw DecodeError(what + ": not a JPEG, PNG or JPEG 2000 image");
 }
 
 Raster to_gray(const Raster& in) {
   if (in.channels == 1) return in;
-  Raster out{in.width, in.height, 1, Bytes(static_cast<std::size_t>(in.width) * static_cast<std::size_t>(in.height))};
+  Raster out{in.width, in.height, 1,
+             Bytes(static_cast<std::size_t>(in.width) * static_cast<std::size_t>(in.height))};
   for (std::size_t i = 0; i < out.pixels.size(); ++i) {
     const std::uint8_t* p = &in.pixels[i * 3];
     // ITU-R BT.601 luma in fixed point.

@@ -52,12 +52,18 @@ struct Decompressor {
 
 const char* colour_space_name(J_COLOR_SPACE cs) {
   switch (cs) {
-    case JCS_GRAYSCALE: return "gray";
-    case JCS_RGB: return "rgb";
-    case JCS_YCbCr: return "ycbcr";
-    case JCS_CMYK: return "cmyk";
-    case JCS_YCCK: return "ycck";
-    default: return "other";
+    case JCS_GRAYSCALE:
+      return "gray";
+    case JCS_RGB:
+      return "rgb";
+    case JCS_YCbCr:
+      return "ycbcr";
+    case JCS_CMYK:
+      return "cmyk";
+    case JCS_YCCK:
+      return "ycck";
+    default:
+      return "other";
   }
 }
 

@@ -117,7 +117,8 @@ void open_and_read_header(Codec& c, ReadState& state, std::string& error, const 
   check_dimensions(static_cast<long long>(c.image->x1) - c.image->x0,
                    static_cast<long long>(c.image->y1) - c.image->y0, what);
   if (c.image->numcomps != 1 && c.image->numcomps != 3) {
-    throw DecodeError(what + ": JPEG 2000 with " + std::to_string(c.image->numcomps) + " components is not supported");
+    throw DecodeError(what + ": JPEG 2000 with " + std::to_string(c.image->numcomps) +
+                      " components is not supported");
   }
 }
 
@@ -194,7 +195,8 @@ Bytes encode_jpeg2000(const Raster& in, double ratio) {
   auto n = static_cast<std::size_t>(in.width) * static_cast<std::size_t>(in.height);
   for (int k = 0; k < in.channels; ++k) {
     for (std::size_t i = 0; i < n; ++i) {
-      c.image->comps[k].data[i] = in.pixels[i * static_cast<std::size_t>(in.channels) + static_cast<std::size_t>(k)];
+      c.image->comps[k].data[i] =
+          in.pixels[i * static_cast<std::size_t>(in.channels) + static_cast<std::size_t>(k)];
     }
   }
   opj_cparameters_t cp;

@@ -27,15 +27,32 @@ Info probe_png(ByteView data, const std::string& what) {
   info.height = static_cast<int>(height);
   info.bit_depth = data[24];
   switch (data[25]) {
-    case 0: info.channels = 1; info.colour_space = "gray"; break;
-    case 2: info.channels = 3; info.colour_space = "rgb"; break;
-    case 3: info.channels = 3; info.colour_space = "palette"; break;
-    case 4: info.channels = 2; info.colour_space = "gray+alpha"; break;
-    case 6: info.channels = 4; info.colour_space = "rgba"; break;
-    default: throw DecodeError(what + ": not a valid PNG (colour type " + std::to_string(data[25]) + ")");
+    case 0:
+      info.channels = 1;
+      info.colour_space = "gray";
+      break;
+    case 2:
+      info.channels = 3;
+      info.colour_space = "rgb";
+      break;
+    case 3:
+      info.channels = 3;
+      info.colour_space = "palette";
+      break;
+    case 4:
+      info.channels = 2;
+      info.colour_space = "gray+alpha";
+      break;
+    case 6:
+      info.channels = 4;
+      info.colour_space = "rgba";
+      break;
+    default:
+      throw DecodeError(what + ": not a valid PNG (colour type " + std::to_string(data[25]) + ")");
   }
   int depth = info.bit_depth;
-  bool depth_ok = depth == 8 || depth == 16 || ((data[25] == 0 || data[25] == 3) && (depth == 1 || depth == 2 || depth == 4));
+  bool depth_ok = depth == 8 || depth == 16 ||
+                  ((data[25] == 0 || data[25] == 3) && (depth == 1 || depth == 2 || depth == 4));
   if (!depth_ok) throw DecodeError(what + ": not a valid PNG (bit depth " + std::to_string(depth) + ")");
   return info;
 }

@@ -85,7 +85,8 @@ json describe_chip(const issuance::ChipImage& chip) {
   for (const auto& [name, data] : chip.files) files.push_back({{"name", name}, {"bytes", data.size()}});
   d["files"] = files;
   if (!chip.manifest.empty()) {
-    d["manifest"] = {{"profile", chip.manifest.value("profile", "")}, {"created", chip.manifest.value("created", "")}};
+    d["manifest"] = {{"profile", chip.manifest.value("profile", "")},
+                     {"created", chip.manifest.value("created", "")}};
     if (!chip.manifest_problems.empty()) d["manifest"]["problems"] = chip.manifest_problems;
   }
   for (const auto& [name, why] : v.errors) d["errors"][name] = why;
@@ -93,7 +94,9 @@ json describe_chip(const issuance::ChipImage& chip) {
   if (v.com) {
     json tags = json::array();
     for (int dg : v.com->data_groups()) tags.push_back("DG" + std::to_string(dg));
-    d["EF.COM"] = {{"lds_version", v.com->lds_version}, {"unicode_version", v.com->unicode_version}, {"data_groups", tags}};
+    d["EF.COM"] = {{"lds_version", v.com->lds_version},
+                   {"unicode_version", v.com->unicode_version},
+                   {"data_groups", tags}};
   }
   if (v.mrz) {
     const auto& m = *v.mrz;
@@ -126,7 +129,9 @@ json describe_chip(const issuance::ChipImage& chip) {
           f["height"] = img.height;
           f["colour_space"] = biometric::face_colour_space_name(img.colour_space);
           f["gender"] = biometric::gender_name(img.gender);
-          f["face_image_type"] = img.face_image_type == 1 ? "full frontal" : img.face_image_type == 2 ? "token frontal" : "basic";
+          f["face_image_type"] = img.face_image_type == 1   ? "full frontal"
+                                 : img.face_image_type == 2 ? "token frontal"
+                                                            : "basic";
           f["feature_points"] = img.feature_points.size();
           f["image"] = image_summary(img.image);
         }
@@ -284,17 +289,23 @@ std::vector<std::string> extract_chip(const issuance::ChipImage& chip, const std
   };
   auto ext = [](ByteView data) {
     switch (image::sniff(data)) {
-      case image::Format::Jpeg: return ".jpg";
-      case image::Format::Png: return ".png";
-      case image::Format::Jpeg2000: return ".jp2";
-      case image::Format::Unknown: break;
+      case image::Format::Jpeg:
+        return ".jpg";
+      case image::Format::Png:
+        return ".png";
+      case image::Format::Jpeg2000:
+        return ".jp2";
+      case image::Format::Unknown:
+        break;
     }
     return ".bin";
   };
   if (v.dg2) {
     int n = 0;
     for (const auto& rec : v.dg2->faces) {
-      for (const auto& img : rec.images) put(n++ == 0 ? std::string("face") + ext(img.image) : "face-" + std::to_string(n) + ext(img.image), img.image);
+      for (const auto& img : rec.images)
+        put(n++ == 0 ? std::string("face") + ext(img.image) : "face-" + std::to_string(n) + ext(img.image),
+            img.image);
     }
   }
   if (v.dg3) {
@@ -315,7 +326,8 @@ std::vector<std::string> extract_chip(const issuance::ChipImage& chip, const std
   }
   if (v.dg7) {
     int n = 0;
-    for (const auto& img : v.dg7->images) put(n++ == 0 ? std::string("signature") + ext(img) : "signature-" + std::to_string(n) + ext(img), img);
+    for (const auto& img : v.dg7->images)
+      put(n++ == 0 ? std::string("signature") + ext(img) : "signature-" + std::to_string(n) + ext(img), img);
   }
   if (v.sod) {
     int n = 0;

@@ -14,9 +14,15 @@ namespace rcperso::inspection {
 
 namespace {
 
-Check pass(std::string name, std::string detail = "") { return {std::move(name), Status::Pass, std::move(detail)}; }
-Check fail(std::string name, std::string detail) { return {std::move(name), Status::Fail, std::move(detail)}; }
-Check skip(std::string name, std::string detail) { return {std::move(name), Status::Skip, std::move(detail)}; }
+Check pass(std::string name, std::string detail = "") {
+  return {std::move(name), Status::Pass, std::move(detail)};
+}
+Check fail(std::string name, std::string detail) {
+  return {std::move(name), Status::Fail, std::move(detail)};
+}
+Check skip(std::string name, std::string detail) {
+  return {std::move(name), Status::Skip, std::move(detail)};
+}
 
 std::string dims(int w, int h) { return std::to_string(w) + "x" + std::to_string(h); }
 
@@ -30,8 +36,9 @@ void structure_checks(const issuance::ChipImage& chip, const ChipView& v, std::v
     if (err != v.errors.end()) {
       out.push_back(fail(check, err->second));
     } else if (name == "EF.CVCA" || name == "EF.CardAccess" ||
-               (name != "EF.COM" && name != "EF.SOD" && name != "EF.DG1" && name != "EF.DG2" && name != "EF.DG3" &&
-                name != "EF.DG7" && name != "EF.DG11" && name != "EF.DG12" && name != "EF.DG14" && name != "EF.DG15")) {
+               (name != "EF.COM" && name != "EF.SOD" && name != "EF.DG1" && name != "EF.DG2" &&
+                name != "EF.DG3" && name != "EF.DG7" && name != "EF.DG11" && name != "EF.DG12" &&
+                name != "EF.DG14" && name != "EF.DG15")) {
       out.push_back(skip(check, "not decoded by this version (" + std::to_string(data.size()) + " bytes)"));
     } else {
       out.push_back(pass(check, std::to_string(data.size()) + " bytes"));
@@ -62,14 +69,16 @@ void image_checks(const ChipView& v, std::vector<Check>& out) {
           bool type_ok = (face.image_data_type == 0 && info.format == image::Format::Jpeg) ||
                          (face.image_data_type == 1 && info.format == image::Format::Jpeg2000);
           if (!type_ok) {
-            out.push_back(fail(name, std::string("record says ") + biometric::face_image_data_type_name(face.image_data_type) +
+            out.push_back(fail(name, std::string("record says ") +
+                                         biometric::face_image_data_type_name(face.image_data_type) +
                                          " but the data is " + image::format_name(info.format)));
           } else if (r.width != face.width || r.height != face.height) {
             out.push_back(fail(name, "record says " + dims(face.width, face.height) + " but the image is " +
                                          dims(r.width, r.height)));
           } else {
-            out.push_back(pass(name, std::string(image::format_name(info.format)) + " " + dims(r.width, r.height) + ", " +
-                                         std::to_string(face.image.size()) + " bytes"));
+            out.push_back(pass(name, std::string(image::format_name(info.format)) + " " +
+                                         dims(r.width, r.height) + ", " + std::to_string(face.image.size()) +
+                                         " bytes"));
           }
         } catch (const Error& e) {
           out.push_back(fail(name, e.what()));
@@ -82,15 +91,18 @@ void image_checks(const ChipView& v, std::vector<Check>& out) {
       for (const auto& f : record.fingers) {
         std::string name = "DG3 " + biometric::finger_position_name(f.position) + " image";
         if (record.compression != 4) {
-          out.push_back(skip(name, std::string(biometric::compression_name(record.compression)) + " is not decoded by this version"));
+          out.push_back(skip(name, std::string(biometric::compression_name(record.compression)) +
+                                       " is not decoded by this version"));
           continue;
         }
         try {
           image::Raster r = image::decode(f.image, name);
           if (r.width != f.width || r.height != f.height) {
-            out.push_back(fail(name, "record says " + dims(f.width, f.height) + " but the image is " + dims(r.width, r.height)));
+            out.push_back(fail(name, "record says " + dims(f.width, f.height) + " but the image is " +
+                                         dims(r.width, r.height)));
           } else {
-            out.push_back(pass(name, "JPEG 2000 " + dims(r.width, r.height) + ", " + std::to_string(f.image.size()) + " bytes"));
+            out.push_back(pass(name, "JPEG 2000 " + dims(r.width, r.height) + ", " +
+                                         std::to_string(f.image.size()) + " bytes"));
           }
         } catch (const Error& e) {
           out.push_back(fail(name, e.what()));
@@ -102,7 +114,8 @@ void image_checks(const ChipView& v, std::vector<Check>& out) {
     for (const auto& img : v.dg7->images) {
       try {
         image::Raster r = image::decode(img, "DG7 signature image");
-        out.push_back(pass("DG7 signature image", dims(r.width, r.height) + ", " + std::to_string(img.size()) + " bytes"));
+        out.push_back(pass("DG7 signature image",
+                           dims(r.width, r.height) + ", " + std::to_string(img.size()) + " bytes"));
       } catch (const Error& e) {
         out.push_back(fail("DG7 signature image", e.what()));
       }
@@ -114,10 +127,12 @@ void rule_checks(const issuance::ChipImage& chip, const ChipView& v, const issua
                  std::vector<Check>& out) {
   const std::string who = "profile " + p.name + ": ";
   if (v.mrz) {
-    if (v.mrz->document_code == p.document_code || (p.document_code[1] == '<' && v.mrz->document_code == p.document_code.substr(0, 1))) {
+    if (v.mrz->document_code == p.document_code ||
+        (p.document_code[1] == '<' && v.mrz->document_code == p.document_code.substr(0, 1))) {
       out.push_back(pass("document code", v.mrz->document_code));
     } else {
-      out.push_back(fail("document code", "\"" + v.mrz->document_code + "\" but " + who + "\"" + p.document_code + "\""));
+      out.push_back(fail("document code",
+                         "\"" + v.mrz->document_code + "\" but " + who + "\"" + p.document_code + "\""));
     }
     if (v.mrz->issuing_state == p.issuing_state) {
       out.push_back(pass("issuing state", p.issuing_state));
@@ -147,7 +162,8 @@ void rule_checks(const issuance::ChipImage& chip, const ChipView& v, const issua
       if (full->substr(2) == v.mrz->date_of_birth) {
         out.push_back(pass("DG1 agrees with DG11", "date of birth"));
       } else {
-        out.push_back(fail("DG1 agrees with DG11", "date of birth " + v.mrz->date_of_birth + " in DG1, " + *full + " in DG11"));
+        out.push_back(fail("DG1 agrees with DG11",
+                           "date of birth " + v.mrz->date_of_birth + " in DG1, " + *full + " in DG11"));
       }
     }
   }
@@ -159,15 +175,17 @@ void rule_checks(const issuance::ChipImage& chip, const ChipView& v, const issua
       out.push_back(fail("fingerprints by age", "DG3 is missing"));
     } else if (age < fp.minimum_age) {
       if (stored == 0) {
-        out.push_back(pass("fingerprints by age", "none stored: " + age_text + ", below " + std::to_string(fp.minimum_age)));
+        out.push_back(pass("fingerprints by age",
+                           "none stored: " + age_text + ", below " + std::to_string(fp.minimum_age)));
       } else {
-        out.push_back(fail("fingerprints by age", std::to_string(stored) + " stored but " + age_text + ", below " +
-                                                      std::to_string(fp.minimum_age)));
+        out.push_back(fail("fingerprints by age", std::to_string(stored) + " stored but " + age_text +
+                                                      ", below " + std::to_string(fp.minimum_age)));
       }
     } else if (stored == static_cast<std::size_t>(fp.count)) {
       out.push_back(pass("fingerprints by age", std::to_string(stored) + " stored, " + age_text));
     } else if (stored == 0 && v.fingerprint_exemption_recorded()) {
-      out.push_back(pass("fingerprints by age", "none stored: holder exempt (physically unable), recorded in DG12"));
+      out.push_back(
+          pass("fingerprints by age", "none stored: holder exempt (physically unable), recorded in DG12"));
     } else {
       out.push_back(fail("fingerprints by age", std::to_string(stored) + " stored; " + age_text + " needs " +
                                                     std::to_string(fp.count) + " or a recorded exemption"));
@@ -176,7 +194,8 @@ void rule_checks(const issuance::ChipImage& chip, const ChipView& v, const issua
   if (p.has_dg(7)) {
     bool present = chip.file("EF.DG7") != nullptr;
     if (age < p.signature.minimum_age && present) {
-      out.push_back(fail("signature by age", "DG7 present but " + age_text + ", below " + std::to_string(p.signature.minimum_age)));
+      out.push_back(fail("signature by age", "DG7 present but " + age_text + ", below " +
+                                                 std::to_string(p.signature.minimum_age)));
     } else if (age >= p.signature.minimum_age && p.signature.required && !present) {
       out.push_back(fail("signature by age", "DG7 missing; " + age_text));
     } else {
@@ -188,13 +207,16 @@ void rule_checks(const issuance::ChipImage& chip, const ChipView& v, const issua
     int max_years = minor ? p.validity.max_years_minor : p.validity.max_years_adult;
     Date limit = issue->plus_years(max_years);
     if (*expiry <= *issue) {
-      out.push_back(fail("validity period", "expiry " + expiry->iso() + " is not after issue " + issue->iso()));
+      out.push_back(
+          fail("validity period", "expiry " + expiry->iso() + " is not after issue " + issue->iso()));
     } else if (*expiry > limit) {
-      out.push_back(fail("validity period", "expiry " + expiry->iso() + " exceeds " + std::to_string(max_years) +
-                                                " years for " + (minor ? "a minor" : "an adult") + " (latest " + limit.iso() + ")"));
+      out.push_back(fail("validity period",
+                         "expiry " + expiry->iso() + " exceeds " + std::to_string(max_years) + " years for " +
+                             (minor ? "a minor" : "an adult") + " (latest " + limit.iso() + ")"));
     } else {
-      out.push_back(pass("validity period", issue->iso() + " .. " + expiry->iso() + ", at most " + std::to_string(max_years) +
-                                                " years for " + (minor ? "a minor" : "an adult")));
+      out.push_back(pass("validity period", issue->iso() + " .. " + expiry->iso() + ", at most " +
+                                                std::to_string(max_years) + " years for " +
+                                                (minor ? "a minor" : "an adult")));
     }
   }
 }
@@ -207,7 +229,8 @@ bool VerifyReport::passed() const {
 
 nlohmann::json VerifyReport::to_json() const {
   nlohmann::json list = nlohmann::json::array();
-  for (const auto& c : checks) list.push_back({{"check", c.name}, {"status", status_name(c.status)}, {"detail", c.detail}});
+  for (const auto& c : checks)
+    list.push_back({{"check", c.name}, {"status", status_name(c.status)}, {"detail", c.detail}});
   return {{"result", passed() ? "PASS" : "FAIL"}, {"checks", list}};
 }
 

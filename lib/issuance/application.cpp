@@ -43,7 +43,8 @@ class ApplicationParser {
  private:
   void text(const json* obj, const std::string& path, const char* key, std::string& out, bool required,
             bool allow_empty = false) {
-    bool present = required ? r_.required_string(obj, path, key, out) : r_.optional_string(obj, path, key, out);
+    bool present =
+        required ? r_.required_string(obj, path, key, out) : r_.optional_string(obj, path, key, out);
     if (!present) return;
     std::string field = JsonReader::join(path, key);
     if (!is_valid_utf8(out)) {
@@ -61,15 +62,16 @@ class ApplicationParser {
     std::string s;
     if (!r_.required_string(obj, path, key, s)) return std::nullopt;
     auto d = Date::parse_iso(s);
-    if (!d) r_.problem(JsonReader::join(path, key), "\"" + s + "\" is not a real date in the form YYYY-MM-DD");
+    if (!d)
+      r_.problem(JsonReader::join(path, key), "\"" + s + "\" is not a real date in the form YYYY-MM-DD");
     return d;
   }
 
   void parse_document(const json* doc) {
     const std::string p = "document";
     r_.known_keys(doc, p,
-                  {"number", "issuing_state", "date_of_issue", "date_of_expiry", "permit_type", "issuing_authority",
-                   "remarks"});
+                  {"number", "issuing_state", "date_of_issue", "date_of_expiry", "permit_type",
+                   "issuing_authority", "remarks"});
     if (doc == nullptr) {
       dates_ok_ = false;
       return;
@@ -80,14 +82,16 @@ class ApplicationParser {
         return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
       });
       if (!chars_ok) {
-        r_.problem("document.number", "\"" + d.number + "\" may contain only A-Z and 0-9 (upper case, no spaces)");
+        r_.problem("document.number",
+                   "\"" + d.number + "\" may contain only A-Z and 0-9 (upper case, no spaces)");
       } else if (d.number.size() > 22) {
         r_.problem("document.number", "longer than 22 characters, which a TD1 MRZ cannot hold");
       }
     }
-    if (r_.required_string(doc, p, "issuing_state", d.issuing_state) && d.issuing_state != profile_.issuing_state) {
-      r_.problem("document.issuing_state", "\"" + d.issuing_state + "\" but profile " + profile_.name + " issues for " +
-                                               profile_.issuing_state);
+    if (r_.required_string(doc, p, "issuing_state", d.issuing_state) &&
+        d.issuing_state != profile_.issuing_state) {
+      r_.problem("document.issuing_state", "\"" + d.issuing_state + "\" but profile " + profile_.name +
+                                               " issues for " + profile_.issuing_state);
     }
     auto issue = date(doc, p, "date_of_issue");
     auto expiry = date(doc, p, "date_of_expiry");
@@ -123,7 +127,8 @@ class ApplicationParser {
       }
     }
     if (r_.required_string(h, p, "nationality", hd.nationality) && !is_valid_nationality(hd.nationality)) {
-      r_.problem("holder.nationality", "\"" + hd.nationality + "\" is not an ISO 3166-1 alpha-3 or ICAO code");
+      r_.problem("holder.nationality",
+                 "\"" + hd.nationality + "\" is not an ISO 3166-1 alpha-3 or ICAO code");
     }
     std::string sex;
     if (r_.required_string(h, p, "sex", sex)) {
@@ -157,7 +162,8 @@ class ApplicationParser {
     }
   }
 
-  bool load_image(const std::string& field, const std::string& relative, InputImage& out, int min_w, int min_h) {
+  bool load_image(const std::string& field, const std::string& relative, InputImage& out, int min_w,
+                  int min_h) {
     out.field = field;
     if (relative.empty()) {
       r_.problem(field, "must name an image file");
@@ -214,8 +220,9 @@ class ApplicationParser {
           if (ok) {
             in.position_code = biometric::finger_position_code(in.position);
             if (in.position_code == 0 || in.position_code > 10) {
-              r_.problem(fp + ".position", "\"" + in.position +
-                                               "\" is not a finger (right_thumb, right_index, ... left_little)");
+              r_.problem(
+                  fp + ".position",
+                  "\"" + in.position + "\" is not a finger (right_thumb, right_index, ... left_little)");
               ok = false;
             } else if (!seen.insert(in.position).second) {
               r_.problem(fp + ".position", "duplicate finger position \"" + in.position + "\"");
@@ -261,13 +268,14 @@ class ApplicationParser {
       r_.problem("biometrics.face", f.path.string() + " must be a JPEG or PNG image");
     }
     if (f.info.width < profile_.face.width || f.info.height < profile_.face.height) {
-      r_.problem("biometrics.face", f.path.string() + " is " + std::to_string(f.info.width) + "x" +
-                                        std::to_string(f.info.height) + " pixels; the profile needs at least " +
-                                        std::to_string(profile_.face.width) + "x" +
-                                        std::to_string(profile_.face.height));
+      r_.problem("biometrics.face",
+                 f.path.string() + " is " + std::to_string(f.info.width) + "x" +
+                     std::to_string(f.info.height) + " pixels; the profile needs at least " +
+                     std::to_string(profile_.face.width) + "x" + std::to_string(profile_.face.height));
     }
     if (f.info.width > f.info.height) {
-      r_.problem("biometrics.face", f.path.string() + " is landscape; a portrait (taller than wide) is required");
+      r_.problem("biometrics.face",
+                 f.path.string() + " is landscape; a portrait (taller than wide) is required");
     }
   }
 
@@ -286,10 +294,10 @@ class ApplicationParser {
     }
     if (img.info.width < fp.min_width || img.info.height < fp.min_height || img.info.width > fp.max_width ||
         img.info.height > fp.max_height) {
-      r_.problem(img.field, name + " is " + std::to_string(img.info.width) + "x" + std::to_string(img.info.height) +
-                                " pixels; the profile accepts " + std::to_string(fp.min_width) + "x" +
-                                std::to_string(fp.min_height) + " to " + std::to_string(fp.max_width) + "x" +
-                                std::to_string(fp.max_height));
+      r_.problem(img.field, name + " is " + std::to_string(img.info.width) + "x" +
+                                std::to_string(img.info.height) + " pixels; the profile accepts " +
+                                std::to_string(fp.min_width) + "x" + std::to_string(fp.min_height) + " to " +
+                                std::to_string(fp.max_width) + "x" + std::to_string(fp.max_height));
       ok = false;
     }
     if (ok && image::is_blank(img.raster)) {
@@ -306,12 +314,13 @@ class ApplicationParser {
       r_.problem("holder.date_of_birth", h.date_of_birth.iso() + " is in the future");
     }
     if (h.date_of_birth > d.date_of_issue) {
-      r_.problem("holder.date_of_birth", h.date_of_birth.iso() + " is after the date of issue " + d.date_of_issue.iso());
+      r_.problem("holder.date_of_birth",
+                 h.date_of_birth.iso() + " is after the date of issue " + d.date_of_issue.iso());
       return;
     }
     if (d.date_of_expiry <= d.date_of_issue) {
-      r_.problem("document.date_of_expiry", d.date_of_expiry.iso() + " is not after the date of issue " +
-                                                d.date_of_issue.iso());
+      r_.problem("document.date_of_expiry",
+                 d.date_of_expiry.iso() + " is not after the date of issue " + d.date_of_issue.iso());
       return;
     }
     int age = app_.age_at_issue();
@@ -320,9 +329,10 @@ class ApplicationParser {
     Date limit = d.date_of_issue.plus_years(max_years);
     if (d.date_of_expiry > limit) {
       r_.problem("document.date_of_expiry",
-                 d.date_of_expiry.iso() + " is more than " + std::to_string(max_years) + " years after issue (" +
-                     d.date_of_issue.iso() + "); the holder is " + std::to_string(age) + " on the date of issue, " +
-                     (minor ? "a minor" : "an adult") + ", so the latest allowed expiry is " + limit.iso());
+                 d.date_of_expiry.iso() + " is more than " + std::to_string(max_years) +
+                     " years after issue (" + d.date_of_issue.iso() + "); the holder is " +
+                     std::to_string(age) + " on the date of issue, " + (minor ? "a minor" : "an adult") +
+                     ", so the latest allowed expiry is " + limit.iso());
     }
   }
 
@@ -332,14 +342,17 @@ class ApplicationParser {
     const auto& fp = profile_.fingerprints;
     std::string age_text = "the holder is " + std::to_string(age) + " on the date of issue";
     if (!profile_.has_dg(3)) {
-      if (!app_.fingerprints.empty()) r_.problem("biometrics.fingerprints", "profile " + profile_.name + " stores no fingerprints");
+      if (!app_.fingerprints.empty())
+        r_.problem("biometrics.fingerprints", "profile " + profile_.name + " stores no fingerprints");
     } else if (age < fp.minimum_age) {
       if (!app_.fingerprints.empty()) {
-        r_.problem("biometrics.fingerprints", "must be empty: " + age_text + ", and fingerprints are taken only from age " +
+        r_.problem("biometrics.fingerprints", "must be empty: " + age_text +
+                                                  ", and fingerprints are taken only from age " +
                                                   std::to_string(fp.minimum_age));
       }
       if (h.fingerprint_exemption) {
-        r_.problem("holder.fingerprint_exemption", "does not apply: " + age_text + ", below the fingerprint age of " +
+        r_.problem("holder.fingerprint_exemption", "does not apply: " + age_text +
+                                                       ", below the fingerprint age of " +
                                                        std::to_string(fp.minimum_age));
       }
     } else if (h.fingerprint_exemption) {
@@ -347,22 +360,26 @@ class ApplicationParser {
         r_.problem("biometrics.fingerprints", "must be empty when holder.fingerprint_exemption is set");
       }
     } else if (static_cast<int>(app_.fingerprints.size()) != fp.count) {
-      r_.problem("biometrics.fingerprints", "needs " + std::to_string(fp.count) + " fingerprints (" + age_text +
-                                                "); got " + std::to_string(app_.fingerprints.size()) +
+      r_.problem("biometrics.fingerprints", "needs " + std::to_string(fp.count) + " fingerprints (" +
+                                                age_text + "); got " +
+                                                std::to_string(app_.fingerprints.size()) +
                                                 ". A holder who physically cannot give them needs "
                                                 "\"fingerprint_exemption\": \"physically_unable\"");
     }
 
     const auto& sig = profile_.signature;
     if (!profile_.has_dg(7)) {
-      if (app_.signature) r_.problem("biometrics.signature", "profile " + profile_.name + " stores no signature");
+      if (app_.signature)
+        r_.problem("biometrics.signature", "profile " + profile_.name + " stores no signature");
     } else if (age < sig.minimum_age) {
       if (app_.signature) {
-        r_.problem("biometrics.signature", "must be absent: " + age_text + ", and the signature is stored only from age " +
+        r_.problem("biometrics.signature", "must be absent: " + age_text +
+                                               ", and the signature is stored only from age " +
                                                std::to_string(sig.minimum_age));
       }
     } else if (sig.required && !app_.signature) {
-      r_.problem("biometrics.signature", "missing: " + age_text + ", and the profile requires a signature from age " +
+      r_.problem("biometrics.signature", "missing: " + age_text +
+                                             ", and the profile requires a signature from age " +
                                              std::to_string(sig.minimum_age));
     }
   }
@@ -378,19 +395,22 @@ class ApplicationParser {
 
 }  // namespace
 
-Application parse_application(std::string_view json_text, const fs::path& base_dir, const std::string& source_name,
-                              const DocumentProfile& profile, const LoadOptions& options) {
+Application parse_application(std::string_view json_text, const fs::path& base_dir,
+                              const std::string& source_name, const DocumentProfile& profile,
+                              const LoadOptions& options) {
   json root;
   try {
     root = json::parse(json_text.begin(), json_text.end(), nullptr, true, false);
-  } catch (const json::parse_error& e) {
-    // nlohmann reports the byte position; turn it into a line for people.
-    std::size_t byte = e.byte == 0 ? 0 : e.byte - 1;
-    std::size_t line = 1 + static_cast<std::size_t>(
-                               std::count(json_text.begin(), json_text.begin() + static_cast<std::ptrdiff_t>(
-                                                                                     std::min(byte, json_text.size())),
-                                          '\n'));
-    throw ValidationError({{source_name + ": line " + std::to_string(line), "not valid JSON (" + std::string(e.what()) + ")"}});
+  } catch (const json::exception& e) {
+    // nlohmann reports the byte position of parse errors; turn it into a line for people.
+    const auto* parse = dynamic_cast<const json::parse_error*>(&e);
+    std::size_t byte = parse == nullptr || parse->byte == 0 ? json_text.size() : parse->byte - 1;
+    std::size_t line =
+        1 + static_cast<std::size_t>(std::count(
+                json_text.begin(),
+                json_text.begin() + static_cast<std::ptrdiff_t>(std::min(byte, json_text.size())), '\n'));
+    throw ValidationError(
+        {{source_name + ": line " + std::to_string(line), "not valid JSON (" + std::string(e.what()) + ")"}});
   }
   ApplicationParser parser(base_dir, source_name, profile, options);
   Application app = parser.parse(root);
@@ -398,11 +418,12 @@ Application parse_application(std::string_view json_text, const fs::path& base_d
   return app;
 }
 
-Application load_application(const fs::path& path, const DocumentProfile& profile, const LoadOptions& options) {
+Application load_application(const fs::path& path, const DocumentProfile& profile,
+                             const LoadOptions& options) {
   Bytes raw = read_file(path.string(), 4U * 1024U * 1024U);
   return parse_application(std::string_view(reinterpret_cast<const char*>(raw.data()), raw.size()),
-                           path.has_parent_path() ? path.parent_path() : fs::path("."), path.string(), profile,
-                           options);
+                           path.has_parent_path() ? path.parent_path() : fs::path("."), path.string(),
+                           profile, options);
 }
 
 }  // namespace rcperso::issuance

@@ -25,7 +25,7 @@ struct InputImage {
 };
 
 struct FingerprintInput {
-  std::string position;  // "right_index"
+  std::string position;            // "right_index"
   std::uint8_t position_code = 0;  // ISO/IEC 19794-4 finger position
   InputImage image;
 };

@@ -14,7 +14,8 @@ namespace {
 std::string sha256_hex(ByteView data) {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  if (EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr) != 1) throw Error("SHA-256 failed");
+  if (EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr) != 1)
+    throw Error("SHA-256 failed");
   return to_hex(ByteView(md, len));
 }
 }  // namespace
@@ -63,7 +64,8 @@ ChipImage read_chip_image(const fs::path& dir) {
     std::string name = entry.path().filename().string();
     if (name == kManifestName) continue;
     if (lds::file_by_name(name) == nullptr) {
-      throw Error(entry.path().string() + ": unexpected file in a chip image (expected EF.COM, EF.SOD, EF.DG1 ...)");
+      throw Error(entry.path().string() +
+                  ": unexpected file in a chip image (expected EF.COM, EF.SOD, EF.DG1 ...)");
     }
     if (!entry.is_regular_file()) throw Error(entry.path().string() + ": not a regular file");
     image.files[name] = read_file(entry.path().string(), kMaxElementaryFileSize);
@@ -82,22 +84,27 @@ ChipImage read_chip_image(const fs::path& dir) {
       throw Error(manifest_path.string() + ": not an rcperso chip image manifest");
     }
     std::size_t listed = 0;
-    for (const auto& f : image.manifest["files"]) {
-      if (!f.is_object() || !f.contains("name") || !f["name"].is_string()) {
-        throw Error(manifest_path.string() + ": malformed file entry");
+    try {
+      for (const auto& f : image.manifest["files"]) {
+        if (!f.is_object() || !f.contains("name") || !f["name"].is_string()) {
+          throw Error(manifest_path.string() + ": malformed file entry");
+        }
+        std::string name = f["name"].get<std::string>();
+        const Bytes* data = image.file(name);
+        if (data == nullptr) {
+          image.manifest_problems.push_back(name + " is listed in the manifest but missing");
+          continue;
+        }
+        if (f.value("sha256", "") != sha256_hex(*data) || f.value("size", std::size_t{0}) != data->size()) {
+          image.manifest_problems.push_back(name + " does not match its manifest entry (size or SHA-256)");
+        }
+        ++listed;
       }
-      std::string name = f["name"].get<std::string>();
-      const Bytes* data = image.file(name);
-      if (data == nullptr) {
-        image.manifest_problems.push_back(name + " is listed in the manifest but missing");
-        continue;
-      }
-      if (f.value("sha256", "") != sha256_hex(*data) || f.value("size", std::size_t{0}) != data->size()) {
-        image.manifest_problems.push_back(name + " does not match its manifest entry (size or SHA-256)");
-      }
-      ++listed;
+    } catch (const nlohmann::json::exception& e) {
+      throw Error(manifest_path.string() + ": malformed file entry: " + e.what());
     }
-    if (listed != image.files.size()) image.manifest_problems.push_back("the directory holds files the manifest does not list");
+    if (listed != image.files.size())
+      image.manifest_problems.push_back("the directory holds files the manifest does not list");
   }
   return image;
 }

@@ -24,8 +24,9 @@ DocumentProfile DocumentProfile::from_json(const nlohmann::json& j, const std::s
   JsonReader r(source_name);
   DocumentProfile p;
   auto root = r.object(j, "");
-  r.known_keys(root, "", {"profile", "description", "mrz", "issuing_state", "lds", "data_groups", "signature",
-                          "face", "fingerprints", "signature_image", "validity"});
+  r.known_keys(root, "",
+               {"profile", "description", "mrz", "issuing_state", "lds", "data_groups", "signature", "face",
+                "fingerprints", "signature_image", "validity"});
   r.required_string(root, "", "profile", p.name);
   r.optional_string(root, "", "description", p.description);
   r.required_string(root, "", "issuing_state", p.issuing_state);
@@ -39,13 +40,15 @@ DocumentProfile DocumentProfile::from_json(const nlohmann::json& j, const std::s
                    (p.document_code[0] == 'A' || p.document_code[0] == 'C' || p.document_code[0] == 'I') &&
                    ((p.document_code[1] >= 'A' && p.document_code[1] <= 'Z') || p.document_code[1] == '<') &&
                    p.document_code[1] != 'V' && p.document_code != "AI";
-    if (!code_ok) r.problem("mrz.document_code", "must be 2 characters starting with A, C or I (ICAO 9303-5)");
+    if (!code_ok)
+      r.problem("mrz.document_code", "must be 2 characters starting with A, C or I (ICAO 9303-5)");
   }
   if (auto lds = r.required_object(root, "", "lds")) {
     r.known_keys(*lds, "lds", {"version", "unicode_version"});
     r.required_string(*lds, "lds", "version", p.lds_version);
     r.required_string(*lds, "lds", "unicode_version", p.unicode_version);
-    if (p.lds_version != "0107" && p.lds_version != "0108") r.problem("lds.version", "must be \"0107\" or \"0108\"");
+    if (p.lds_version != "0107" && p.lds_version != "0108")
+      r.problem("lds.version", "must be \"0107\" or \"0108\"");
     if (p.unicode_version.size() != 6) r.problem("lds.unicode_version", "must be 6 digits, e.g. \"040000\"");
   }
   if (root->contains("data_groups")) {
@@ -71,7 +74,8 @@ DocumentProfile DocumentProfile::from_json(const nlohmann::json& j, const std::s
         }
       }
       for (int required : {1, 2}) {
-        if (!seen.count(required)) r.problem("data_groups", "DG" + std::to_string(required) + " is mandatory");
+        if (!seen.count(required))
+          r.problem("data_groups", "DG" + std::to_string(required) + " is mandatory");
       }
       std::sort(p.data_groups.begin(), p.data_groups.end());
     }
@@ -92,7 +96,8 @@ DocumentProfile DocumentProfile::from_json(const nlohmann::json& j, const std::s
     }
   }
   if (auto face = r.required_object(root, "", "face")) {
-    r.known_keys(*face, "face", {"width", "height", "colour", "format", "max_bytes", "min_quality", "max_quality"});
+    r.known_keys(*face, "face",
+                 {"width", "height", "colour", "format", "max_bytes", "min_quality", "max_quality"});
     r.required_int(*face, "face", "width", p.face.width, 64, 2000);
     r.required_int(*face, "face", "height", p.face.height, 64, 2000);
     std::string colour = "rgb";
@@ -110,9 +115,9 @@ DocumentProfile DocumentProfile::from_json(const nlohmann::json& j, const std::s
     if (p.face.min_quality > p.face.max_quality) r.problem("face.min_quality", "greater than max_quality");
   }
   if (auto fp = r.required_object(root, "", "fingerprints")) {
-    r.known_keys(*fp, "fingerprints", {"count", "minimum_age", "preferred_positions", "format", "compression_ratio",
-                                       "resolution_ppi", "min_width", "min_height", "max_width", "max_height",
-                                       "max_bytes"});
+    r.known_keys(*fp, "fingerprints",
+                 {"count", "minimum_age", "preferred_positions", "format", "compression_ratio",
+                  "resolution_ppi", "min_width", "min_height", "max_width", "max_height", "max_bytes"});
     r.required_int(*fp, "fingerprints", "count", p.fingerprints.count, 1, 10);
     r.required_int(*fp, "fingerprints", "minimum_age", p.fingerprints.minimum_age, 0, 18);
     if (fp->contains("preferred_positions")) {
@@ -124,7 +129,8 @@ DocumentProfile DocumentProfile::from_json(const nlohmann::json& j, const std::s
       }
     }
     r.optional_string(*fp, "fingerprints", "format", p.fingerprints.format);
-    if (p.fingerprints.format != "jpeg2000") r.problem("fingerprints.format", "only \"jpeg2000\" is supported yet");
+    if (p.fingerprints.format != "jpeg2000")
+      r.problem("fingerprints.format", "only \"jpeg2000\" is supported yet");
     if (fp->contains("compression_ratio")) {
       const auto& v = fp->at("compression_ratio");
       if (!v.is_number() || v.get<double>() < 1.0 || v.get<double>() > 100.0) {
@@ -169,7 +175,7 @@ DocumentProfile DocumentProfile::load(const fs::path& path) {
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(in, nullptr, true, false);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {
     throw Error(path.string() + ": not valid JSON: " + e.what());
   }
   DocumentProfile p = from_json(j, path.string());
@@ -179,7 +185,8 @@ DocumentProfile DocumentProfile::load(const fs::path& path) {
 
 std::vector<fs::path> profile_search_path() {
   std::vector<fs::path> dirs;
-  if (const char* env = std::getenv("RCPERSO_PROFILES"); env != nullptr && *env != '\0') dirs.emplace_back(env);
+  if (const char* env = std::getenv("RCPERSO_PROFILES"); env != nullptr && *env != '\0')
+    dirs.emplace_back(env);
 #ifdef RCPERSO_SOURCE_PROFILES
   dirs.emplace_back(RCPERSO_SOURCE_PROFILES);
 #endif

@@ -12,7 +12,7 @@
 namespace rcperso::issuance {
 
 struct FaceSettings {
-  int width = 480;    // pixels on the chip
+  int width = 480;  // pixels on the chip
   int height = 640;
   bool colour = true;  // false: Gray8
   std::size_t max_bytes = 20000;

@@ -53,7 +53,8 @@ const nlohmann::json* JsonReader::required_object(const nlohmann::json* parent, 
 void JsonReader::known_keys(const nlohmann::json* obj, const std::string& path,
                             std::initializer_list<const char*> keys) {
   if (obj == nullptr) return;
-  for (const auto& [key, value] : obj->items()) {
+  for (const auto& item : obj->items()) {
+    const std::string& key = item.key();
     bool known = std::any_of(keys.begin(), keys.end(), [&](const char* k) { return key == k; });
     if (known) continue;
     std::string best;
@@ -65,7 +66,8 @@ void JsonReader::known_keys(const nlohmann::json* obj, const std::string& path,
         best = k;
       }
     }
-    problem(join(path, key), best.empty() ? "unknown field" : "unknown field (did you mean \"" + best + "\"?)");
+    problem(join(path, key),
+            best.empty() ? "unknown field" : "unknown field (did you mean \"" + best + "\"?)");
   }
 }
 
@@ -115,7 +117,8 @@ bool JsonReader::optional_int(const nlohmann::json* obj, const std::string& path
   return true;
 }
 
-bool JsonReader::optional_bool(const nlohmann::json* obj, const std::string& path, const char* key, bool& out) {
+bool JsonReader::optional_bool(const nlohmann::json* obj, const std::string& path, const char* key,
+                               bool& out) {
   if (obj == nullptr) return false;
   auto it = obj->find(key);
   if (it == obj->end()) return false;

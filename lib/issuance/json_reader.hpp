@@ -24,29 +24,38 @@ class JsonReader {
 
   /// `j` must be an object; returns it or nullptr (problem recorded).
   const nlohmann::json* object(const nlohmann::json& j, const std::string& field);
-  const nlohmann::json* required_object(const nlohmann::json* parent, const std::string& path, const char* key);
-  void known_keys(const nlohmann::json* obj, const std::string& path, std::initializer_list<const char*> keys);
-  void known_keys(const nlohmann::json& obj, const std::string& path, std::initializer_list<const char*> keys) {
+  const nlohmann::json* required_object(const nlohmann::json* parent, const std::string& path,
+                                        const char* key);
+  void known_keys(const nlohmann::json* obj, const std::string& path,
+                  std::initializer_list<const char*> keys);
+  void known_keys(const nlohmann::json& obj, const std::string& path,
+                  std::initializer_list<const char*> keys) {
     known_keys(&obj, path, keys);
   }
 
   bool required_string(const nlohmann::json* obj, const std::string& path, const char* key, std::string& out);
   bool optional_string(const nlohmann::json* obj, const std::string& path, const char* key, std::string& out);
-  bool required_int(const nlohmann::json* obj, const std::string& path, const char* key, int& out, int min, int max);
-  bool optional_int(const nlohmann::json* obj, const std::string& path, const char* key, int& out, int min, int max);
+  bool required_int(const nlohmann::json* obj, const std::string& path, const char* key, int& out, int min,
+                    int max);
+  bool optional_int(const nlohmann::json* obj, const std::string& path, const char* key, int& out, int min,
+                    int max);
   bool optional_bool(const nlohmann::json* obj, const std::string& path, const char* key, bool& out);
 
   // Reference forms of the above, for objects already known to exist.
-  bool required_string(const nlohmann::json& obj, const std::string& path, const char* key, std::string& out) {
+  bool required_string(const nlohmann::json& obj, const std::string& path, const char* key,
+                       std::string& out) {
     return required_string(&obj, path, key, out);
   }
-  bool optional_string(const nlohmann::json& obj, const std::string& path, const char* key, std::string& out) {
+  bool optional_string(const nlohmann::json& obj, const std::string& path, const char* key,
+                       std::string& out) {
     return optional_string(&obj, path, key, out);
   }
-  bool required_int(const nlohmann::json& obj, const std::string& path, const char* key, int& out, int min, int max) {
+  bool required_int(const nlohmann::json& obj, const std::string& path, const char* key, int& out, int min,
+                    int max) {
     return required_int(&obj, path, key, out, min, max);
   }
-  bool optional_int(const nlohmann::json& obj, const std::string& path, const char* key, int& out, int min, int max) {
+  bool optional_int(const nlohmann::json& obj, const std::string& path, const char* key, int& out, int min,
+                    int max) {
     return optional_int(&obj, path, key, out, min, max);
   }
   bool optional_bool(const nlohmann::json& obj, const std::string& path, const char* key, bool& out) {

@@ -8,11 +8,11 @@
 #include "biometric/finger_record.hpp"
 #include "core/error.hpp"
 #include "image/image.hpp"
+#include "lds/biometric_dg.hpp"
 #include "lds/com.hpp"
 #include "lds/dg1.hpp"
 #include "lds/dg11.hpp"
 #include "lds/dg12.hpp"
-#include "lds/biometric_dg.hpp"
 #include "lds/dg7.hpp"
 #include "lds/files.hpp"
 #include "lds/sod.hpp"
@@ -56,14 +56,16 @@ biometric::FaceImage make_face(const Application& app, const DocumentProfile& pr
   }
   image::Raster colour = f.colour ? image::to_rgb(app.face.raster) : image::to_gray(app.face.raster);
   image::Raster sized = image::fit(colour, f.width, f.height);
-  auto jpeg = image::encode_jpeg_within(sized, f.max_bytes, f.min_quality, f.max_quality, app.face.path.string());
+  auto jpeg =
+      image::encode_jpeg_within(sized, f.max_bytes, f.min_quality, f.max_quality, app.face.path.string());
   face.image = std::move(jpeg.data);
   note = "re-encoded " + std::to_string(f.width) + "x" + std::to_string(f.height) + " JPEG quality " +
          std::to_string(jpeg.quality) + ", " + std::to_string(face.image.size()) + " bytes";
   return face;
 }
 
-biometric::FingerRecord make_finger(const FingerprintInput& in, const DocumentProfile& profile, std::string& note) {
+biometric::FingerRecord make_finger(const FingerprintInput& in, const DocumentProfile& profile,
+                                    std::string& note) {
   const auto& fp = profile.fingerprints;
   biometric::FingerRecord record;
   record.acquisition_level = static_cast<std::uint16_t>(fp.resolution_ppi >= 1000 ? 41 : 31);
@@ -102,14 +104,14 @@ biometric::FingerRecord make_finger(const FingerprintInput& in, const DocumentPr
 Bytes make_signature_image(const InputImage& in, const DocumentProfile& profile, std::string& note) {
   const auto& s = profile.signature;
   image::Raster gray = image::to_gray(in.raster);
-  double scale = std::min({1.0, static_cast<double>(s.max_width) / gray.width,
-                           static_cast<double>(s.max_height) / gray.height});
+  double scale = std::min(
+      {1.0, static_cast<double>(s.max_width) / gray.width, static_cast<double>(s.max_height) / gray.height});
   int w = std::max(1, static_cast<int>(std::lround(gray.width * scale)));
   int h = std::max(1, static_cast<int>(std::lround(gray.height * scale)));
   image::Raster sized = (w == gray.width && h == gray.height) ? gray : image::fit(gray, w, h);
   auto jpeg = image::encode_jpeg_within(sized, s.max_bytes, 20, 95, in.path.string());
-  note = std::to_string(w) + "x" + std::to_string(h) + " JPEG quality " + std::to_string(jpeg.quality) + ", " +
-         std::to_string(jpeg.data.size()) + " bytes";
+  note = std::to_string(w) + "x" + std::to_string(h) + " JPEG quality " + std::to_string(jpeg.quality) +
+         ", " + std::to_string(jpeg.data.size()) + " bytes";
   return std::move(jpeg.data);
 }
 
@@ -163,11 +165,13 @@ ChipImage prepare(const Application& app, const DocumentProfile& profile, pki::S
       rep.fingerprint_status = std::to_string(records.size()) + " fingerprints";
     } else {
       Bytes random(16);
-      if (RAND_bytes(random.data(), static_cast<int>(random.size())) != 1) throw Error("random generator failed");
+      if (RAND_bytes(random.data(), static_cast<int>(random.size())) != 1)
+        throw Error("random generator failed");
       chip.files["EF.DG3"] = lds::Dg3::empty(random).encode();
       rep.fingerprint_status = app.holder.fingerprint_exemption
                                    ? "none: holder exempt (physically unable)"
-                                   : "none: holder under " + std::to_string(profile.fingerprints.minimum_age) +
+                                   : "none: holder under " +
+                                         std::to_string(profile.fingerprints.minimum_age) +
                                          " on the date of issue";
     }
   }
@@ -182,9 +186,11 @@ ChipImage prepare(const Application& app, const DocumentProfile& profile, pki::S
   if (profile.has_dg(11)) {
     lds::Dg11 dg11;
     dg11.set_text(lds::Dg11::kFullName, app.holder.surname + "<<" + app.holder.given_names);
-    if (!app.holder.personal_number.empty()) dg11.set_text(lds::Dg11::kPersonalNumber, app.holder.personal_number);
+    if (!app.holder.personal_number.empty())
+      dg11.set_text(lds::Dg11::kPersonalNumber, app.holder.personal_number);
     dg11.set_text(lds::Dg11::kFullDateOfBirth, app.holder.date_of_birth.yyyymmdd());
-    if (!app.holder.place_of_birth.empty()) dg11.set_text(lds::Dg11::kPlaceOfBirth, app.holder.place_of_birth);
+    if (!app.holder.place_of_birth.empty())
+      dg11.set_text(lds::Dg11::kPlaceOfBirth, app.holder.place_of_birth);
     chip.files["EF.DG11"] = dg11.encode();
   }
   if (profile.has_dg(12)) {

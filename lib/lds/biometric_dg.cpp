@@ -28,7 +28,8 @@ Dg2 Dg2::decode(ByteView data) {
     const auto& t = dg.group.templates[i];
     if (t.constructed_data) continue;
     if (t.header.format_type != biometric::kFormatTypeFace19794) {
-      throw DecodeError("DG2 template " + std::to_string(i + 1) + ": format type is not 0008 (ISO/IEC 19794-5)");
+      throw DecodeError("DG2 template " + std::to_string(i + 1) +
+                        ": format type is not 0008 (ISO/IEC 19794-5)");
     }
     dg.faces.push_back(biometric::FaceRecord::decode(t.data, "DG2 face record " + std::to_string(i + 1)));
   }
@@ -40,7 +41,8 @@ Dg3 Dg3::from_fingers(const std::vector<biometric::FingerRecord>& records) {
   for (const auto& record : records) {
     BiometricTemplate t;
     t.header.biometric_type = biometric::kBiometricTypeFinger;
-    if (!record.fingers.empty()) t.header.biometric_subtype = biometric::cbeff_finger_subtype(record.fingers[0].position);
+    if (!record.fingers.empty())
+      t.header.biometric_subtype = biometric::cbeff_finger_subtype(record.fingers[0].position);
     t.header.format_type = biometric::kFormatTypeFinger19794;
     t.data = record.encode();
     dg.group.templates.push_back(std::move(t));

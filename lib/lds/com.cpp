@@ -49,7 +49,8 @@ Com Com::decode(ByteView data) {
   }
   for (auto b : list.value) {
     const FileInfo* f = file_by_tag(b);
-    if (f == nullptr || f->dg == 0) throw DecodeError(ctx + ": tag list names unknown data group tag " + tlv::tag_name(b));
+    if (f == nullptr || f->dg == 0)
+      throw DecodeError(ctx + ": tag list names unknown data group tag " + tlv::tag_name(b));
     if (std::find(com.tags.begin(), com.tags.end(), b) != com.tags.end()) {
       throw DecodeError(ctx + ": tag list names " + f->name + " twice");
     }

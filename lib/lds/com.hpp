@@ -10,9 +10,9 @@
 namespace rcperso::lds {
 
 struct Com {
-  std::string lds_version = "0108";       // 5F01, "aabb"
-  std::string unicode_version = "040000"; // 5F36, "aabbcc"
-  std::vector<tlv::Tag> tags;             // 5C, one byte per data group
+  std::string lds_version = "0108";        // 5F01, "aabb"
+  std::string unicode_version = "040000";  // 5F36, "aabbcc"
+  std::vector<tlv::Tag> tags;              // 5C, one byte per data group
 
   /// Data group numbers from the tag list.
   std::vector<int> data_groups() const;

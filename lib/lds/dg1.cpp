@@ -16,7 +16,8 @@ Dg1 Dg1::decode(ByteView data) {
   dg1.mrz = as_string(r.expect(0x5F1F).value);
   r.expect_end();
   if (dg1.mrz.size() != 90 && dg1.mrz.size() != 72 && dg1.mrz.size() != 88) {
-    throw DecodeError("DG1: MRZ has " + std::to_string(dg1.mrz.size()) + " characters; expected 90, 72 or 88");
+    throw DecodeError("DG1: MRZ has " + std::to_string(dg1.mrz.size()) +
+                      " characters; expected 90, 72 or 88");
   }
   bool chars_ok = std::all_of(dg1.mrz.begin(), dg1.mrz.end(), [](char c) {
     return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || c == '<';

@@ -21,8 +21,8 @@ struct Dg11 : TaggedFields {
   static constexpr tlv::Tag kCustodyInformation = 0x5F18;
 
   Dg11()
-      : TaggedFields({kFullName, kOtherNames, kPersonalNumber, kFullDateOfBirth, kPlaceOfBirth, kAddress, kTelephone,
-                      kProfession, kTitle, kPersonalSummary, kProofOfCitizenship, kOtherTdNumbers,
+      : TaggedFields({kFullName, kOtherNames, kPersonalNumber, kFullDateOfBirth, kPlaceOfBirth, kAddress,
+                      kTelephone, kProfession, kTitle, kPersonalSummary, kProofOfCitizenship, kOtherTdNumbers,
                       kCustodyInformation},
                      kOtherNames) {}
   Bytes encode() const { return TaggedFields::encode(0x6B); }

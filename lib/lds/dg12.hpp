@@ -7,7 +7,7 @@ namespace rcperso::lds {
 
 struct Dg12 : TaggedFields {
   static constexpr tlv::Tag kIssuingAuthority = 0x5F19;
-  static constexpr tlv::Tag kDateOfIssue = 0x5F26;  // YYYYMMDD
+  static constexpr tlv::Tag kDateOfIssue = 0x5F26;   // YYYYMMDD
   static constexpr tlv::Tag kOtherPersons = 0x5F1A;  // inside A0
   static constexpr tlv::Tag kEndorsements = 0x5F1B;
   static constexpr tlv::Tag kTaxExitRequirements = 0x5F1C;

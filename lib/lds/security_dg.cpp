@@ -21,7 +21,8 @@ Dg14 Dg14::decode(ByteView data) {
     tlv::Element seq = items.expect(der::kSequence);
     tlv::Reader fields = items.enter(seq);
     tlv::Element oid = fields.expect(der::kOid);
-    if (fields.at_end()) throw DecodeError("DG14: SecurityInfo at offset " + std::to_string(seq.offset) + " has no data");
+    if (fields.at_end())
+      throw DecodeError("DG14: SecurityInfo at offset " + std::to_string(seq.offset) + " has no data");
     while (!fields.at_end()) fields.next();  // protocol-specific fields, checked by their protocol
     dg.infos.push_back({der::oid_text(oid.value, "DG14"), Bytes(seq.encoded.begin(), seq.encoded.end())});
   }

@@ -31,7 +31,8 @@ struct Dg15 {
   static Dg15 decode(ByteView data);
 };
 
-/// A readable name for the OIDs that appear in DG14, DG15 and EF.SOD ("id-PK-ECDH"); the OID itself otherwise.
+/// A readable name for the OIDs that appear in DG14, DG15 and EF.SOD ("id-PK-ECDH"); the OID itself
+/// otherwise.
 std::string oid_name(const std::string& oid);
 
 }  // namespace rcperso::lds

@@ -64,7 +64,8 @@ LdsSecurityObject LdsSecurityObject::decode(ByteView data) {
   lso.hash_algorithm_oid = der::oid_text(alg.expect(der::kOid).value, ctx);
   if (!alg.at_end()) {
     tlv::Element params = alg.next();
-    if (params.tag != der::kNull || !params.value.empty()) throw DecodeError(ctx + ": unexpected hash algorithm parameters");
+    if (params.tag != der::kNull || !params.value.empty())
+      throw DecodeError(ctx + ": unexpected hash algorithm parameters");
     lso.hash_parameters_null = true;
   }
   alg.expect_end();
@@ -76,7 +77,8 @@ LdsSecurityObject LdsSecurityObject::decode(ByteView data) {
     h.number = small_integer(item.expect(der::kInteger), ctx);
     tlv::Element value = item.expect(der::kOctetString);
     item.expect_end();
-    if (h.number < 1 || h.number > 16) throw DecodeError(ctx + ": data group number " + std::to_string(h.number) + " out of range");
+    if (h.number < 1 || h.number > 16)
+      throw DecodeError(ctx + ": data group number " + std::to_string(h.number) + " out of range");
     if (std::find(seen.begin(), seen.end(), h.number) != seen.end()) {
       throw DecodeError(ctx + ": DG" + std::to_string(h.number) + " hashed twice");
     }
@@ -111,7 +113,8 @@ Sod Sod::decode(ByteView data) {
   top.expect_end();
   tlv::Reader content_info = top.enter(ci);
   std::string content_type = der::oid_text(content_info.expect(der::kOid).value, ctx);
-  if (content_type != kOidSignedData) throw DecodeError(ctx + ": ContentInfo is not signedData (" + content_type + ")");
+  if (content_type != kOidSignedData)
+    throw DecodeError(ctx + ": ContentInfo is not signedData (" + content_type + ")");
   tlv::Reader explicit0 = content_info.enter(content_info.expect(0xA0));
   content_info.expect_end();
   tlv::Element sd_seq = explicit0.expect(der::kSequence);
@@ -169,7 +172,8 @@ Sod Sod::decode(ByteView data) {
     while (!ar.at_end()) {
       tlv::Reader attr = ar.enter(ar.expect(der::kSequence));
       std::string type = der::oid_text(attr.expect(der::kOid).value, ctx);
-      if (std::find(seen.begin(), seen.end(), type) != seen.end()) throw DecodeError(ctx + ": signed attribute " + type + " repeated");
+      if (std::find(seen.begin(), seen.end(), type) != seen.end())
+        throw DecodeError(ctx + ": signed attribute " + type + " repeated");
       seen.push_back(type);
       tlv::Reader values = attr.enter(attr.expect(der::kSet));
       attr.expect_end();
@@ -179,10 +183,12 @@ Sod Sod::decode(ByteView data) {
         if (v.tag != der::kOid) throw DecodeError(ctx + ": contentType attribute is not an OID");
         s.content_type = der::oid_text(v.value, ctx);
       } else if (type == kOidMessageDigest) {
-        if (v.tag != der::kOctetString) throw DecodeError(ctx + ": messageDigest attribute is not an OCTET STRING");
+        if (v.tag != der::kOctetString)
+          throw DecodeError(ctx + ": messageDigest attribute is not an OCTET STRING");
         s.message_digest.assign(v.value.begin(), v.value.end());
       } else if (type == kOidSigningTime) {
-        if (v.tag != 0x17 && v.tag != 0x18) throw DecodeError(ctx + ": signingTime is not a UTCTime or GeneralizedTime");
+        if (v.tag != 0x17 && v.tag != 0x18)
+          throw DecodeError(ctx + ": signingTime is not a UTCTime or GeneralizedTime");
         s.signing_time_text = as_string(v.value);
         s.signing_time = parse_asn1_time(s.signing_time_text, v.tag == 0x18);
         if (!s.signing_time) throw DecodeError(ctx + ": malformed signingTime");
@@ -214,7 +220,8 @@ std::optional<long long> parse_asn1_time(const std::string& text, bool generaliz
   std::size_t p = year_digits;
   Date d{year, num(p, 2), num(p + 2, 2)};
   int hh = num(p + 4, 2), mm = num(p + 6, 2), ss = num(p + 8, 2);
-  if (d.month < 1 || d.month > 12 || d.day < 1 || d.day > days_in_month(d.year, d.month) || hh > 23 || mm > 59 || ss > 59) {
+  if (d.month < 1 || d.month > 12 || d.day < 1 || d.day > days_in_month(d.year, d.month) || hh > 23 ||
+      mm > 59 || ss > 59) {
     return std::nullopt;
   }
   return d.days_since_epoch() * 86400LL + hh * 3600LL + mm * 60LL + ss;

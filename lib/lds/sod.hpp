@@ -42,11 +42,11 @@ struct AlgorithmIdentifier {
 
 struct SignerInfo {
   int version = 1;
-  Bytes issuer;  // DER Name, for issuerAndSerialNumber
-  Bytes serial;  // INTEGER content bytes
+  Bytes issuer;                  // DER Name, for issuerAndSerialNumber
+  Bytes serial;                  // INTEGER content bytes
   Bytes subject_key_identifier;  // for the [0] form
   AlgorithmIdentifier digest_algorithm;
-  Bytes signed_attributes;  // DER as signed (SET, tag 31); empty if absent
+  Bytes signed_attributes;   // DER as signed (SET, tag 31); empty if absent
   std::string content_type;  // from the signed attributes
   Bytes message_digest;
   std::optional<long long> signing_time;  // seconds since the epoch (UTC)

@@ -31,7 +31,8 @@ void TaggedFields::set(tlv::Tag tag, ByteView value) {
       return;
     }
   }
-  auto pos = std::find_if(fields_.begin(), fields_.end(), [&](const TaggedField& f) { return rank(f.tag) > rank(tag); });
+  auto pos = std::find_if(fields_.begin(), fields_.end(),
+                          [&](const TaggedField& f) { return rank(f.tag) > rank(tag); });
   fields_.insert(pos, TaggedField{tag, Bytes(value.begin(), value.end())});
 }
 
@@ -72,7 +73,8 @@ void TaggedFields::decode(ByteView data, tlv::Tag outer, const std::string& cont
   r.expect_end();
 }
 
-std::vector<std::string> decode_name_list(ByteView a0_content, tlv::Tag item_tag, const std::string& context) {
+std::vector<std::string> decode_name_list(ByteView a0_content, tlv::Tag item_tag,
+                                          const std::string& context) {
   tlv::Reader r(a0_content, context);
   tlv::Element count = r.expect(der::kInteger);
   if (count.value.size() != 1) throw DecodeError(context + ": name count must be one byte");

@@ -21,7 +21,8 @@ class TaggedFields {
  public:
   /// `order`: the canonical tag order new fields are inserted in; `templated`:
   /// the tag whose field is wrapped in A0 (0 if none).
-  TaggedFields(std::vector<tlv::Tag> order, tlv::Tag templated) : order_(std::move(order)), templated_(templated) {}
+  TaggedFields(std::vector<tlv::Tag> order, tlv::Tag templated)
+      : order_(std::move(order)), templated_(templated) {}
 
   const std::vector<TaggedField>& fields() const { return fields_; }
   std::optional<std::string> text(tlv::Tag tag) const;

@@ -23,10 +23,10 @@ std::string code_point_name(std::uint32_t cp) {
 // (lower case = upper + 0x20, except ß and ÿ handled separately).
 const char* latin1_upper(std::uint32_t cp) {
   static const char* const kTable[] = {
-      "A", "A", "A", "A", "AE", "AA", "AE", "C",   // C0-C7
-      "E", "E", "E", "E", "I", "I", "I", "I",      // C8-CF
-      "D", "N", "O", "O", "O", "O", "OE", nullptr, // D0-D7 (D7 is ×)
-      "OE", "U", "U", "U", "UE", "Y", "TH", "SS",  // D8-DF (DF is ß)
+      "A",  "A", "A", "A", "AE", "AA", "AE", "C",      // C0-C7
+      "E",  "E", "E", "E", "I",  "I",  "I",  "I",      // C8-CF
+      "D",  "N", "O", "O", "O",  "O",  "OE", nullptr,  // D0-D7 (D7 is ×)
+      "OE", "U", "U", "U", "UE", "Y",  "TH", "SS",     // D8-DF (DF is ß)
   };
   if (cp >= 0xC0 && cp <= 0xDF) return kTable[cp - 0xC0];
   if (cp >= 0xE0 && cp <= 0xFE && cp != 0xF7) return kTable[cp - 0xE0];
@@ -41,11 +41,11 @@ const char* latin_extended_a(std::uint32_t cp) {
     const char* text;
   };
   static constexpr Range kRanges[] = {
-      {0x0100, 0x0105, "A"}, {0x0106, 0x010D, "C"}, {0x010E, 0x0111, "D"}, {0x0112, 0x011B, "E"},
-      {0x011C, 0x0123, "G"}, {0x0124, 0x0127, "H"}, {0x0128, 0x0131, "I"}, {0x0132, 0x0133, "IJ"},
-      {0x0134, 0x0135, "J"}, {0x0136, 0x0138, "K"}, {0x0139, 0x0142, "L"}, {0x0143, 0x014B, "N"},
+      {0x0100, 0x0105, "A"}, {0x0106, 0x010D, "C"},  {0x010E, 0x0111, "D"}, {0x0112, 0x011B, "E"},
+      {0x011C, 0x0123, "G"}, {0x0124, 0x0127, "H"},  {0x0128, 0x0131, "I"}, {0x0132, 0x0133, "IJ"},
+      {0x0134, 0x0135, "J"}, {0x0136, 0x0138, "K"},  {0x0139, 0x0142, "L"}, {0x0143, 0x014B, "N"},
       {0x014C, 0x0151, "O"}, {0x0152, 0x0153, "OE"}, {0x0154, 0x0159, "R"}, {0x015A, 0x0161, "S"},
-      {0x0162, 0x0167, "T"}, {0x0168, 0x0173, "U"}, {0x0174, 0x0175, "W"}, {0x0176, 0x0178, "Y"},
+      {0x0162, 0x0167, "T"}, {0x0168, 0x0173, "U"},  {0x0174, 0x0175, "W"}, {0x0176, 0x0178, "Y"},
       {0x0179, 0x017E, "Z"}, {0x017F, 0x017F, "S"},
   };
   for (const auto& r : kRanges) {
@@ -57,43 +57,85 @@ const char* latin_extended_a(std::uint32_t cp) {
 // Cyrillic, 9303-3 §6.B default column (language exceptions are the issuer's choice).
 const char* cyrillic(std::uint32_t cp) {
   static const char* const kBasic[] = {
-      "A", "B", "V", "G", "D", "E", "ZH", "Z", "I", "I", "K", "L", "M", "N", "O", "P",     // 0410-041F
-      "R", "S", "T", "U", "F", "KH", "TS", "CH", "SH", "SHCH", "IE", "Y", "", "E", "IU", "IA",  // 0420-042F
+      "A", "B", "V", "G", "D", "E",  "ZH", "Z",  "I",  "I",    "K",  "L", "M", "N", "O",  "P",   // 0410-041F
+      "R", "S", "T", "U", "F", "KH", "TS", "CH", "SH", "SHCH", "IE", "Y", "",  "E", "IU", "IA",  // 0420-042F
   };
   if (cp >= 0x0410 && cp <= 0x042F) return kBasic[cp - 0x0410];
   if (cp >= 0x0430 && cp <= 0x044F) return kBasic[cp - 0x0430];
   std::uint32_t upper = (cp >= 0x0450 && cp <= 0x045F) ? cp - 0x50 : cp;
   switch (upper) {
-    case 0x0401: return "E";
-    case 0x0402: return "D";
-    case 0x0404: return "IE";
-    case 0x0405: return "DZ";
-    case 0x0406: return "I";
-    case 0x0407: return "I";
-    case 0x0408: return "J";
-    case 0x0409: return "LJ";
-    case 0x040A: return "NJ";
-    case 0x040B: return "C";
-    case 0x040C: return "K";
-    case 0x040E: return "U";
-    case 0x040F: return "DZ";
-    default: break;
+    case 0x0401:
+      return "E";
+    case 0x0402:
+      return "D";
+    case 0x0404:
+      return "IE";
+    case 0x0405:
+      return "DZ";
+    case 0x0406:
+      return "I";
+    case 0x0407:
+      return "I";
+    case 0x0408:
+      return "J";
+    case 0x0409:
+      return "LJ";
+    case 0x040A:
+      return "NJ";
+    case 0x040B:
+      return "C";
+    case 0x040C:
+      return "K";
+    case 0x040E:
+      return "U";
+    case 0x040F:
+      return "DZ";
+    default:
+      break;
   }
   switch (cp) {
-    case 0x046A: case 0x046B: return "U";
-    case 0x0474: case 0x0475: return "Y";
-    case 0x0490: case 0x0491: return "G";
-    case 0x0492: case 0x0493: return "G";
-    case 0x04BA: case 0x04BB: return "C";
-    default: return nullptr;
+    case 0x046A:
+    case 0x046B:
+      return "U";
+    case 0x0474:
+    case 0x0475:
+      return "Y";
+    case 0x0490:
+    case 0x0491:
+      return "G";
+    case 0x0492:
+    case 0x0493:
+      return "G";
+    case 0x04BA:
+    case 0x04BB:
+      return "C";
+    default:
+      return nullptr;
   }
 }
 
 bool is_dropped_punctuation(std::uint32_t cp) {
   switch (cp) {
-    case '\'': case 0x2019: case 0x2018: case 0x02BC: case 0x02B9:  // apostrophes
-    case '.': case ';': case ':': case '!': case '?': case '"': case '(': case ')':
-    case '[': case ']': case '/': case '&': case '*': case 0x00B4: case '`':
+    case '\'':
+    case 0x2019:
+    case 0x2018:
+    case 0x02BC:
+    case 0x02B9:  // apostrophes
+    case '.':
+    case ';':
+    case ':':
+    case '!':
+    case '?':
+    case '"':
+    case '(':
+    case ')':
+    case '[':
+    case ']':
+    case '/':
+    case '&':
+    case '*':
+    case 0x00B4:
+    case '`':
       return true;
     default:
       return false;
@@ -211,7 +253,8 @@ std::string fit_components(const std::vector<std::string>& parts, std::size_t bu
   return out;
 }
 
-void require_chars(const std::string& value, const char* field, std::size_t min, std::size_t max, bool letters_only) {
+void require_chars(const std::string& value, const char* field, std::size_t min, std::size_t max,
+                   bool letters_only) {
   if (value.size() < min || value.size() > max) {
     throw Error(std::string(field) + ": must be " +
                 (min == max ? std::to_string(min) : std::to_string(min) + " to " + std::to_string(max)) +
@@ -368,10 +411,11 @@ std::string build_td1(const Td1Input& in) {
   if (optional1.size() > 15) throw Error("document number and optional data do not fit line 1 of the MRZ");
   line1 += pad(optional1, 15);
 
-  std::string line2 = in.date_of_birth + digit_char(check_digit(in.date_of_birth)) + in.sex + in.date_of_expiry +
-                      digit_char(check_digit(in.date_of_expiry)) + pad(in.nationality, 3) +
-                      pad(in.optional_data2, 11);
-  std::string composite = line1.substr(5, 25) + line2.substr(0, 7) + line2.substr(8, 7) + line2.substr(18, 11);
+  std::string line2 = in.date_of_birth + digit_char(check_digit(in.date_of_birth)) + in.sex +
+                      in.date_of_expiry + digit_char(check_digit(in.date_of_expiry)) +
+                      pad(in.nationality, 3) + pad(in.optional_data2, 11);
+  std::string composite =
+      line1.substr(5, 25) + line2.substr(0, 7) + line2.substr(8, 7) + line2.substr(18, 11);
   line2.push_back(digit_char(check_digit(composite)));
   std::string line3 = name_field(in.primary_identifier, in.secondary_identifier, 30);
   return line1 + line2 + line3;
@@ -379,9 +423,12 @@ std::string build_td1(const Td1Input& in) {
 
 const char* format_name(Format f) {
   switch (f) {
-    case Format::TD1: return "TD1";
-    case Format::TD2: return "TD2";
-    case Format::TD3: return "TD3";
+    case Format::TD1:
+      return "TD1";
+    case Format::TD2:
+      return "TD2";
+    case Format::TD3:
+      return "TD3";
   }
   return "?";
 }
@@ -475,7 +522,8 @@ ParsedMrz parse(std::string_view text) {
     return p;
   }
   (void)v;
-  throw DecodeError("MRZ: " + std::to_string(s.size()) + " characters; expected 90 (TD1), 72 (TD2) or 88 (TD3)");
+  throw DecodeError("MRZ: " + std::to_string(s.size()) +
+                    " characters; expected 90 (TD1), 72 (TD2) or 88 (TD3)");
 }
 
 }  // namespace rcperso::mrz

@@ -26,18 +26,19 @@ std::string transliterate(std::string_view utf8);
 /// initials when room for "<<" and the secondary identifier is needed;
 /// secondary components share what is left, each keeping at least its
 /// first letter, so a truncated field ends on a letter.
-std::string name_field(std::string_view primary_utf8, std::string_view secondary_utf8, std::size_t width = 30);
+std::string name_field(std::string_view primary_utf8, std::string_view secondary_utf8,
+                       std::size_t width = 30);
 
 struct Td1Input {
-  std::string document_code;    // 2 characters, e.g. "IR"
-  std::string issuing_state;    // 3 letters
-  std::string document_number;  // A-Z 0-9, 1..22; beyond 9 continues in the optional data
-  std::string optional_data1;   // further line-1 optional data, may be empty
-  std::string date_of_birth;    // YYMMDD
-  char sex = '<';               // 'F', 'M' or '<'
-  std::string date_of_expiry;   // YYMMDD
-  std::string nationality;      // 3 letters (or "D<<")
-  std::string optional_data2;   // line 2 positions 19-29, may be empty
+  std::string document_code;         // 2 characters, e.g. "IR"
+  std::string issuing_state;         // 3 letters
+  std::string document_number;       // A-Z 0-9, 1..22; beyond 9 continues in the optional data
+  std::string optional_data1;        // further line-1 optional data, may be empty
+  std::string date_of_birth;         // YYMMDD
+  char sex = '<';                    // 'F', 'M' or '<'
+  std::string date_of_expiry;        // YYMMDD
+  std::string nationality;           // 3 letters (or "D<<")
+  std::string optional_data2;        // line 2 positions 19-29, may be empty
   std::string primary_identifier;    // UTF-8
   std::string secondary_identifier;  // UTF-8
 };

@@ -4,9 +4,9 @@
 #include "pki/certificate.hpp"
 
 #include <openssl/bio.h>
-#include <openssl/err.h>
 #include <openssl/bn.h>
 #include <openssl/ec.h>
+#include <openssl/err.h>
 #include <openssl/pem.h>
 
 #include <ctime>
@@ -77,7 +77,7 @@ X509CrlPtr load_crl(const std::string& path) {
 }
 
 std::string named_curve_of_explicit_key(EVP_PKEY* key) {
-  if (EVP_PKEY_get_base_id(key) != EVP_PKEY_EC) return "";
+  if (key == nullptr || EVP_PKEY_get_base_id(key) != EVP_PKEY_EC) return "";
   const EC_KEY* ec = EVP_PKEY_get0_EC_KEY(key);
   if (ec == nullptr) return "";
   const EC_GROUP* group = EC_KEY_get0_group(ec);
@@ -98,7 +98,8 @@ std::string describe_key(EVP_PKEY* key) {
       return "RSA " + std::to_string(bits) + " bit";
     case EVP_PKEY_EC: {
       std::string curve = named_curve_of_explicit_key(key);
-      return "EC " + (curve.empty() ? std::string("unnamed curve") : curve) + " (" + std::to_string(bits) + " bit)";
+      return "EC " + (curve.empty() ? std::string("unnamed curve") : curve) + " (" + std::to_string(bits) +
+             " bit)";
     }
     default:
       return "unsupported key type";

@@ -28,7 +28,7 @@ X509CrlPtr load_crl(const std::string& path);
 struct CertificateInfo {
   std::string subject;
   std::string issuer;
-  std::string serial;  // hex
+  std::string serial;      // hex
   std::string not_before;  // ISO 8601 UTC
   std::string not_after;
   std::string key_type;

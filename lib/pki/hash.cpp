@@ -31,22 +31,32 @@ HashAlgorithm hash_from_oid(const std::string& oid) {
 
 std::string hash_oid(HashAlgorithm h) {
   switch (h) {
-    case HashAlgorithm::Sha1: return "1.3.14.3.2.26";
-    case HashAlgorithm::Sha224: return "2.16.840.1.101.3.4.2.4";
-    case HashAlgorithm::Sha256: return "2.16.840.1.101.3.4.2.1";
-    case HashAlgorithm::Sha384: return "2.16.840.1.101.3.4.2.2";
-    case HashAlgorithm::Sha512: return "2.16.840.1.101.3.4.2.3";
+    case HashAlgorithm::Sha1:
+      return "1.3.14.3.2.26";
+    case HashAlgorithm::Sha224:
+      return "2.16.840.1.101.3.4.2.4";
+    case HashAlgorithm::Sha256:
+      return "2.16.840.1.101.3.4.2.1";
+    case HashAlgorithm::Sha384:
+      return "2.16.840.1.101.3.4.2.2";
+    case HashAlgorithm::Sha512:
+      return "2.16.840.1.101.3.4.2.3";
   }
   return "";
 }
 
 std::string hash_name(HashAlgorithm h) {
   switch (h) {
-    case HashAlgorithm::Sha1: return "SHA-1";
-    case HashAlgorithm::Sha224: return "SHA-224";
-    case HashAlgorithm::Sha256: return "SHA-256";
-    case HashAlgorithm::Sha384: return "SHA-384";
-    case HashAlgorithm::Sha512: return "SHA-512";
+    case HashAlgorithm::Sha1:
+      return "SHA-1";
+    case HashAlgorithm::Sha224:
+      return "SHA-224";
+    case HashAlgorithm::Sha256:
+      return "SHA-256";
+    case HashAlgorithm::Sha384:
+      return "SHA-384";
+    case HashAlgorithm::Sha512:
+      return "SHA-512";
   }
   return "";
 }
@@ -55,11 +65,16 @@ std::size_t hash_size(HashAlgorithm h) { return static_cast<std::size_t>(EVP_MD_
 
 const EVP_MD* evp_md(HashAlgorithm h) {
   switch (h) {
-    case HashAlgorithm::Sha1: return EVP_sha1();
-    case HashAlgorithm::Sha224: return EVP_sha224();
-    case HashAlgorithm::Sha256: return EVP_sha256();
-    case HashAlgorithm::Sha384: return EVP_sha384();
-    case HashAlgorithm::Sha512: return EVP_sha512();
+    case HashAlgorithm::Sha1:
+      return EVP_sha1();
+    case HashAlgorithm::Sha224:
+      return EVP_sha224();
+    case HashAlgorithm::Sha256:
+      return EVP_sha256();
+    case HashAlgorithm::Sha384:
+      return EVP_sha384();
+    case HashAlgorithm::Sha512:
+      return EVP_sha512();
   }
   return EVP_sha256();
 }

@@ -20,9 +20,15 @@ namespace rcperso::pki {
 
 namespace {
 
-Check pass(std::string name, std::string detail = "") { return {std::move(name), Status::Pass, std::move(detail)}; }
-Check fail(std::string name, std::string detail) { return {std::move(name), Status::Fail, std::move(detail)}; }
-Check skip(std::string name, std::string detail) { return {std::move(name), Status::Skip, std::move(detail)}; }
+Check pass(std::string name, std::string detail = "") {
+  return {std::move(name), Status::Pass, std::move(detail)};
+}
+Check fail(std::string name, std::string detail) {
+  return {std::move(name), Status::Fail, std::move(detail)};
+}
+Check skip(std::string name, std::string detail) {
+  return {std::move(name), Status::Skip, std::move(detail)};
+}
 
 struct PssParams {
   HashAlgorithm hash = HashAlgorithm::Sha1;
@@ -37,7 +43,7 @@ PssParams parse_pss(ByteView params) {
   tlv::Element seq = tlv::decode_single(params, der::kSequence, ctx);
   tlv::Reader r = tlv::Reader(params, ctx).enter(seq);
   if (auto h = r.optional(0xA0)) {
-    tlv::Reader alg = r.enter(r.enter(*h).expect(der::kSequence)) ;
+    tlv::Reader alg = r.enter(r.enter(*h).expect(der::kSequence));
     p.hash = hash_from_oid(der::oid_text(alg.expect(der::kOid).value, ctx));
   }
   if (auto m = r.optional(0xA1)) {
@@ -56,7 +62,8 @@ PssParams parse_pss(ByteView params) {
   }
   if (auto t = r.optional(0xA3)) {
     tlv::Reader inner = r.enter(*t);
-    if (der::parse_integer(inner.expect(der::kInteger).value, ctx) != 1) throw DecodeError(ctx + ": trailer field is not 1");
+    if (der::parse_integer(inner.expect(der::kInteger).value, ctx) != 1)
+      throw DecodeError(ctx + ": trailer field is not 1");
   }
   r.expect_end();
   return p;
@@ -93,8 +100,9 @@ Md classify(const lds::AlgorithmIdentifier& sig, const lds::AlgorithmIdentifier&
   if (o == "1.2.840.10045.4.3.4") return {HashAlgorithm::Sha512, Md::Ecdsa};
   if (o == "1.2.840.10045.2.1") return {hash_from_oid(digest.oid), Md::Ecdsa};
   if (o.rfind("0.4.0.127.0.7.1.1.4.1.", 0) == 0 && o.size() == 23) {
-    static constexpr HashAlgorithm kPlain[] = {HashAlgorithm::Sha1, HashAlgorithm::Sha224, HashAlgorithm::Sha256,
-                                               HashAlgorithm::Sha384, HashAlgorithm::Sha512};
+    static constexpr HashAlgorithm kPlain[] = {HashAlgorithm::Sha1, HashAlgorithm::Sha224,
+                                               HashAlgorithm::Sha256, HashAlgorithm::Sha384,
+                                               HashAlgorithm::Sha512};
     int k = o.back() - '1';
     if (k >= 0 && k < 5) return {kPlain[k], Md::EcdsaPlain};
   }
@@ -136,9 +144,12 @@ bool same_name(const X509_NAME* a, const X509_NAME* b) { return X509_NAME_cmp(a,
 }  // namespace
 
 bool verify_signature(EVP_PKEY* key, const lds::AlgorithmIdentifier& signature_algorithm,
-                      const lds::AlgorithmIdentifier& digest_algorithm, ByteView message, ByteView signature) {
+                      const lds::AlgorithmIdentifier& digest_algorithm, ByteView message,
+                      ByteView signature) {
+  if (key == nullptr) return false;  // a certificate whose key OpenSSL could not parse
   Md md = classify(signature_algorithm, digest_algorithm);
-  bool key_is_rsa = EVP_PKEY_get_base_id(key) == EVP_PKEY_RSA || EVP_PKEY_get_base_id(key) == EVP_PKEY_RSA_PSS;
+  bool key_is_rsa =
+      EVP_PKEY_get_base_id(key) == EVP_PKEY_RSA || EVP_PKEY_get_base_id(key) == EVP_PKEY_RSA_PSS;
   bool alg_is_rsa = md.kind == Md::Pkcs1 || md.kind == Md::Pss;
   if (key_is_rsa != alg_is_rsa) return false;
   Bytes sig(signature.begin(), signature.end());
@@ -181,22 +192,26 @@ std::vector<Check> passive_authentication(const PassiveAuthInput& in) {
   if (sod.signed_data_version == 3 || sod.signed_data_version == 1) {
     checks.push_back(pass("SOD SignedData version", std::to_string(sod.signed_data_version)));
   } else {
-    checks.push_back(fail("SOD SignedData version", std::to_string(sod.signed_data_version) + " (expected 3)"));
+    checks.push_back(
+        fail("SOD SignedData version", std::to_string(sod.signed_data_version) + " (expected 3)"));
   }
   if (si.signed_attributes.empty()) {
     checks.push_back(fail("SOD signed attributes", "missing (ICAO 9303-10 requires them)"));
   } else if (si.content_type != sod.econtent_type) {
-    checks.push_back(fail("SOD signed attributes", "contentType attribute " + si.content_type + " differs from eContentType"));
+    checks.push_back(fail("SOD signed attributes",
+                          "contentType attribute " + si.content_type + " differs from eContentType"));
   } else {
-    checks.push_back(pass("SOD signed attributes", "contentType, messageDigest" +
-                                                       std::string(si.signing_time ? ", signingTime " + si.signing_time_text : "")));
+    checks.push_back(pass("SOD signed attributes",
+                          "contentType, messageDigest" +
+                              std::string(si.signing_time ? ", signingTime " + si.signing_time_text : "")));
   }
   try {
     HashAlgorithm h = hash_from_oid(si.digest_algorithm.oid);
     if (!si.message_digest.empty() && digest(h, sod.econtent) == si.message_digest) {
       checks.push_back(pass("SOD messageDigest", hash_name(h) + " of the LDS security object"));
     } else {
-      checks.push_back(fail("SOD messageDigest", "does not match the " + hash_name(h) + " of the LDS security object"));
+      checks.push_back(
+          fail("SOD messageDigest", "does not match the " + hash_name(h) + " of the LDS security object"));
     }
   } catch (const Error& e) {
     checks.push_back(fail("SOD messageDigest", e.what()));
@@ -215,7 +230,8 @@ std::vector<Check> passive_authentication(const PassiveAuthInput& in) {
                 static_cast<std::size_t>(serial->length) == si.serial.size() &&
                 std::equal(si.serial.begin(), si.serial.end(), serial->data);
       // A leading zero byte of a positive serial is not in ASN1_INTEGER's data.
-      if (!matches && issuer != nullptr && si.serial.size() == static_cast<std::size_t>(serial->length) + 1 && si.serial[0] == 0) {
+      if (!matches && issuer != nullptr && si.serial.size() == static_cast<std::size_t>(serial->length) + 1 &&
+          si.serial[0] == 0) {
         matches = same_name(issuer, X509_get_issuer_name(cert.get())) &&
                   std::equal(si.serial.begin() + 1, si.serial.end(), serial->data);
       }
@@ -247,20 +263,23 @@ std::vector<Check> passive_authentication(const PassiveAuthInput& in) {
     if (ok) {
       checks.push_back(pass("SOD signature", lds::oid_name(si.signature_algorithm.oid)));
     } else {
-      checks.push_back(fail("SOD signature", why.empty() ? lds::oid_name(si.signature_algorithm.oid) +
-                                                               " signature does not verify with the DS certificate"
-                                                         : why));
+      checks.push_back(fail("SOD signature", why.empty()
+                                                 ? lds::oid_name(si.signature_algorithm.oid) +
+                                                       " signature does not verify with the DS certificate"
+                                                 : why));
     }
 
     // Validity at the time of signing (the document stays valid after the DS expires).
     long long when = si.signing_time ? *si.signing_time : static_cast<long long>(std::time(nullptr));
-    std::string when_text = si.signing_time ? "signing time " + si.signing_time_text : "now (no signing time)";
+    std::string when_text =
+        si.signing_time ? "signing time " + si.signing_time_text : "now (no signing time)";
     long long nb = asn1_time_seconds(X509_get0_notBefore(ds.get()));
     long long na = asn1_time_seconds(X509_get0_notAfter(ds.get()));
     if (when >= nb && when <= na) {
       checks.push_back(pass("DS validity at signing", info.not_before + " .. " + info.not_after));
     } else {
-      checks.push_back(fail("DS validity at signing", when_text + " is outside " + info.not_before + " .. " + info.not_after));
+      checks.push_back(fail("DS validity at signing",
+                            when_text + " is outside " + info.not_before + " .. " + info.not_after));
     }
 
     // Chain to a CSCA, at the signing time.
@@ -278,7 +297,8 @@ std::vector<Check> passive_authentication(const PassiveAuthInput& in) {
         checks.push_back(pass("DS chain to CSCA", anchor != nullptr ? "issued by " + name_of(anchor) : ""));
       } else {
         int err = X509_STORE_CTX_get_error(ctx.get());
-        checks.push_back(fail("DS chain to CSCA", std::string(X509_verify_cert_error_string(err)) + " (at " + when_text + ")"));
+        checks.push_back(fail("DS chain to CSCA",
+                              std::string(X509_verify_cert_error_string(err)) + " (at " + when_text + ")"));
       }
       ERR_clear_error();
     }
@@ -295,7 +315,8 @@ std::vector<Check> passive_authentication(const PassiveAuthInput& in) {
         found_crl = true;
         bool signed_by_csca = false;
         for (X509* c : in.cscas) {
-          if (same_name(X509_get_subject_name(c), X509_CRL_get_issuer(crl)) && X509_CRL_verify(crl, X509_get0_pubkey(c)) == 1) {
+          if (same_name(X509_get_subject_name(c), X509_CRL_get_issuer(crl)) &&
+              X509_CRL_verify(crl, X509_get0_pubkey(c)) == 1) {
             signed_by_csca = true;
           }
         }
@@ -337,14 +358,15 @@ std::vector<Check> passive_authentication(const PassiveAuthInput& in) {
       } else if (digest(lso_hash, it->second) == h.hash) {
         checks.push_back(pass(name, hash_name(lso_hash)));
       } else {
-        checks.push_back(fail(name, "DG" + std::to_string(h.number) + " does not match its " + hash_name(lso_hash) +
-                                        " in EF.SOD (changed after signing)"));
+        checks.push_back(fail(name, "DG" + std::to_string(h.number) + " does not match its " +
+                                        hash_name(lso_hash) + " in EF.SOD (changed after signing)"));
       }
     }
     for (const auto& [dg, bytes] : in.data_groups) {
       bool listed = std::any_of(sod.lso.hashes.begin(), sod.lso.hashes.end(),
                                 [dg = dg](const lds::DataGroupHash& h) { return h.number == dg; });
-      if (!listed) checks.push_back(fail("DG" + std::to_string(dg) + " hash", "present but not signed in EF.SOD"));
+      if (!listed)
+        checks.push_back(fail("DG" + std::to_string(dg) + " hash", "present but not signed in EF.SOD"));
     }
   }
 
@@ -361,7 +383,8 @@ std::vector<Check> passive_authentication(const PassiveAuthInput& in) {
         for (int d : v) s += (s.empty() ? "DG" : ", DG") + std::to_string(d);
         return s;
       };
-      checks.push_back(fail("EF.COM matches EF.SOD", "EF.COM lists " + list(com) + "; EF.SOD signs " + list(signed_dgs)));
+      checks.push_back(
+          fail("EF.COM matches EF.SOD", "EF.COM lists " + list(com) + "; EF.SOD signs " + list(signed_dgs)));
     }
   }
   return checks;

@@ -15,10 +15,10 @@ namespace rcperso::pki {
 
 struct PassiveAuthInput {
   const lds::Sod* sod = nullptr;
-  std::map<int, Bytes> data_groups;      // DG number -> file bytes as read
+  std::map<int, Bytes> data_groups;                 // DG number -> file bytes as read
   std::optional<std::vector<int>> com_data_groups;  // from EF.COM, when present
-  std::vector<X509*> cscas;              // trust anchors
-  std::vector<X509_CRL*> crls;           // optional
+  std::vector<X509*> cscas;                         // trust anchors
+  std::vector<X509_CRL*> crls;                      // optional
 };
 
 std::vector<Check> passive_authentication(const PassiveAuthInput& in);

@@ -25,9 +25,12 @@ SignatureScheme scheme_from_name(const std::string& name) {
 
 std::string scheme_name(SignatureScheme s) {
   switch (s) {
-    case SignatureScheme::Ecdsa: return "ecdsa";
-    case SignatureScheme::RsaPkcs1v15: return "rsa-pkcs1";
-    case SignatureScheme::RsaPss: return "rsa-pss";
+    case SignatureScheme::Ecdsa:
+      return "ecdsa";
+    case SignatureScheme::RsaPkcs1v15:
+      return "rsa-pkcs1";
+    case SignatureScheme::RsaPss:
+      return "rsa-pss";
   }
   return "";
 }
@@ -36,21 +39,31 @@ std::pair<std::string, Bytes> signature_algorithm(SignatureScheme s, HashAlgorit
   switch (s) {
     case SignatureScheme::Ecdsa:
       switch (h) {
-        case HashAlgorithm::Sha1: return {"1.2.840.10045.4.1", {}};
-        case HashAlgorithm::Sha224: return {"1.2.840.10045.4.3.1", {}};
-        case HashAlgorithm::Sha256: return {"1.2.840.10045.4.3.2", {}};
-        case HashAlgorithm::Sha384: return {"1.2.840.10045.4.3.3", {}};
-        case HashAlgorithm::Sha512: return {"1.2.840.10045.4.3.4", {}};
+        case HashAlgorithm::Sha1:
+          return {"1.2.840.10045.4.1", {}};
+        case HashAlgorithm::Sha224:
+          return {"1.2.840.10045.4.3.1", {}};
+        case HashAlgorithm::Sha256:
+          return {"1.2.840.10045.4.3.2", {}};
+        case HashAlgorithm::Sha384:
+          return {"1.2.840.10045.4.3.3", {}};
+        case HashAlgorithm::Sha512:
+          return {"1.2.840.10045.4.3.4", {}};
       }
       break;
     case SignatureScheme::RsaPkcs1v15: {
       Bytes null_params{0x05, 0x00};
       switch (h) {
-        case HashAlgorithm::Sha1: return {"1.2.840.113549.1.1.5", null_params};
-        case HashAlgorithm::Sha224: return {"1.2.840.113549.1.1.14", null_params};
-        case HashAlgorithm::Sha256: return {"1.2.840.113549.1.1.11", null_params};
-        case HashAlgorithm::Sha384: return {"1.2.840.113549.1.1.12", null_params};
-        case HashAlgorithm::Sha512: return {"1.2.840.113549.1.1.13", null_params};
+        case HashAlgorithm::Sha1:
+          return {"1.2.840.113549.1.1.5", null_params};
+        case HashAlgorithm::Sha224:
+          return {"1.2.840.113549.1.1.14", null_params};
+        case HashAlgorithm::Sha256:
+          return {"1.2.840.113549.1.1.11", null_params};
+        case HashAlgorithm::Sha384:
+          return {"1.2.840.113549.1.1.12", null_params};
+        case HashAlgorithm::Sha512:
+          return {"1.2.840.113549.1.1.13", null_params};
       }
       break;
     }
@@ -84,10 +97,13 @@ class FileSigner final : public Signer {
     fs::path key_path = dir / "key.pem";
     std::error_code ec;
     if (!fs::is_directory(dir, ec)) {
-      throw Error(dir.string() + ": signer directory not found (expected a directory with cert.pem and key.pem)");
+      throw Error(dir.string() +
+                  ": signer directory not found (expected a directory with cert.pem and key.pem)");
     }
-    if (!fs::is_regular_file(cert_path, ec)) throw Error(cert_path.string() + ": missing Document Signer certificate");
-    if (!fs::is_regular_file(key_path, ec)) throw Error(key_path.string() + ": missing Document Signer private key");
+    if (!fs::is_regular_file(cert_path, ec))
+      throw Error(cert_path.string() + ": missing Document Signer certificate");
+    if (!fs::is_regular_file(key_path, ec))
+      throw Error(key_path.string() + ": missing Document Signer private key");
     auto certs = load_certificates(cert_path.string());
     cert_ = std::move(certs.front());
     Bytes raw = read_file(key_path.string(), 1024U * 1024U);
@@ -97,10 +113,12 @@ class FileSigner final : public Signer {
     key_.reset(PEM_read_bio_PrivateKey(bio, nullptr, nullptr, nullptr));
     BIO_free(bio);
     ERR_clear_error();
-    if (!key_) throw Error(key_path.string() + ": not a readable PEM private key (encrypted keys are not supported)");
+    if (!key_)
+      throw Error(key_path.string() + ": not a readable PEM private key (encrypted keys are not supported)");
     if (X509_check_private_key(cert_.get(), key_.get()) != 1) {
       ERR_clear_error();
-      throw Error("the key in " + key_path.string() + " does not belong to the certificate in " + cert_path.string());
+      throw Error("the key in " + key_path.string() + " does not belong to the certificate in " +
+                  cert_path.string());
     }
     int len = i2d_X509(cert_.get(), nullptr);
     cert_der_.resize(static_cast<std::size_t>(len));
@@ -120,7 +138,8 @@ class FileSigner final : public Signer {
   Bytes sign(ByteView message, HashAlgorithm hash, SignatureScheme scheme) override {
     bool rsa = is_rsa();
     if ((scheme == SignatureScheme::Ecdsa) == rsa) {
-      throw Error("signature scheme " + scheme_name(scheme) + " does not fit the Document Signer key (" + key_type() + ")");
+      throw Error("signature scheme " + scheme_name(scheme) + " does not fit the Document Signer key (" +
+                  key_type() + ")");
     }
     std::unique_ptr<EVP_MD_CTX, MdCtxDeleter> ctx(EVP_MD_CTX_new());
     EVP_PKEY_CTX* pctx = nullptr;

@@ -34,7 +34,8 @@ Bytes utc_time(std::time_t t) {
 
 Bytes build_sod(const lds::LdsSecurityObject& lso, Signer& signer, HashAlgorithm hash, SignatureScheme scheme,
                 std::time_t signing_time) {
-  if (lso.hash_algorithm_oid != hash_oid(hash)) throw Error("the LDS security object and the CMS use different hashes");
+  if (lso.hash_algorithm_oid != hash_oid(hash))
+    throw Error("the LDS security object and the CMS use different hashes");
   Bytes econtent = lso.encode();
   Bytes cert_der = signer.certificate_der();
   auto cert = parse_certificate(cert_der, "Document Signer certificate");

@@ -38,7 +38,7 @@ struct Options {
 struct Element {
   Tag tag = 0;
   ByteView value;
-  ByteView encoded;     // tag + length + value, exactly as in the input
+  ByteView encoded;        // tag + length + value, exactly as in the input
   std::size_t offset = 0;  // of the tag, relative to the outermost input
 
   bool constructed() const { return is_constructed(tag); }

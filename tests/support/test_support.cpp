@@ -26,7 +26,9 @@ void TempDir::write(const std::string& name, ByteView data) const {
   out.write(reinterpret_cast<const char*>(data.data()), static_cast<std::streamsize>(data.size()));
 }
 
-void TempDir::write_text(const std::string& name, const std::string& text) const { write(name, as_bytes(text)); }
+void TempDir::write_text(const std::string& name, const std::string& text) const {
+  write(name, as_bytes(text));
+}
 
 image::Raster synthetic_face(int width, int height) {
   image::Raster r{width, height, 3, Bytes(static_cast<std::size_t>(width) * height * 3)};

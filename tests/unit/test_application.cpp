@@ -35,7 +35,8 @@ std::vector<Problem> problems_of(const json& record, const test::TempDir& dir) {
   return {};
 }
 
-bool has_problem(const std::vector<Problem>& problems, const std::string& field, const std::string& text = "") {
+bool has_problem(const std::vector<Problem>& problems, const std::string& field,
+                 const std::string& text = "") {
   return std::any_of(problems.begin(), problems.end(), [&](const Problem& p) {
     return p.field == "app.json: " + field && p.message.find(text) != std::string::npos;
   });
@@ -93,7 +94,8 @@ TEST_CASE("dates: expiry before issue, birth in the future, validity limits") {
   SUBCASE("expiry before issue") {
     Fixture f;
     f.record["document"]["date_of_expiry"] = "2026-01-01";
-    CHECK(has_problem(problems_of(f.record, f.dir), "document.date_of_expiry", "not after the date of issue"));
+    CHECK(
+        has_problem(problems_of(f.record, f.dir), "document.date_of_expiry", "not after the date of issue"));
   }
   SUBCASE("birth in the future") {
     Fixture f;

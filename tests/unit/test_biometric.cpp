@@ -36,12 +36,15 @@ TEST_CASE("19794-5 face record: layout by hand and round trip") {
   Bytes b = rec.encode();
   // Header: FAC\0 010\0, record length 14 + 20 + 8 + 12 + 10 = 64, one image.
   CHECK(to_hex_upper(ByteView(b).first(14)) == "4641430030313000000000400001");
-  // Facial information block: length 20 + 8 + 12 + 10 = 50, 1 feature point, gender 2, eye 0, hair 0, mask 000001.
+  // Facial information block: length 20 + 8 + 12 + 10 = 50, 1 feature point, gender 2, eye 0, hair 0, mask
+  // 000001.
   CHECK(to_hex_upper(ByteView(b).subspan(14, 12)) == "000000320001020000000001");
   // Feature point: type 1, code 41, x 200, y 300, reserved.
   CHECK(to_hex_upper(ByteView(b).subspan(34, 8)) == "014100C8012C0000");
   // Image information: full frontal, JPEG, 480 x 640, RGB24, source 2, device 0, quality 0.
-  CHECK(to_hex_upper(ByteView(b).subspan(42, 12)) == "010001E0028001020000" "0000");
+  CHECK(to_hex_upper(ByteView(b).subspan(42, 12)) ==
+        "010001E0028001020000"
+        "0000");
   CHECK(b.size() == 64);
   auto back = FaceRecord::decode(b, "face");
   CHECK(back.encode() == b);
@@ -69,11 +72,15 @@ TEST_CASE("19794-4 finger record: layout and round trip") {
   FingerRecord rec = sample_finger(2);
   Bytes b = rec.encode();
   CHECK(b.size() == 32 + 14 + 14);
-  CHECK(to_hex_upper(ByteView(b).first(14)) == "46495200303130000000000000" "3C");
+  CHECK(to_hex_upper(ByteView(b).first(14)) ==
+        "46495200303130000000000000"
+        "3C");
   // device 0, level 31, 1 finger, ppi, 500/500/500/500, depth 8, JPEG 2000, reserved.
   CHECK(to_hex_upper(ByteView(b).subspan(14, 18)) == "0000001F010101F401F401F401F408040000");
   // finger header: length 28, right index, 1 view, view 1, quality 0, plain, 400 x 500, reserved.
-  CHECK(to_hex_upper(ByteView(b).subspan(32, 14)) == "0000001C020101000001900" "1F400");
+  CHECK(to_hex_upper(ByteView(b).subspan(32, 14)) ==
+        "0000001C020101000001900"
+        "1F400");
   CHECK(FingerRecord::decode(b, "finger").encode() == b);
   Bytes bad = b;
   bad[29] = 0x09;  // compression 9
@@ -108,8 +115,11 @@ TEST_CASE("DG2 with one face round-trips and has the ICAO header") {
   // 7F61 { 02 01 01, 7F60 { A1 {81 01 02, 87 02 0101, 88 02 0008}, 5F2E ... } }
   std::string hex = to_hex_upper(b);
   CHECK(hex.find("7F61") != std::string::npos);
-  CHECK(hex.find("020101" "7F60") != std::string::npos);
-  CHECK(hex.find("A10B810102870201018802" "0008" "5F2E") != std::string::npos);
+  CHECK(hex.find("020101"
+                 "7F60") != std::string::npos);
+  CHECK(hex.find("A10B810102870201018802"
+                 "0008"
+                 "5F2E") != std::string::npos);
 }
 
 TEST_CASE("DG3 with two fingers: subtypes 09/0A, round trip; empty DG3 with random filler") {
@@ -125,7 +135,9 @@ TEST_CASE("DG3 with two fingers: subtypes 09/0A, round trip; empty DG3 with rand
 
   auto empty = lds::Dg3::empty(from_hex("00112233445566778899AABBCCDDEEFF"));
   Bytes e = empty.encode();
-  CHECK(to_hex_upper(e) == "63187F610302010053" "1000112233445566778899AABBCCDDEEFF");
+  CHECK(to_hex_upper(e) ==
+        "63187F610302010053"
+        "1000112233445566778899AABBCCDDEEFF");
   auto eback = lds::Dg3::decode(e);
   CHECK_FALSE(eback.has_fingerprints());
   CHECK(eback.encode() == e);

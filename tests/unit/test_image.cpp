@@ -127,8 +127,14 @@ TEST_CASE("corrupt images throw DecodeError naming the input") {
   CHECK_THROWS_AS(decode(random, "r.bin"), DecodeError);
   // A PNG header that claims 100000 x 100000 pixels is refused before decoding.
   Bytes huge = png;
-  huge[16] = 0x00; huge[17] = 0x01; huge[18] = 0x86; huge[19] = 0xA0;
-  huge[20] = 0x00; huge[21] = 0x01; huge[22] = 0x86; huge[23] = 0xA0;
+  huge[16] = 0x00;
+  huge[17] = 0x01;
+  huge[18] = 0x86;
+  huge[19] = 0xA0;
+  huge[20] = 0x00;
+  huge[21] = 0x01;
+  huge[22] = 0x86;
+  huge[23] = 0xA0;
   CHECK_THROWS_WITH_AS(probe(huge, "huge.png"), doctest::Contains("outside the accepted range"), DecodeError);
   Bytes jp2 = encode_jpeg2000(test::synthetic_finger(200, 250), 10.0);
   Bytes jp2_cut(jp2.begin(), jp2.begin() + static_cast<std::ptrdiff_t>(jp2.size() / 3));

@@ -18,14 +18,16 @@
 using namespace rcperso;
 
 namespace {
-Bytes sample(const std::string& name) { return read_file(std::string(RCPERSO_TEST_DATA) + "/bsi-2008-sample-lds/" + name); }
+Bytes sample(const std::string& name) {
+  return read_file(std::string(RCPERSO_TEST_DATA) + "/bsi-2008-sample-lds/" + name);
+}
 }  // namespace
 
 TEST_CASE("EF.COM examples (9303-10 A.1, 9303-11 D.4, BSI TR-03105) decode and re-encode byte for byte") {
-  for (const char* hex : {"60165F0104303130375F36063034303030305C046175766C",
-                          "60145F0104303130365F36063034303030305C026175",
-                          "60175F0104303130375F36063034303030305C05617563766E",
-                          "60185F0104303130385F36063034303030305C06617563766D6E"}) {
+  for (const char* hex :
+       {"60165F0104303130375F36063034303030305C046175766C", "60145F0104303130365F36063034303030305C026175",
+        "60175F0104303130375F36063034303030305C05617563766E",
+        "60185F0104303130385F36063034303030305C06617563766D6E"}) {
     Bytes bytes = from_hex(hex);
     lds::Com com = lds::Com::decode(bytes);
     CHECK(com.encode() == bytes);
@@ -37,14 +39,19 @@ TEST_CASE("EF.COM examples (9303-10 A.1, 9303-11 D.4, BSI TR-03105) decode and r
 }
 
 TEST_CASE("EF.COM negatives") {
-  CHECK_THROWS_AS(lds::Com::decode(from_hex("60165F0104303130375F36063034303030305C046175766C00")), DecodeError);
-  CHECK_THROWS_AS(lds::Com::decode(from_hex("60175F0104303130375F36063034303030305C05617563767F")), DecodeError);  // 7F unknown
-  CHECK_THROWS_AS(lds::Com::decode(from_hex("60165F0104303130375F36063034303030305C046161766C")), DecodeError);  // DG1 twice
-  CHECK_THROWS_AS(lds::Com::decode(from_hex("60165F01043031303X5F36063034303030305C046175766C")), std::invalid_argument);
+  CHECK_THROWS_AS(lds::Com::decode(from_hex("60165F0104303130375F36063034303030305C046175766C00")),
+                  DecodeError);
+  CHECK_THROWS_AS(lds::Com::decode(from_hex("60175F0104303130375F36063034303030305C05617563767F")),
+                  DecodeError);  // 7F unknown
+  CHECK_THROWS_AS(lds::Com::decode(from_hex("60165F0104303130375F36063034303030305C046161766C")),
+                  DecodeError);  // DG1 twice
+  CHECK_THROWS_AS(lds::Com::decode(from_hex("60165F01043031303X5F36063034303030305C046175766C")),
+                  std::invalid_argument);
 }
 
 TEST_CASE("DG1: 9303-10 A.2.1 TD1 sample (corrected composite)") {
-  std::string mrz = "I<NLDXI85935F86999999990<<<<<<7208148F1108268NLD<<<<<<<<<<<8VAN<DER<STEEN<<MARIANNE<LOUISE";
+  std::string mrz =
+      "I<NLDXI85935F86999999990<<<<<<7208148F1108268NLD<<<<<<<<<<<8VAN<DER<STEEN<<MARIANNE<LOUISE";
   lds::Dg1 dg1{mrz};
   Bytes bytes = dg1.encode();
   CHECK(to_hex_upper(ByteView(bytes).first(10)) == "615D5F1F5A493C4E4C44");
@@ -87,7 +94,8 @@ TEST_CASE("BSI sample LDS: EF.COM, DG1, DG14, DG15 decode and re-encode byte for
 
 TEST_CASE("DG11: 9303-10 A.5 sample (lengths corrected as gmrtd did) round-trips") {
   Bytes bytes = from_hex(
-      "6B605C0A5F0E5F115F425F125F135F0E0D534D4954483C3C4A4F484E3C4A5F110A414E59544F574E3C4D4E5F4217313233204D41504C"
+      "6B605C0A5F0E5F115F425F125F135F0E0D534D4954483C3C4A4F484E3C4A5F110A414E59544F574E3C4D4E5F4217313233204D"
+      "41504C"
       "452052443C414E59544F574E3C4D4E5F120B31363132353535313231325F130C54524156454C3C4147454E54");
   auto dg11 = lds::Dg11::decode(bytes);
   CHECK(dg11.text(lds::Dg11::kFullName) == "SMITH<<JOHN<J");
@@ -142,7 +150,8 @@ TEST_CASE("DG7 round trip and negatives") {
   Bytes bytes = dg7.encode();
   CHECK(to_hex_upper(bytes) == "67100201015F430AFFD8FFE000104A464946");
   CHECK(lds::Dg7::decode(bytes).images == dg7.images);
-  CHECK_THROWS_AS(lds::Dg7::decode(from_hex("6710020102 5F430AFFD8FFE000104A464946")), DecodeError);  // count lies
+  CHECK_THROWS_AS(lds::Dg7::decode(from_hex("6710020102 5F430AFFD8FFE000104A464946")),
+                  DecodeError);  // count lies
 }
 
 TEST_CASE("file table") {

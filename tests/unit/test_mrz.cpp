@@ -9,8 +9,8 @@
 using namespace rcperso;
 
 TEST_CASE("check digits: 9303-3 Appendix A examples") {
-  CHECK(mrz::check_digit("520727") == 3);                                            // example 1
-  CHECK(mrz::check_digit("AB2134<<<") == 5);                                         // example 2
+  CHECK(mrz::check_digit("520727") == 3);     // example 1
+  CHECK(mrz::check_digit("AB2134<<<") == 5);  // example 2
   // Composite examples: the check digit covers the listed fields of the line(s), not the whole line.
   const std::string td3 = "HA672242<6YTO5802254M9601086<<<<<<<<<<<<<<0";  // example 3 (TD3)
   CHECK(mrz::check_digit(td3.substr(0, 10) + td3.substr(13, 7) + td3.substr(21, 22)) == 8);
@@ -51,9 +51,10 @@ TEST_CASE("TD1 specimen (9303-5): ERIKSSON, D23145890") {
   in.primary_identifier = "Eriksson";
   in.secondary_identifier = "Anna Maria";
   std::string m = mrz::build_td1(in);
-  CHECK(m == "I<UTOD231458907<<<<<<<<<<<<<<<"
-             "7408122F1204159UTO<<<<<<<<<<<6"
-             "ERIKSSON<<ANNA<MARIA<<<<<<<<<<");
+  CHECK(m ==
+        "I<UTOD231458907<<<<<<<<<<<<<<<"
+        "7408122F1204159UTO<<<<<<<<<<<6"
+        "ERIKSSON<<ANNA<MARIA<<<<<<<<<<");
   auto p = mrz::parse(m);
   CHECK(p.format == mrz::Format::TD1);
   CHECK(p.all_checks_ok());
@@ -75,9 +76,10 @@ TEST_CASE("long document number continues in the optional data (9303-5 note j, 9
   in.primary_identifier = "Stevenson";
   in.secondary_identifier = "Peter John";
   std::string m = mrz::build_td1(in);
-  CHECK(m == "I<UTOD23145890<7349<<<<<<<<<<<"
-             "3407127M9507122UTO<<<<<<<<<<<2"
-             "STEVENSON<<PETER<JOHN<<<<<<<<<");
+  CHECK(m ==
+        "I<UTOD23145890<7349<<<<<<<<<<<"
+        "3407127M9507122UTO<<<<<<<<<<<2"
+        "STEVENSON<<PETER<JOHN<<<<<<<<<");
   auto p = mrz::parse(m);
   CHECK(p.all_checks_ok());
   CHECK(p.document_number == "D23145890734");
@@ -86,7 +88,8 @@ TEST_CASE("long document number continues in the optional data (9303-5 note j, 9
 }
 
 TEST_CASE("name truncation: every example of 9303-5 §4.2.3") {
-  CHECK(mrz::name_field("Nilavadhanananda", "Chayapa Dejthamrong Krasuang") == "NILAVADHANANANDA<<CHAYAPA<DE<K");
+  CHECK(mrz::name_field("Nilavadhanananda", "Chayapa Dejthamrong Krasuang") ==
+        "NILAVADHANANANDA<<CHAYAPA<DE<K");
   CHECK(mrz::name_field("Nilavadhanananda", "Arnpol Petch Charonguang") == "NILAVADHANANANDA<<ARNPOL<PE<CH");
   // §4.2.3.2 gives three acceptable forms; ours must be one of them.
   std::set<std::string> acceptable{"BENNELONG<WOOLOOMOOLOO<W<W<<DI", "BENNELONG<WOOLOOM<WA<WARN<<D<P",
@@ -150,7 +153,8 @@ TEST_CASE("names that cannot go into the MRZ are refused by character") {
 }
 
 TEST_CASE("DG1 sample of 9303-10 A.2.1 (TD1, corrected composite) parses with all checks") {
-  auto p = mrz::parse("I<NLDXI85935F86999999990<<<<<<\n7208148F1108268NLD<<<<<<<<<<<8\nVAN<DER<STEEN<<MARIANNE<LOUISE");
+  auto p = mrz::parse(
+      "I<NLDXI85935F86999999990<<<<<<\n7208148F1108268NLD<<<<<<<<<<<8\nVAN<DER<STEEN<<MARIANNE<LOUISE");
   CHECK(p.format == mrz::Format::TD1);
   CHECK(p.all_checks_ok());
   CHECK(p.document_number == "XI85935F8");
@@ -161,8 +165,9 @@ TEST_CASE("DG1 sample of 9303-10 A.2.1 (TD1, corrected composite) parses with al
 }
 
 TEST_CASE("BSI TD3 sample (Mustermann) parses; empty personal number has '<' as check digit") {
-  auto p = mrz::parse("P<D<<MUSTERMANN<<ERIKA<<<<<<<<<<<<<<<<<<<<<<"
-                      "C11T002JM4D<<9608122F2310314<<<<<<<<<<<<<<<4");
+  auto p = mrz::parse(
+      "P<D<<MUSTERMANN<<ERIKA<<<<<<<<<<<<<<<<<<<<<<"
+      "C11T002JM4D<<9608122F2310314<<<<<<<<<<<<<<<4");
   CHECK(p.format == mrz::Format::TD3);
   CHECK(p.all_checks_ok());
   CHECK(p.issuing_state == "D");
@@ -171,7 +176,8 @@ TEST_CASE("BSI TD3 sample (Mustermann) parses; empty personal number has '<' as 
 }
 
 TEST_CASE("parse reports wrong check digits and refuses bad input") {
-  auto p = mrz::parse("I<UTOD231458908<<<<<<<<<<<<<<<7408122F1204159UTO<<<<<<<<<<<6ERIKSSON<<ANNA<MARIA<<<<<<<<<<");
+  auto p = mrz::parse(
+      "I<UTOD231458908<<<<<<<<<<<<<<<7408122F1204159UTO<<<<<<<<<<<6ERIKSSON<<ANNA<MARIA<<<<<<<<<<");
   CHECK_FALSE(p.all_checks_ok());
   CHECK_FALSE(p.checks[0].ok);
   CHECK(p.checks[1].ok);

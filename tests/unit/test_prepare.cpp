@@ -167,7 +167,8 @@ TEST_CASE("production mode refuses the TEST ONLY signer") {
   auto profile = dk();
   issuance::LoadOptions load;
   load.today = Date{2026, 11, 25};
-  auto app = issuance::parse_application(test::example_application_json(), dir.path(), "app.json", profile, load);
+  auto app =
+      issuance::parse_application(test::example_application_json(), dir.path(), "app.json", profile, load);
   auto s = pki::open_signer((test::source_dir() / "keys-sample/ds-ec").string());
   issuance::PrepareOptions o;
   o.production = true;
@@ -199,7 +200,8 @@ TEST_CASE("chip images are written atomically and read back strictly") {
     auto dg11 = read_file((out / "EF.DG11").string());
     dg11[5] ^= 1;
     test::TempDir copy;
-    for (const auto& e : std::filesystem::directory_iterator(out)) std::filesystem::copy_file(e.path(), copy / e.path().filename().string());
+    for (const auto& e : std::filesystem::directory_iterator(out))
+      std::filesystem::copy_file(e.path(), copy / e.path().filename().string());
     std::filesystem::remove(copy / "EF.DG11");
     copy.write("EF.DG11", dg11);
     auto tampered = issuance::read_chip_image(copy.path());

@@ -16,15 +16,17 @@
 #include "pki/passive_auth.hpp"
 #include "pki/signer.hpp"
 #include "pki/sod_builder.hpp"
-#include "tlv/tlv.hpp"
 #include "test_support.hpp"
+#include "tlv/tlv.hpp"
 
 using namespace rcperso;
 
 namespace {
 
 std::string keys(const std::string& name) { return (test::source_dir() / "keys-sample" / name).string(); }
-Bytes sample(const std::string& name) { return read_file(std::string(RCPERSO_TEST_DATA) + "/bsi-2008-sample-lds/" + name); }
+Bytes sample(const std::string& name) {
+  return read_file(std::string(RCPERSO_TEST_DATA) + "/bsi-2008-sample-lds/" + name);
+}
 
 const Check* find(const std::vector<Check>& checks, const std::string& name) {
   auto it = std::find_if(checks.begin(), checks.end(), [&](const Check& c) { return c.name == name; });
@@ -63,8 +65,8 @@ Signed make_signed(const std::string& signer_dir, pki::HashAlgorithm hash, pki::
   return s;
 }
 
-std::vector<Check> authenticate(const Bytes& sod_bytes, const std::map<int, Bytes>& dgs, const std::string& csca,
-                                const std::string& crl = "") {
+std::vector<Check> authenticate(const Bytes& sod_bytes, const std::map<int, Bytes>& dgs,
+                                const std::string& csca, const std::string& crl = "") {
   auto sod = lds::Sod::decode(sod_bytes);
   auto cscas = pki::load_certificates(keys(csca));
   std::vector<pki::X509CrlPtr> crls;
@@ -110,7 +112,8 @@ TEST_CASE("BSI sample EF.SOD: decodes, re-encodes its LSO, hashes match, signatu
   CHECK(sod.econtent_type == lds::kOidLdsSecurityObject);
   CHECK(sod.lso.encode() == sod.econtent);
   CHECK(sod.certificates.size() == 1);
-  std::map<int, Bytes> dgs{{1, sample("Datagroup1.bin")}, {14, sample("Datagroup14.bin")}, {15, sample("Datagroup15.bin")}};
+  std::map<int, Bytes> dgs{
+      {1, sample("Datagroup1.bin")}, {14, sample("Datagroup14.bin")}, {15, sample("Datagroup15.bin")}};
   std::vector<int> signed_dgs;
   for (const auto& h : sod.lso.hashes) signed_dgs.push_back(h.number);
   CHECK(signed_dgs == std::vector<int>{1, 2, 3, 14, 4});
@@ -137,12 +140,13 @@ TEST_CASE("SODs signed with every sample signer and hash pass Passive Authentica
     pki::HashAlgorithm hash;
     pki::SignatureScheme scheme;
   };
-  for (const Case& c : {Case{"ds-ec", "csca-ec.pem", pki::HashAlgorithm::Sha256, pki::SignatureScheme::Ecdsa},
-                        Case{"ds-ec", "csca-ec.pem", pki::HashAlgorithm::Sha384, pki::SignatureScheme::Ecdsa},
-                        Case{"ds-p256", "csca-ec.pem", pki::HashAlgorithm::Sha512, pki::SignatureScheme::Ecdsa},
-                        Case{"ds-rsa", "csca-rsa.pem", pki::HashAlgorithm::Sha256, pki::SignatureScheme::RsaPss},
-                        Case{"ds-rsa", "csca-rsa.pem", pki::HashAlgorithm::Sha512, pki::SignatureScheme::RsaPss},
-                        Case{"ds-rsa", "csca-rsa.pem", pki::HashAlgorithm::Sha384, pki::SignatureScheme::RsaPkcs1v15}}) {
+  for (const Case& c :
+       {Case{"ds-ec", "csca-ec.pem", pki::HashAlgorithm::Sha256, pki::SignatureScheme::Ecdsa},
+        Case{"ds-ec", "csca-ec.pem", pki::HashAlgorithm::Sha384, pki::SignatureScheme::Ecdsa},
+        Case{"ds-p256", "csca-ec.pem", pki::HashAlgorithm::Sha512, pki::SignatureScheme::Ecdsa},
+        Case{"ds-rsa", "csca-rsa.pem", pki::HashAlgorithm::Sha256, pki::SignatureScheme::RsaPss},
+        Case{"ds-rsa", "csca-rsa.pem", pki::HashAlgorithm::Sha512, pki::SignatureScheme::RsaPss},
+        Case{"ds-rsa", "csca-rsa.pem", pki::HashAlgorithm::Sha384, pki::SignatureScheme::RsaPkcs1v15}}) {
     CAPTURE(c.signer);
     CAPTURE(pki::hash_name(c.hash));
     CAPTURE(pki::scheme_name(c.scheme));
@@ -152,8 +156,11 @@ TEST_CASE("SODs signed with every sample signer and hash pass Passive Authentica
     CHECK(sod.signer.content_type == lds::kOidLdsSecurityObject);
     CHECK(sod.signer.signing_time == 1790000000);
     std::string failures;
-    CHECK_MESSAGE(all_pass(authenticate(s.sod, s.dgs, c.csca, c.csca == std::string("csca-ec.pem") ? "csca-ec.crl.pem" : "csca-rsa.crl.pem"), failures),
-                  failures);
+    CHECK_MESSAGE(
+        all_pass(authenticate(s.sod, s.dgs, c.csca,
+                              c.csca == std::string("csca-ec.pem") ? "csca-ec.crl.pem" : "csca-rsa.crl.pem"),
+                 failures),
+        failures);
   }
 }
 
@@ -179,9 +186,11 @@ TEST_CASE("Passive Authentication catches what an inspection system must") {
   }
   SUBCASE("a revoked DS, with the CSCA's CRL") {
     auto revoked = make_signed("ds-ec-revoked", pki::HashAlgorithm::Sha256, pki::SignatureScheme::Ecdsa);
-    CHECK(status_of(authenticate(revoked.sod, revoked.dgs, "csca-ec.pem", "csca-ec.crl.pem"), "DS revocation") == Status::Fail);
+    CHECK(status_of(authenticate(revoked.sod, revoked.dgs, "csca-ec.pem", "csca-ec.crl.pem"),
+                    "DS revocation") == Status::Fail);
     CHECK(status_of(authenticate(revoked.sod, revoked.dgs, "csca-ec.pem"), "DS revocation") == Status::Skip);
-    CHECK(status_of(authenticate(s.sod, s.dgs, "csca-ec.pem", "csca-ec.crl.pem"), "DS revocation") == Status::Pass);
+    CHECK(status_of(authenticate(s.sod, s.dgs, "csca-ec.pem", "csca-ec.crl.pem"), "DS revocation") ==
+          Status::Pass);
   }
   SUBCASE("a changed eContentType") {
     Bytes changed = s.sod;
@@ -196,7 +205,8 @@ TEST_CASE("Passive Authentication catches what an inspection system must") {
   SUBCASE("a flipped signature byte") {
     Bytes flipped = s.sod;
     auto sod = lds::Sod::decode(flipped);
-    auto it = std::search(flipped.begin(), flipped.end(), sod.signer.signature.begin(), sod.signer.signature.end());
+    auto it =
+        std::search(flipped.begin(), flipped.end(), sod.signer.signature.begin(), sod.signer.signature.end());
     REQUIRE(it != flipped.end());
     *(it + 10) ^= 0x40;
     CHECK(status_of(authenticate(flipped, s.dgs, "csca-ec.pem"), "SOD signature") == Status::Fail);
@@ -247,7 +257,8 @@ TEST_CASE("openssl cms verifies our EF.SOD (an implementation we did not write)"
     dir.write(name, outer.value);
     return (dir / name).string();
   };
-  auto rsa = make_signed("ds-rsa", pki::HashAlgorithm::Sha256, pki::SignatureScheme::RsaPss, std::time(nullptr));
+  auto rsa =
+      make_signed("ds-rsa", pki::HashAlgorithm::Sha256, pki::SignatureScheme::RsaPss, std::time(nullptr));
   std::string rsa_file = write_content_info(rsa.sod, "rsa.der");
   std::string cmd = "openssl cms -verify -inform DER -in " + rsa_file + " -CAfile " + keys("csca-rsa.pem") +
                     " -purpose any -out /dev/null 2>" + (dir / "err.txt").string();
@@ -257,7 +268,8 @@ TEST_CASE("openssl cms verifies our EF.SOD (an implementation we did not write)"
   // structure, messageDigest and signature with -noverify.
   auto ec = make_signed("ds-ec", pki::HashAlgorithm::Sha256, pki::SignatureScheme::Ecdsa, std::time(nullptr));
   std::string ec_file = write_content_info(ec.sod, "ec.der");
-  cmd = "openssl cms -verify -inform DER -in " + ec_file + " -noverify -out /dev/null 2>" + (dir / "err.txt").string();
+  cmd = "openssl cms -verify -inform DER -in " + ec_file + " -noverify -out /dev/null 2>" +
+        (dir / "err.txt").string();
   CHECK_MESSAGE(std::system(cmd.c_str()) == 0, as_string(read_file((dir / "err.txt").string())));
   // And it notices a flipped signature byte.
   Bytes flipped = ec.sod;

@@ -14,7 +14,8 @@ int main(int argc, char** argv) {
   bool json = false;
   app.add_option("CHIPDIR", chip_dir, "Chip image directory")->required();
   app.add_flag("--json", json, "Print as JSON");
-  app.add_option("--extract", extract_dir, "Write face, fingerprints, signature and DS certificate into this new directory");
+  app.add_option("--extract", extract_dir,
+                 "Write face, fingerprints, signature and DS certificate into this new directory");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

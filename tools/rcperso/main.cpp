@@ -28,7 +28,8 @@ int run_prepare(const PrepareArgs& a) {
   // Open the signer first: a wrong key should not cost an image decode.
   auto signer = pki::open_signer(a.signer);
   if (a.production && signer->is_test_key()) {
-    throw rcperso::Error(a.signer + ": the Document Signer is a TEST ONLY sample key; --production refuses it");
+    throw rcperso::Error(a.signer +
+                         ": the Document Signer is a TEST ONLY sample key; --production refuses it");
   }
   auto app = issuance::load_application(a.application, profile);
   issuance::PrepareOptions options;
@@ -43,7 +44,8 @@ int run_prepare(const PrepareArgs& a) {
   std::cout << "  fingerprints: " << report.fingerprint_status << "\n";
   for (const auto& f : report.fingers) std::cout << "                " << f << "\n";
   if (!report.signature.empty()) std::cout << "  signature:    " << report.signature << "\n";
-  std::cout << "  signer:       " << signer->key_type() << (signer->is_test_key() ? " (TEST ONLY)" : "") << "\n";
+  std::cout << "  signer:       " << signer->key_type() << (signer->is_test_key() ? " (TEST ONLY)" : "")
+            << "\n";
   for (const auto& [name, data] : chip.files) std::cout << "  " << name << ": " << data.size() << " bytes\n";
   return rcperso::cli::kExitOk;
 }
@@ -56,7 +58,8 @@ int main(int argc, char** argv) {
   PrepareArgs prepare;
   auto* cmd = app.add_subcommand("prepare", "Turn an application record into a signed chip image directory");
   cmd->add_option("--application", prepare.application, "Application record (JSON)")->required();
-  cmd->add_option("--profile", prepare.profile, "Document profile: a name in profiles/documents or a .json path")
+  cmd->add_option("--profile", prepare.profile,
+                  "Document profile: a name in profiles/documents or a .json path")
       ->capture_default_str();
   cmd->add_option("--signer", prepare.signer,
                   "Document Signer: a directory with cert.pem and key.pem (a pkcs11: URI in a later version)")

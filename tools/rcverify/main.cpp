@@ -5,12 +5,13 @@
 #include <iostream>
 
 #include "common/cli_common.hpp"
+#include "inspection/verify.hpp"
 #include "issuance/chip_image.hpp"
 #include "issuance/document_profile.hpp"
-#include "inspection/verify.hpp"
 
 int main(int argc, char** argv) {
-  CLI::App app{"rcverify: inspect a residence card chip image (Passive Authentication, structure, issuer's rules)"};
+  CLI::App app{
+      "rcverify: inspect a residence card chip image (Passive Authentication, structure, issuer's rules)"};
   std::string chip_dir;
   rcperso::inspection::VerifyOptions options;
   std::string profile;
@@ -18,7 +19,8 @@ int main(int argc, char** argv) {
   app.add_option("CHIPDIR", chip_dir, "Chip image directory")->required();
   app.add_option("--csca", options.csca_files, "Trusted CSCA certificate(s), PEM or DER")->required();
   app.add_option("--crl", options.crl_files, "CRL(s) to check the Document Signer against");
-  app.add_option("--profile", profile, "Document profile for the issuer's rules (default: from the manifest)");
+  app.add_option("--profile", profile,
+                 "Document profile for the issuer's rules (default: from the manifest)");
   app.add_flag("--json", json, "Print the report as JSON");
   try {
     app.parse(argc, argv);
