@@ -16,11 +16,13 @@ constexpr std::size_t kMaxImages = 8;
 }  // namespace
 
 Bytes FaceRecord::encode() const {
-  Bytes out(kMagic, kMagic + 4);
-  out.insert(out.end(), kVersion, kVersion + 4);
   std::size_t total = kHeaderSize;
   for (const auto& img : images)
     total += kInfoSize + kPointSize * img.feature_points.size() + kImageInfoSize + img.image.size();
+  Bytes out;
+  out.reserve(total);  // also keeps GCC 12's -Warray-bounds false positive on vector::insert away
+  for (auto b : kMagic) out.push_back(b);
+  for (auto b : kVersion) out.push_back(b);
   put_be(out, total, 4);
   put_be(out, images.size(), 2);
   for (const auto& img : images) {

@@ -19,10 +19,12 @@ constexpr std::array<const char*, 11> kPositions = {
 }  // namespace
 
 Bytes FingerRecord::encode() const {
-  Bytes out(kMagic, kMagic + 4);
-  out.insert(out.end(), kVersion, kVersion + 4);
   std::size_t total = kHeaderSize;
   for (const auto& f : fingers) total += kFingerHeaderSize + f.image.size();
+  Bytes out;
+  out.reserve(total);  // also keeps GCC 12's -Warray-bounds false positive on vector::insert away
+  for (auto b : kMagic) out.push_back(b);
+  for (auto b : kVersion) out.push_back(b);
   put_be(out, total, 6);
   put_be(out, capture_device_id & 0x0FFFU, 2);
   put_be(out, acquisition_level, 2);

@@ -60,7 +60,10 @@ AtomicDirectory::AtomicDirectory(fs::path target) : target_(std::move(target)) {
   if (!fs::is_directory(parent, ec)) {
     throw Error(parent.string() + ": parent directory does not exist");
   }
-  std::string templ = (parent / ("." + target_.filename().string() + ".partial-XXXXXX")).string();
+  std::string hidden = ".";  // built piecewise: GCC 12 warns falsely (-Wrestrict) on "." + string
+  hidden += target_.filename().string();
+  hidden += ".partial-XXXXXX";
+  std::string templ = (parent / hidden).string();
   if (::mkdtemp(templ.data()) == nullptr) {
     throw Error(parent.string() + ": cannot create a staging directory: " + std::strerror(errno));
   }

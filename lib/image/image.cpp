@@ -63,7 +63,7 @@ Raster decode(ByteView data, const std::string& what, int min_width, int min_hei
     case Format::Png:
       return decode_png(data, what);
     case Format::Jpeg2000:
-      return decode_jpeg2000(data, what);
+      return decode_jpeg2000(data, what, min_width, min_height);
     case Format::Unknown:
       break;
   }
@@ -183,6 +183,8 @@ JpegResult encode_jpeg_within(const Raster& in, std::size_t max_bytes, int min_q
   min_quality = std::clamp(min_quality, 1, 100);
   max_quality = std::clamp(max_quality, min_quality, 100);
   JpegResult best;
+  Bytes top = encode_jpeg(in, max_quality);  // simple images often fit at once
+  if (top.size() <= max_bytes) return {std::move(top), max_quality};
   Bytes smallest = encode_jpeg(in, min_quality);
   if (smallest.size() > max_bytes) {
     throw Error(what + ": does not fit " + std::to_string(max_bytes) + " bytes even at JPEG quality " +
@@ -190,7 +192,7 @@ JpegResult encode_jpeg_within(const Raster& in, std::size_t max_bytes, int min_q
   }
   best = {std::move(smallest), min_quality};
   // Binary search for the highest quality that still fits.
-  int lo = min_quality + 1, hi = max_quality;
+  int lo = min_quality + 1, hi = max_quality - 1;
   while (lo <= hi) {
     int q = (lo + hi + 1) / 2;
     Bytes candidate = encode_jpeg(in, q);

@@ -40,9 +40,9 @@ struct Raster {
 };
 
 /// Decodes to gray (gray sources) or RGB (everything else); alpha is
-/// composited on white, CMYK converted. For JPEG, `min_width`/`min_height`
-/// let libjpeg-turbo decode at the smallest DCT scale still at least that
-/// large (0: full size).
+/// composited on white, CMYK converted. `min_width`/`min_height` allow a
+/// smaller result (JPEG: DCT scaling; JPEG 2000: fewer wavelet levels) that
+/// is still at least that large (0: full size).
 Raster decode(ByteView data, const std::string& what, int min_width = 0, int min_height = 0);
 
 Raster to_gray(const Raster& in);

@@ -15,6 +15,6 @@ Raster decode_jpeg(ByteView data, const std::string& what, int min_width, int mi
 Info probe_png(ByteView data, const std::string& what);
 Raster decode_png(ByteView data, const std::string& what);
 Info probe_jpeg2000(ByteView data, const std::string& what);
-Raster decode_jpeg2000(ByteView data, const std::string& what);
+Raster decode_jpeg2000(ByteView data, const std::string& what, int min_width, int min_height);
 
 }  // namespace rcperso::image

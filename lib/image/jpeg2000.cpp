@@ -139,17 +139,35 @@ Info probe_jpeg2000(ByteView data, const std::string& what) {
   return info;
 }
 
-Raster decode_jpeg2000(ByteView data, const std::string& what) {
+Raster decode_jpeg2000(ByteView data, const std::string& what, int min_width, int min_height) {
   Codec c;
   ReadState state{data};
   std::string error;
   open_and_read_header(c, state, error, what);
+  if (min_width > 0 && min_height > 0) {
+    // Decode fewer wavelet levels when a smaller image is enough.
+    opj_codestream_info_v2_t* info = opj_get_cstr_info(c.codec);
+    OPJ_UINT32 levels = info != nullptr && info->m_default_tile_info.tccp_info != nullptr
+                            ? info->m_default_tile_info.tccp_info[0].numresolutions
+                            : 1;
+    opj_destroy_cstr_info(&info);
+    OPJ_UINT32 w = c.image->x1 - c.image->x0, h = c.image->y1 - c.image->y0;
+    OPJ_UINT32 reduce = 0;
+    while (reduce + 1 < levels &&
+           ((w + (2U << reduce) - 1) >> (reduce + 1)) >= static_cast<OPJ_UINT32>(min_width) &&
+           ((h + (2U << reduce) - 1) >> (reduce + 1)) >= static_cast<OPJ_UINT32>(min_height)) {
+      ++reduce;
+    }
+    if (reduce > 0 && opj_set_decoded_resolution_factor(c.codec, reduce) == 0) {
+      throw DecodeError(what + ": JPEG 2000 resolution reduction failed");
+    }
+  }
   if (opj_decode(c.codec, c.stream, c.image) == 0 || opj_end_decompress(c.codec, c.stream) == 0) {
     throw DecodeError(what + ": corrupt JPEG 2000 data" + (error.empty() ? "" : ": " + error));
   }
   Raster out;
-  out.width = static_cast<int>(c.image->x1 - c.image->x0);
-  out.height = static_cast<int>(c.image->y1 - c.image->y0);
+  out.width = static_cast<int>(c.image->comps[0].w);
+  out.height = static_cast<int>(c.image->comps[0].h);
   out.channels = static_cast<int>(c.image->numcomps);
   auto n = static_cast<std::size_t>(out.width) * static_cast<std::size_t>(out.height);
   for (int k = 0; k < out.channels; ++k) {

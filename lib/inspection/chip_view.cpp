@@ -28,9 +28,8 @@ std::optional<Date> yymmdd(const std::string& s, int century_hint_year, bool on_
   int year = (century_hint_year / 100) * 100 + yy;
   if (on_or_after && year < century_hint_year) year += 100;
   if (!on_or_after && year > century_hint_year) year -= 100;
-  char iso[16];
-  std::snprintf(iso, sizeof iso, "%04d-%c%c-%c%c", year, s[2], s[3], s[4], s[5]);
-  return Date::parse_iso(iso);
+  if (year < 1000 || year > 9999) return std::nullopt;
+  return Date::parse_iso(std::to_string(year) + "-" + s.substr(2, 2) + "-" + s.substr(4, 2));
 }
 
 std::optional<Date> yyyymmdd(const std::string& s) {

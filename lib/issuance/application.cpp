@@ -162,8 +162,9 @@ class ApplicationParser {
     }
   }
 
-  bool load_image(const std::string& field, const std::string& relative, InputImage& out, int min_w,
-                  int min_h) {
+  enum class Kind { Face, Finger, Signature };
+
+  bool load_image(const std::string& field, const std::string& relative, InputImage& out, Kind kind) {
     out.field = field;
     if (relative.empty()) {
       r_.problem(field, "must name an image file");
@@ -178,6 +179,18 @@ class ApplicationParser {
     try {
       out.data = read_file(out.path.string(), options_.max_image_bytes);
       out.info = image::probe(out.data, out.path.string());
+      // Decode no more than needed: a preview validates an image kept as it
+      // is (half size keeps fingerprint ridges for the blank check); a face
+      // to be re-encoded needs only the profile's size.
+      int min_w = 0, min_h = 0;
+      if (kind == Kind::Face) {
+        bool kept = face_kept_as_is(out, profile_);
+        min_w = kept ? 1 : profile_.face.width;
+        min_h = kept ? 1 : profile_.face.height;
+      } else if (kind == Kind::Finger && finger_kept_as_is(out, profile_)) {
+        min_w = (out.info.width + 1) / 2;
+        min_h = (out.info.height + 1) / 2;
+      }
       out.raster = image::decode(out.data, out.path.string(), min_w, min_h);
     } catch (const Error& e) {
       r_.problem(field, std::string("cannot use image: ") + e.what());
@@ -195,7 +208,7 @@ class ApplicationParser {
     }
     std::string face;
     if (r_.required_string(b, p, "face", face)) {
-      if (load_image("biometrics.face", face, app_.face, profile_.face.width, profile_.face.height)) {
+      if (load_image("biometrics.face", face, app_.face, Kind::Face)) {
         check_face();
       } else {
         biometrics_ok_ = false;
@@ -230,7 +243,8 @@ class ApplicationParser {
             }
           }
           std::string img;
-          if (r_.required_string(entry, fp, "image", img) && load_image(fp + ".image", img, in.image, 0, 0)) {
+          if (r_.required_string(entry, fp, "image", img) &&
+              load_image(fp + ".image", img, in.image, Kind::Finger)) {
             ok = check_fingerprint(in.image) && ok;
           } else {
             ok = false;
@@ -250,7 +264,7 @@ class ApplicationParser {
         r_.problem("biometrics.signature", "must be an image file name or null");
       } else {
         InputImage s;
-        if (load_image("biometrics.signature", sig->get<std::string>(), s, 0, 0)) {
+        if (load_image("biometrics.signature", sig->get<std::string>(), s, Kind::Signature)) {
           if (s.info.width > 4000 || s.info.height > 4000) {
             r_.problem("biometrics.signature", "image is larger than 4000x4000 pixels");
           }
@@ -394,6 +408,18 @@ class ApplicationParser {
 };
 
 }  // namespace
+
+bool face_kept_as_is(const InputImage& face, const DocumentProfile& profile) {
+  const auto& f = profile.face;
+  return face.info.format == image::Format::Jpeg && face.info.width == f.width &&
+         face.info.height == f.height && face.info.channels == (f.colour ? 3 : 1) &&
+         face.data.size() <= f.max_bytes;
+}
+
+bool finger_kept_as_is(const InputImage& finger, const DocumentProfile& profile) {
+  return finger.info.format == image::Format::Jpeg2000 && finger.info.channels == 1 &&
+         finger.data.size() <= profile.fingerprints.max_bytes;
+}
 
 Application parse_application(std::string_view json_text, const fs::path& base_dir,
                               const std::string& source_name, const DocumentProfile& profile,

@@ -21,8 +21,16 @@ struct InputImage {
   std::filesystem::path path;
   Bytes data;
   image::Info info{};
-  image::Raster raster;  // decoded (possibly DCT-downscaled for faces)
+  /// Decoded pixels. For an image that goes onto the chip as it is (see
+  /// kept_as_is) this is a reduced decode, enough to validate it.
+  image::Raster raster;
 };
+
+/// A face that is already a JPEG of the profile's size, colour and budget
+/// goes onto the chip unchanged.
+bool face_kept_as_is(const InputImage& face, const DocumentProfile& profile);
+/// Likewise a fingerprint that is already JPEG 2000 within the budget.
+bool finger_kept_as_is(const InputImage& finger, const DocumentProfile& profile);
 
 struct FingerprintInput {
   std::string position;            // "right_index"

@@ -32,12 +32,6 @@ std::string utc_timestamp(std::time_t t, const char* format) {
   return buf;
 }
 
-bool can_pass_face_through(const InputImage& in, const DocumentProfile& profile) {
-  const auto& f = profile.face;
-  return in.info.format == image::Format::Jpeg && in.info.width == f.width && in.info.height == f.height &&
-         in.info.channels == (f.colour ? 3 : 1) && in.data.size() <= f.max_bytes;
-}
-
 biometric::FaceImage make_face(const Application& app, const DocumentProfile& profile, std::string& note) {
   const auto& f = profile.face;
   biometric::FaceImage face;
@@ -48,7 +42,7 @@ biometric::FaceImage make_face(const Application& app, const DocumentProfile& pr
   face.source_type = 1;  // static photograph, unknown source
   face.width = static_cast<std::uint16_t>(f.width);
   face.height = static_cast<std::uint16_t>(f.height);
-  if (can_pass_face_through(app.face, profile)) {
+  if (face_kept_as_is(app.face, profile)) {
     face.image = app.face.data;
     note = "kept as given: " + std::to_string(f.width) + "x" + std::to_string(f.height) + " JPEG, " +
            std::to_string(face.image.size()) + " bytes";
@@ -79,7 +73,7 @@ biometric::FingerRecord make_finger(const FingerprintInput& in, const DocumentPr
   finger.impression_type = 0;  // live-scan plain
   finger.width = static_cast<std::uint16_t>(in.image.info.width);
   finger.height = static_cast<std::uint16_t>(in.image.info.height);
-  if (in.image.info.format == image::Format::Jpeg2000 && in.image.data.size() <= fp.max_bytes) {
+  if (finger_kept_as_is(in.image, profile)) {
     finger.image = in.image.data;
     note = in.position + ": kept as given, JPEG 2000 " + std::to_string(finger.image.size()) + " bytes";
   } else {
