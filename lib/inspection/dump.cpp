@@ -1,5 +1,6 @@
 #include "inspection/dump.hpp"
 
+#include <algorithm>
 #include <functional>
 #include <sstream>
 
@@ -245,8 +246,22 @@ std::string render_text(const json& d) {
       } else if (value.is_array() && !value.empty() && (value[0].is_object() || value[0].is_array())) {
         out << pad << key << ":\n";
         for (const auto& item : value) {
-          out << pad << "  -\n";
-          walk(item, indent + 4);
+          bool flat = item.is_object() &&
+                      std::all_of(item.begin(), item.end(), [](const json& v) { return v.is_primitive(); });
+          if (flat && item.size() <= 3) {
+            // Small records on one line: "- name: EF.COM, bytes: 26".
+            out << pad << "  -";
+            bool first = true;
+            for (auto f = item.begin(); f != item.end(); ++f) {
+              out << (first ? " " : ", ") << f.key() << ": "
+                  << (f.value().is_string() ? f.value().get<std::string>() : f.value().dump());
+              first = false;
+            }
+            out << "\n";
+          } else {
+            out << pad << "  -\n";
+            walk(item, indent + 4);
+          }
         }
       } else if (value.is_array()) {
         if (key == "mrz") {

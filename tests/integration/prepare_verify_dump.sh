@@ -83,6 +83,19 @@ check "tampered DG" 1 "$bin/rcverify" "$work/tampered" --csca "$src/keys-sample/
 contains "tampered names DG11" "$work/out" "DG11"
 check "verify missing dir" 2 "$bin/rcverify" "$work/nothing" --csca "$src/keys-sample/csca-ec.pem"
 
+# A child under 6 and an exempt adult: no fingerprints, said clearly.
+check "prepare child" 0 "$bin/rcperso" prepare --application "$work/examples/child-under-6.json" \
+  --signer "$src/keys-sample/ds-ec" --out "$work/child"
+check "verify child" 0 "$bin/rcverify" "$work/child" --csca "$src/keys-sample/csca-ec.pem"
+contains "child rule" "$work/out" "at most 5 years for a minor"
+[ ! -e "$work/child/EF.DG7" ] && pass=$((pass + 1)) || { echo "FAIL: child has DG7"; fail=$((fail + 1)); }
+check "prepare exempt" 0 "$bin/rcperso" prepare --application "$work/examples/exempt-adult.json" \
+  --signer "$src/keys-sample/ds-ec" --out "$work/exempt"
+check "dump exempt" 0 "$bin/rcdump" "$work/exempt"
+contains "dump shows exemption" "$work/out" "holder exempt (physically unable)"
+check "verify exempt" 0 "$bin/rcverify" "$work/exempt" --csca "$src/keys-sample/csca-ec.pem"
+contains "verify shows exemption" "$work/out" "exempt (physically unable), recorded in DG12"
+
 # RSA-PSS signer.
 check "prepare RSA-PSS" 0 "$bin/rcperso" prepare --application "$work/examples/application.json" \
   --signer "$src/keys-sample/ds-rsa" --out "$work/chip-rsa"

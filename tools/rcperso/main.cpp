@@ -10,6 +10,7 @@
 #include "issuance/chip_image.hpp"
 #include "issuance/document_profile.hpp"
 #include "issuance/prepare.hpp"
+#include "lds/files.hpp"
 #include "pki/signer.hpp"
 
 namespace {
@@ -46,7 +47,10 @@ int run_prepare(const PrepareArgs& a) {
   if (!report.signature.empty()) std::cout << "  signature:    " << report.signature << "\n";
   std::cout << "  signer:       " << signer->key_type() << (signer->is_test_key() ? " (TEST ONLY)" : "")
             << "\n";
-  for (const auto& [name, data] : chip.files) std::cout << "  " << name << ": " << data.size() << " bytes\n";
+  for (const auto& f : rcperso::lds::all_files()) {  // in file-identifier order, as on the chip
+    if (const auto* data = chip.file(f.name))
+      std::cout << "  " << f.name << ": " << data->size() << " bytes\n";
+  }
   return rcperso::cli::kExitOk;
 }
 
