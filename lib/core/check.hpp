@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <utility>
 
 namespace rcperso {
 
@@ -24,5 +25,15 @@ struct Check {
   Status status = Status::Fail;
   std::string detail;
 };
+
+inline Check pass(std::string name, std::string detail = "") {
+  return {std::move(name), Status::Pass, std::move(detail)};
+}
+inline Check fail(std::string name, std::string detail) {
+  return {std::move(name), Status::Fail, std::move(detail)};
+}
+inline Check skip(std::string name, std::string detail) {
+  return {std::move(name), Status::Skip, std::move(detail)};
+}
 
 }  // namespace rcperso

@@ -14,16 +14,6 @@ namespace rcperso::inspection {
 
 namespace {
 
-Check pass(std::string name, std::string detail = "") {
-  return {std::move(name), Status::Pass, std::move(detail)};
-}
-Check fail(std::string name, std::string detail) {
-  return {std::move(name), Status::Fail, std::move(detail)};
-}
-Check skip(std::string name, std::string detail) {
-  return {std::move(name), Status::Skip, std::move(detail)};
-}
-
 std::string dims(int w, int h) { return std::to_string(w) + "x" + std::to_string(h); }
 
 void structure_checks(const issuance::ChipImage& chip, const ChipView& v, std::vector<Check>& out) {

@@ -20,16 +20,6 @@ namespace rcperso::pki {
 
 namespace {
 
-Check pass(std::string name, std::string detail = "") {
-  return {std::move(name), Status::Pass, std::move(detail)};
-}
-Check fail(std::string name, std::string detail) {
-  return {std::move(name), Status::Fail, std::move(detail)};
-}
-Check skip(std::string name, std::string detail) {
-  return {std::move(name), Status::Skip, std::move(detail)};
-}
-
 struct PssParams {
   HashAlgorithm hash = HashAlgorithm::Sha1;
   HashAlgorithm mgf_hash = HashAlgorithm::Sha1;
