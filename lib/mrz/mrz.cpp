@@ -73,7 +73,6 @@ const char* cyrillic(std::uint32_t cp) {
     case 0x0405:
       return "DZ";
     case 0x0406:
-      return "I";
     case 0x0407:
       return "I";
     case 0x0408:
@@ -102,7 +101,6 @@ const char* cyrillic(std::uint32_t cp) {
       return "Y";
     case 0x0490:
     case 0x0491:
-      return "G";
     case 0x0492:
     case 0x0493:
       return "G";
