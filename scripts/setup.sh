@@ -9,6 +9,7 @@ PACKAGES=(
   libssl-dev libjpeg62-turbo-dev libpng-dev libopenjp2-7-dev
   nlohmann-json3-dev libcli11-dev doctest-dev
   clang libclang-rt-14-dev
+  libpcsclite-dev pcscd vsmartcard-vpcd libcrypto++-dev
 )
 
 missing=()

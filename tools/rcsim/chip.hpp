@@ -1,0 +1,83 @@
+// The virtual eMRTD chip with a personalization applet: a file system with
+// real size limits, a life cycle (blank, personalized, locked), BAC and 3DES
+// secure messaging, and fault injection for tests. Its APDU parsing and
+// cryptography are its own, independent of the host library.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "rcsim/chip_crypto.hpp"
+
+namespace rcsim {
+
+enum class Lifecycle { Blank, Personalized, Locked };
+const char* lifecycle_name(Lifecycle l);
+
+struct ChipOptions {
+  std::size_t memory = 256 * 1024;  // EEPROM for files
+  std::size_t max_file_size = 65535;
+  std::size_t max_chunk = 65535;  // larger UPDATE/READ data gets 6700
+  bool extended_length = true;
+  long vanish_after = -1;                                // APDUs before the card "is pulled out"
+  std::vector<std::pair<Bytes, std::uint16_t>> fail_on;  // plain APDU prefix -> status word
+  std::string state_file;                                // empty: no persistence
+};
+
+class Chip {
+ public:
+  explicit Chip(ChipOptions options);
+
+  Bytes atr() const;
+  void power_on();  // a new session: no applet selected, no secure messaging
+  /// Processes one command APDU (raw bytes) and returns the response APDU.
+  Bytes process(const Bytes& apdu);
+  /// True once the configured number of APDUs has been processed.
+  bool vanished() const { return vanished_; }
+  Lifecycle lifecycle() const { return lifecycle_; }
+
+ private:
+  struct Command {
+    std::uint8_t cla, ins, p1, p2;
+    Bytes data;
+    std::optional<std::size_t> le;
+    bool extended = false;
+  };
+  struct File {
+    std::size_t size = 0;
+    Bytes data;
+  };
+  struct Session {
+    Bytes ks_enc, ks_mac, ssc;
+  };
+
+  static std::optional<Command> parse(const Bytes& apdu);
+  Bytes dispatch(const Command& c, std::uint16_t& sw);
+  Bytes select(const Command& c, std::uint16_t& sw);
+  Bytes create_file(const Command& c, std::uint16_t& sw);
+  Bytes update_binary(const Command& c, std::uint16_t& sw);
+  Bytes read_binary(const Command& c, std::uint16_t& sw);
+  Bytes put_data(const Command& c, std::uint16_t& sw);
+  Bytes external_authenticate(const Command& c, std::uint16_t& sw);
+  bool sm_unwrap(Command& c, std::uint16_t& sw);
+  Bytes sm_wrap(const Bytes& data, std::uint16_t sw);
+  std::size_t used_memory() const;
+  void save() const;
+  void load();
+
+  ChipOptions options_;
+  Lifecycle lifecycle_ = Lifecycle::Blank;
+  std::map<std::uint16_t, File> files_;
+  std::optional<std::uint16_t> selected_;
+  bool applet_selected_ = false;
+  Bytes k_enc_, k_mac_;  // BAC keys, once the seed is loaded
+  Bytes rnd_ic_;
+  std::optional<Session> session_;
+  long apdus_ = 0;
+  bool vanished_ = false;
+};
+
+}  // namespace rcsim
