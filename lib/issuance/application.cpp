@@ -10,7 +10,7 @@
 #include "biometric/finger_record.hpp"
 #include "core/utf8.hpp"
 #include "issuance/countries.hpp"
-#include "issuance/json_reader.hpp"
+#include "core/json_reader.hpp"
 #include "mrz/mrz.hpp"
 
 namespace rcperso::issuance {

@@ -6,11 +6,8 @@
 #include <set>
 
 #include "core/error.hpp"
-#include "issuance/json_reader.hpp"
+#include "core/json_reader.hpp"
 
-#ifndef RCPERSO_INSTALLED_PROFILES
-#define RCPERSO_INSTALLED_PROFILES "/usr/share/rcperso/profiles"
-#endif
 
 namespace rcperso::issuance {
 
@@ -181,17 +178,6 @@ DocumentProfile DocumentProfile::load(const fs::path& path) {
   DocumentProfile p = from_json(j, path.string());
   p.source = path;
   return p;
-}
-
-std::vector<fs::path> profile_search_path() {
-  std::vector<fs::path> dirs;
-  if (const char* env = std::getenv("RCPERSO_PROFILES"); env != nullptr && *env != '\0')
-    dirs.emplace_back(env);
-#ifdef RCPERSO_SOURCE_PROFILES
-  dirs.emplace_back(RCPERSO_SOURCE_PROFILES);
-#endif
-  dirs.emplace_back(RCPERSO_INSTALLED_PROFILES);
-  return dirs;
 }
 
 DocumentProfile DocumentProfile::resolve(const std::string& name_or_path) {

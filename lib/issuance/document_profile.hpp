@@ -9,6 +9,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/profile_path.hpp"
+
 namespace rcperso::issuance {
 
 struct FaceSettings {
@@ -76,8 +78,5 @@ struct DocumentProfile {
   static DocumentProfile resolve(const std::string& name_or_path);
 };
 
-/// Where named profiles are looked up: $RCPERSO_PROFILES, then the source
-/// tree's profiles/ (for a build tree), then /usr/share/rcperso/profiles.
-std::vector<std::filesystem::path> profile_search_path();
 
 }  // namespace rcperso::issuance

@@ -11,7 +11,7 @@
 
 #include "core/error.hpp"
 
-namespace rcperso::issuance {
+namespace rcperso {
 
 class JsonReader {
  public:
@@ -74,4 +74,4 @@ class JsonReader {
 /// Edit distance, for "did you mean" suggestions.
 std::size_t edit_distance(const std::string& a, const std::string& b);
 
-}  // namespace rcperso::issuance
+}  // namespace rcperso

@@ -1,9 +1,9 @@
-#include "issuance/json_reader.hpp"
+#include "core/json_reader.hpp"
 
 #include <algorithm>
 #include <numeric>
 
-namespace rcperso::issuance {
+namespace rcperso {
 
 std::size_t edit_distance(const std::string& a, const std::string& b) {
   std::vector<std::size_t> row(b.size() + 1);
@@ -130,4 +130,4 @@ bool JsonReader::optional_bool(const nlohmann::json* obj, const std::string& pat
   return true;
 }
 
-}  // namespace rcperso::issuance
+}  // namespace rcperso

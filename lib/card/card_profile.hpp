@@ -1,0 +1,36 @@
+// A card profile: an applet's personalization command set and limits, as
+// data (profiles/cards/*.json), so a new applet needs no rebuild.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include "iso7816/apdu.hpp"
+
+namespace rcperso::card {
+
+enum class CreateFileTemplate { Fcp, Jmrtd };
+
+struct CardProfile {
+  std::string name;
+  std::string description;
+  iso7816::CommandApdu select_applet;
+  CreateFileTemplate create_file = CreateFileTemplate::Fcp;
+  std::size_t max_file_size = 32767;
+  std::size_t chunk_plain = 255;    // UPDATE BINARY data bytes per command
+  std::size_t read_chunk = 255;     // READ BINARY bytes per command, plain
+  std::size_t read_chunk_sm = 223;  // ... and under secure messaging
+  bool extended_length = false;
+  bool odd_ins = false;             // D7/B1 for offsets beyond 32767
+  std::optional<iso7816::CommandApdu> bac_seed;  // header of PUT DATA for the BAC seed
+  bool pad_document_number = true;
+  std::optional<iso7816::CommandApdu> lock;
+  std::optional<iso7816::CommandApdu> erase;  // back to blank, for torn cards
+
+  static CardProfile load(const std::filesystem::path& path);
+  /// A .json path, or a name looked up in the profile directories' cards/.
+  static CardProfile resolve(const std::string& name_or_path);
+};
+
+}  // namespace rcperso::card
