@@ -46,7 +46,8 @@ CardProfile CardProfile::load(const fs::path& path) {
   CardProfile p;
   const nlohmann::json* root = r.object(j, "");
   r.known_keys(root, "", {"profile", "description", "select_applet", "create_file", "max_file_size", "chunk_plain",
-                          "read_chunk", "read_chunk_sm", "extended_length", "odd_ins", "bac_seed", "lock", "erase"});
+                          "read_chunk", "read_chunk_sm", "extended_length", "odd_ins", "bac_seed", "lock", "erase", "create_application_df",
+                          "update_needs_le", "update_accepts_6282"});
   if (root == nullptr) r.finish();
   r.required_string(root, "", "profile", p.name);
   r.optional_string(root, "", "description", p.description);
@@ -82,6 +83,22 @@ CardProfile CardProfile::load(const fs::path& path) {
   }
   p.lock = apdu_field(r, *root, "lock", false);
   p.erase = apdu_field(r, *root, "erase", false);
+  auto df = root->find("create_application_df");
+  if (df != root->end() && !df->is_null()) {
+    Bytes fid;
+    try {
+      if (df->is_string()) fid = from_hex(df->get<std::string>());
+    } catch (const std::exception&) {
+      fid.clear();
+    }
+    if (fid.size() != 2) {
+      r.problem("create_application_df", "must be a file identifier of 4 hex digits, or null");
+    } else {
+      p.create_application_df = static_cast<std::uint16_t>(get_be(fid, 0, 2));
+    }
+  }
+  r.optional_bool(root, "", "update_needs_le", p.update_needs_le);
+  r.optional_bool(root, "", "update_accepts_6282", p.update_accepts_6282);
   r.finish();
   return p;
 }

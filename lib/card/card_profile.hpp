@@ -2,6 +2,7 @@
 // data (profiles/cards/*.json), so a new applet needs no rebuild.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -27,6 +28,11 @@ struct CardProfile {
   bool pad_document_number = true;
   std::optional<iso7816::CommandApdu> lock;
   std::optional<iso7816::CommandApdu> erase;  // back to blank, for torn cards
+  /// Some file systems start empty: create the application's DF (this FID,
+  /// with the eMRTD AID as its name) when SELECT by AID finds nothing.
+  std::optional<std::uint16_t> create_application_df;
+  bool update_needs_le = false;      // quirk: UPDATE BINARY must carry Le
+  bool update_accepts_6282 = false;  // quirk: UPDATE BINARY answers 6282 on success
 
   static CardProfile load(const std::filesystem::path& path);
   /// A .json path, or a name looked up in the profile directories' cards/.

@@ -157,6 +157,9 @@ ResponseApdu PcscCard::raw(const CommandApdu& command) {
                           nullptr, in.data(), &in_len);
   if (rc != SCARD_S_SUCCESS) throw CardError(reader_ + ": " + pcsc_error(rc));
   in.resize(in_len);
+  ++stats_.apdus;
+  stats_.bytes_sent += out.size();
+  stats_.bytes_received += in.size();
   ResponseApdu r;
   try {
     r = ResponseApdu::decode(in);

@@ -56,6 +56,7 @@ class PcscCard : public Transport {
 
   iso7816::ResponseApdu transmit(const iso7816::CommandApdu& command) override;
   std::string description() const override { return reader_; }
+  WireStats stats() const override { return stats_; }
   std::vector<std::uint8_t> atr() const { return atr_; }
   void set_log(std::shared_ptr<ApduLog> log) { log_ = std::move(log); }
 
@@ -66,6 +67,7 @@ class PcscCard : public Transport {
   std::string reader_;
   std::vector<std::uint8_t> atr_;
   std::shared_ptr<ApduLog> log_;
+  WireStats stats_;
 };
 
 /// pcsc-lite's message for a status code.

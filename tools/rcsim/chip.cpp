@@ -278,6 +278,10 @@ Bytes Chip::create_file(const Command& c, std::uint16_t& sw) {
     sw = 0x6A80;
     return {};
   }
+  if (tag == 0x62 && options_.jmrtd_applet) {
+    sw = 0x6A80;  // the JMRTD applet knows only its own template
+    return {};
+  }
   if (tag == 0x62) {  // ISO 7816-4 FCP template
     std::size_t p = 0;
     std::uint32_t t = 0;
@@ -406,7 +410,9 @@ Bytes Chip::read_binary(const Command& c, std::uint16_t& sw) {
     sw = 0x6700;
     return {};
   }
-  std::size_t n = std::min(want, f.size - offset);
+  // For B1, Le counts the DO 53 wrapper (at most 4 header bytes) too.
+  std::size_t room = c.ins == 0xB1 ? (want > 4 ? want - 4 : 0) : want;
+  std::size_t n = std::min(room, f.size - offset);
   Bytes data(f.data.begin() + static_cast<std::ptrdiff_t>(offset),
              f.data.begin() + static_cast<std::ptrdiff_t>(offset + n));
   if (c.ins == 0xB1) {
@@ -431,7 +437,7 @@ Bytes Chip::put_data(const Command& c, std::uint16_t& sw) {
     save();
     return {};
   }
-  if (c.p1 == 0xDE && c.p2 == 0xE5) {  // erase an unlocked card back to blank
+  if (c.p1 == 0xDE && c.p2 == 0xE5 && !options_.jmrtd_applet) {  // erase an unlocked card back to blank
     files_.clear();
     k_enc_.clear();
     k_mac_.clear();

@@ -22,6 +22,7 @@ struct ChipOptions {
   std::size_t max_file_size = 65535;
   std::size_t max_chunk = 65535;  // larger UPDATE/READ data gets 6700
   bool extended_length = true;
+  bool jmrtd_applet = false;  // the JMRTD applet's command set only: CREATE FILE 63, no erase
   long vanish_after = -1;                                // APDUs before the card "is pulled out"
   std::vector<std::pair<Bytes, std::uint16_t>> fail_on;  // plain APDU prefix -> status word
   std::string state_file;                                // empty: no persistence
@@ -37,6 +38,12 @@ class Chip {
   Bytes process(const Bytes& apdu);
   /// True once the configured number of APDUs has been processed.
   bool vanished() const { return vanished_; }
+  /// The card comes back after being pulled out: power cycle, no more vanishing.
+  void reinsert() {
+    vanished_ = false;
+    options_.vanish_after = -1;
+    power_on();
+  }
   Lifecycle lifecycle() const { return lifecycle_; }
 
  private:

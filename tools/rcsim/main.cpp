@@ -115,6 +115,7 @@ int main(int argc, char** argv) {
                                    static_cast<std::uint16_t>((sw[0] << 8) | sw[1]));
     }
     if (profile == "jmrtd-applet") {
+      options.jmrtd_applet = true;
       options.extended_length = false;
       options.max_file_size = 32767;
       options.max_chunk = std::min<std::size_t>(options.max_chunk, 255);

@@ -1,0 +1,238 @@
+#include "card/chip_session.hpp"
+
+#include <algorithm>
+
+#include "issuance/chip_image.hpp"
+#include "lds/com.hpp"
+#include "lds/files.hpp"
+#include "tlv/tlv.hpp"
+
+namespace rcperso::card {
+
+using iso7816::CommandApdu;
+using iso7816::ResponseApdu;
+
+namespace {
+
+constexpr std::size_t kMaxShortOffset = 0x7FFF;
+constexpr std::size_t kSmallestChunk = 16;
+constexpr std::uint16_t kEndOfFileWarning = 0x6282;
+
+std::string hex4(std::uint16_t v) { return to_hex_upper(Bytes{static_cast<std::uint8_t>(v >> 8), static_cast<std::uint8_t>(v)}); }
+
+bool wrong_length(std::uint16_t sw) { return sw == 0x6700 || (sw >> 8) == 0x6C; }
+
+}  // namespace
+
+std::optional<std::size_t> tlv_total_size(ByteView head) {
+  std::size_t pos = 0;
+  if (head.empty()) return std::nullopt;
+  if (head[0] == 0x00 || head[0] == 0xFF) throw DecodeError("file does not start with a BER-TLV tag");
+  pos = 1;
+  if ((head[0] & 0x1F) == 0x1F) {
+    do {
+      if (pos >= head.size()) return std::nullopt;
+      if (pos >= 3) throw DecodeError("file starts with a tag longer than 3 bytes");
+    } while ((head[pos++] & 0x80) != 0);
+  }
+  if (pos >= head.size()) return std::nullopt;
+  std::uint8_t first = head[pos++];
+  std::size_t length = first;
+  if (first == 0x80) throw DecodeError("file has an indefinite length");
+  if (first > 0x80) {
+    std::size_t n = first & 0x7F;
+    if (n > 3) throw DecodeError("file length field of " + std::to_string(n) + " bytes is too long");
+    if (head.size() < pos + n) return std::nullopt;
+    length = get_be(head, pos, n);
+    pos += n;
+  }
+  return pos + length;
+}
+
+ChipSession::ChipSession(Transport& transport, ReadLimits limits) : transport_(transport), limits_(limits) {}
+
+void ChipSession::select_application(const CommandApdu& select) {
+  sm_.reset();
+  bac_keys_.reset();
+  select_application_ = select;
+  ResponseApdu r = transport_.transmit(select);
+  if (!r.ok()) {
+    throw Error(transport_.description() + ": the card has no eMRTD application (SELECT answered " +
+                iso7816::status_text(r.sw) + ")");
+  }
+}
+
+void ChipSession::open_bac(const secure::BacKeys& keys) {
+  sm_.reset();
+  ResponseApdu challenge = transport_.transmit(CommandApdu{0x00, 0x84, 0x00, 0x00, {}, 8});
+  if (!challenge.ok() || challenge.data.size() != 8) {
+    throw AccessDenied("BAC: the chip gave no challenge (GET CHALLENGE answered " +
+                       iso7816::status_text(challenge.sw) + "); it may not support Basic Access Control");
+  }
+  secure::BacInitiator bac(keys);
+  CommandApdu auth{0x00, 0x82, 0x00, 0x00, bac.authenticate_data(challenge.data), 40};
+  ResponseApdu answer = transport_.transmit(auth);
+  if (!answer.ok()) {
+    throw AccessDenied(
+        "BAC failed: the chip does not accept the access key from the MRZ (EXTERNAL AUTHENTICATE answered " +
+        iso7816::status_text(answer.sw) +
+        "); check the document number, date of birth and date of expiry");
+  }
+  try {
+    sm_.emplace(bac.finish(answer.data));
+  } catch (const Error& e) {
+    throw AccessDenied(std::string("BAC failed: ") + e.what());
+  }
+  bac_keys_ = keys;
+}
+
+void ChipSession::resume_secure_session() {
+  secure::BacKeys keys = *bac_keys_;
+  ResponseApdu r = transport_.transmit(select_application_);
+  if (!r.ok()) throw Error("reopening the session: SELECT answered " + iso7816::status_text(r.sw));
+  open_bac(keys);
+  std::uint16_t sw = select_file(selected_file_);
+  if (sw != 0x9000) throw Error("reopening the session: SELECT of the file answered " + iso7816::status_text(sw));
+}
+
+ResponseApdu ChipSession::send(const CommandApdu& plain) {
+  if (!sm_) return transport_.transmit(plain);
+  ResponseApdu wrapped = transport_.transmit(sm_->wrap(plain));
+  if (wrapped.data.empty() && wrapped.sw != 0x9000) {
+    // An error without secure messaging ends the session on the chip's side too.
+    sm_.reset();
+    return wrapped;
+  }
+  try {
+    return sm_->unwrap(wrapped);
+  } catch (const DecodeError& e) {
+    sm_.reset();
+    throw Error(std::string("secure messaging: malformed response: ") + e.what());
+  } catch (const Error&) {
+    sm_.reset();
+    throw;
+  }
+}
+
+std::uint16_t ChipSession::select_file(std::uint16_t fid) {
+  selected_file_ = fid;
+  Bytes id;
+  put_be(id, fid, 2);
+  return send(CommandApdu{0x00, 0xA4, 0x02, 0x0C, id, std::nullopt}).sw;
+}
+
+Bytes ChipSession::read_once(std::size_t offset, std::size_t want, const std::string& name) {
+  for (;;) {
+    std::size_t& chunk = sm_ ? limits_.chunk_sm : limits_.chunk_plain;
+    if (!limits_.extended_length) chunk = std::min<std::size_t>(chunk, sm_ ? 223 : 256);
+    std::size_t n = std::min(chunk, want);
+    CommandApdu read;
+    bool odd = offset > kMaxShortOffset;
+    if (odd) {  // beyond 15-bit offsets: odd INS, offset in DO 54, data in DO 53
+      Bytes off;
+      put_be(off, offset, offset > 0xFFFF ? 3 : 2);
+      read = CommandApdu{0x00, 0xB1, 0x00, 0x00, tlv::encode(0x54, off), std::min(n + 4, chunk)};
+    } else {
+      read = CommandApdu{0x00, 0xB0, static_cast<std::uint8_t>(offset >> 8), static_cast<std::uint8_t>(offset), {}, n};
+    }
+    read.extended = *read.le > 256;
+    bool was_secured = secured();
+    ResponseApdu r = send(read);
+    if (wrong_length(r.sw) && chunk > kSmallestChunk) {
+      // The card or reader takes less than promised: step down and retry.
+      chunk = chunk > 223 ? 223 : chunk / 2;
+      if (was_secured && !secured() && bac_keys_) resume_secure_session();
+      continue;
+    }
+    if (r.sw == 0x6982 || r.sw == 0x6985) {
+      throw AccessDenied(name + ": the chip refuses to read it (" + iso7816::status_text(r.sw) + ")");
+    }
+    if (!r.ok() && r.sw != kEndOfFileWarning) {
+      throw Error(name + ": READ BINARY at offset " + std::to_string(offset) + " answered " +
+                  iso7816::status_text(r.sw) + (was_secured && !secured() ? "; secure messaging ended" : ""));
+    }
+    if (!odd) return std::move(r.data);
+    tlv::Options lenient;
+    lenient.allow_non_minimal_length = true;
+    ByteView inner = tlv::decode_single(r.data, 0x53, name + " READ BINARY (B1) response", lenient).value;
+    return Bytes(inner.begin(), inner.end());
+  }
+}
+
+Bytes ChipSession::read_range(std::size_t offset, std::size_t length, const std::string& name) {
+  Bytes out;
+  while (out.size() < length) {
+    std::size_t at = offset + out.size();
+    Bytes piece = read_once(at, length - out.size(), name);
+    if (piece.empty()) {
+      throw Error(name + ": the file ends at offset " + std::to_string(at) + " but its header says " +
+                  std::to_string(offset + length) + " bytes");
+    }
+    if (piece.size() > length - out.size()) piece.resize(length - out.size());  // a card sending extra
+    append(out, piece);
+  }
+  return out;
+}
+
+Bytes ChipSession::read_file(std::uint16_t fid, const std::string& name) {
+  std::uint16_t sw = select_file(fid);
+  if (sw == 0x6A82) throw Error(name + " (" + hex4(fid) + ") is not on the chip");
+  if (sw == 0x6982 || sw == 0x6985) {
+    throw AccessDenied(name + ": the chip refuses to select it (" + iso7816::status_text(sw) +
+                       "); access control is needed");
+  }
+  if (sw != 0x9000) throw Error(name + ": SELECT answered " + iso7816::status_text(sw));
+
+  // The first chunk holds the TLV header, which gives the file's length.
+  std::size_t first = std::min<std::size_t>(sm_ ? limits_.chunk_sm : limits_.chunk_plain, limits_.max_file_size);
+  Bytes data = read_once(0, std::max<std::size_t>(first, 8), name);
+  std::optional<std::size_t> total;
+  try {
+    while (!(total = tlv_total_size(data))) {
+      if (data.size() >= 8) throw DecodeError("the TLV header is longer than 8 bytes");
+      Bytes more = read_once(data.size(), 8, name);
+      if (more.empty()) throw DecodeError("the file ends inside its own TLV header");
+      append(data, more);
+    }
+  } catch (const DecodeError& e) {
+    throw Error(name + ": " + e.what());
+  }
+  if (*total > limits_.max_file_size) {
+    throw Error(name + ": its header claims " + std::to_string(*total) + " bytes, more than the " +
+                std::to_string(limits_.max_file_size) + " allowed");
+  }
+  if (data.size() > *total) data.resize(*total);
+  if (data.size() < *total) append(data, read_range(data.size(), *total - data.size(), name));
+  return data;
+}
+
+issuance::ChipImage read_chip(ChipSession& session) {
+  issuance::ChipImage chip;
+  const lds::FileInfo* com_info = lds::file_by_name("EF.COM");
+  const lds::FileInfo* sod_info = lds::file_by_name("EF.SOD");
+  Bytes com_bytes = session.read_file(com_info->fid, com_info->name);
+  lds::Com com;
+  try {
+    com = lds::Com::decode(com_bytes);
+  } catch (const DecodeError& e) {
+    throw Error(std::string("EF.COM read from the chip is malformed: ") + e.what());
+  }
+  chip.files[com_info->name] = std::move(com_bytes);
+  chip.files[sod_info->name] = session.read_file(sod_info->fid, sod_info->name);
+  for (int dg : com.data_groups()) {
+    const lds::FileInfo* info = lds::file_by_dg(dg);
+    if (info == nullptr) continue;
+    bool was_secured = session.secured();
+    try {
+      chip.files[info->name] = session.read_file(info->fid, info->name);
+    } catch (const Error& e) {
+      chip.manifest_problems.push_back(std::string("EF.COM lists ") + info->name + " but it could not be read: " +
+                                       e.what());
+      // A refusal under secure messaging ends the session; the rest cannot be read.
+      if (was_secured && !session.secured()) throw;
+    }
+  }
+  return chip;
+}
+
+}  // namespace rcperso::card

@@ -1,0 +1,85 @@
+// A session with the eMRTD application on a card: select it, open Basic
+// Access Control, then exchange commands plain or under secure messaging and
+// read whole elementary files. Used by personalization (read-back) and by the
+// inspection tools; it knows ISO 7816-4 and ICAO 9303-11, not PC/SC.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "card/transport.hpp"
+#include "core/bytes.hpp"
+#include "core/error.hpp"
+#include "iso7816/apdu.hpp"
+#include "secure/bac.hpp"
+#include "secure/secure_messaging.hpp"
+
+namespace rcperso::issuance {
+struct ChipImage;
+}
+
+namespace rcperso::card {
+
+/// The chip refused access (BAC failed, security status not satisfied): the
+/// card is there and answered, but not with the data.
+class AccessDenied : public Error {
+ public:
+  using Error::Error;
+};
+
+struct ReadLimits {
+  std::size_t chunk_plain = 231;  // READ BINARY Le without secure messaging
+  std::size_t chunk_sm = 223;     // ... and with it (fits a short response after wrapping)
+  bool extended_length = false;
+  std::size_t max_file_size = 1024 * 1024;  // never trust a length beyond this
+};
+
+class ChipSession {
+ public:
+  ChipSession(Transport& transport, ReadLimits limits);
+
+  /// SELECT the eMRTD application by AID; throws Error if the card lacks it.
+  void select_application(const iso7816::CommandApdu& select);
+  /// BAC with keys from the MRZ; afterwards every command is protected.
+  /// Throws AccessDenied if the chip does not accept the keys.
+  void open_bac(const secure::BacKeys& keys);
+  bool secured() const { return sm_.has_value(); }
+
+  /// Sends a command, wrapped when secure messaging is on; CardError if the card is gone.
+  iso7816::ResponseApdu send(const iso7816::CommandApdu& plain);
+  /// SELECT EF by file identifier (P2=0C). Returns the status word.
+  std::uint16_t select_file(std::uint16_t fid);
+  /// Reads a whole BER-TLV elementary file: its length comes from its own
+  /// header, bounded by the limits. Throws Error/AccessDenied naming `name`.
+  Bytes read_file(std::uint16_t fid, const std::string& name);
+
+  const ReadLimits& limits() const { return limits_; }
+
+ private:
+  /// One READ BINARY of up to `want` bytes (fewer at the end of the file).
+  Bytes read_once(std::size_t offset, std::size_t want, const std::string& name);
+  Bytes read_range(std::size_t offset, std::size_t length, const std::string& name);
+  /// After the chip dropped secure messaging over a too-long command: BAC
+  /// again and reselect the file, so a smaller chunk can be tried.
+  void resume_secure_session();
+  Transport& transport_;
+  ReadLimits limits_;
+  std::optional<secure::SecureMessaging> sm_;
+  iso7816::CommandApdu select_application_;
+  std::optional<secure::BacKeys> bac_keys_;  // wiped on destruction (SecureBytes)
+  std::uint16_t selected_file_ = 0;
+};
+
+/// Reads EF.COM, EF.SOD and every data group EF.COM lists into a chip image
+/// (no manifest). The session must have its application selected (and BAC
+/// open where the chip needs it). A listed file the chip lacks or withholds
+/// becomes a manifest problem, which rcverify reports as a failed check.
+issuance::ChipImage read_chip(ChipSession& session);
+
+/// Length of a BER-TLV from the first bytes of a file (tag + length only):
+/// the total size of the TLV, or nullopt if more bytes are needed. Throws
+/// DecodeError for a malformed header.
+std::optional<std::size_t> tlv_total_size(ByteView head);
+
+}  // namespace rcperso::card

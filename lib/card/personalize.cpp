@@ -1,0 +1,357 @@
+#include "card/personalize.hpp"
+
+#include <algorithm>
+#include <chrono>
+
+#include "card/chip_session.hpp"
+#include "lds/dg1.hpp"
+#include "lds/files.hpp"
+#include "mrz/mrz.hpp"
+#include "secure/bac.hpp"
+#include "tlv/tlv.hpp"
+
+namespace rcperso::card {
+
+using iso7816::CommandApdu;
+using iso7816::ResponseApdu;
+
+namespace {
+
+constexpr std::size_t kMaxShortOffset = 0x7FFF;
+constexpr std::size_t kShortData = 255;
+constexpr std::size_t kOddInsOverhead = 9;  // 54 03 oo oo oo 53 82 LL LL
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+WireStats minus(const WireStats& a, const WireStats& b) {
+  return {a.apdus - b.apdus, a.bytes_sent - b.bytes_sent, a.bytes_received - b.bytes_received};
+}
+
+Bytes fid_bytes(std::uint16_t fid) {
+  Bytes b;
+  put_be(b, fid, 2);
+  return b;
+}
+
+std::string sw_text(std::uint16_t sw) { return iso7816::status_text(sw); }
+
+/// The files in the order they are written: EF.COM first (its presence marks
+/// a card that was touched), EF.SOD last (its presence marks a complete write).
+std::vector<const lds::FileInfo*> write_order(const issuance::ChipImage& image) {
+  std::vector<const lds::FileInfo*> order;
+  for (const auto& [name, bytes] : image.files) {
+    const lds::FileInfo* info = lds::file_by_name(name);
+    if (info == nullptr) throw Error("chip image: unknown elementary file " + name);
+    order.push_back(info);
+  }
+  auto rank = [](const lds::FileInfo* f) {
+    if (std::string_view(f->name) == "EF.COM") return 0;
+    if (std::string_view(f->name) == "EF.SOD") return 2;
+    return 1;
+  };
+  std::sort(order.begin(), order.end(), [&](const lds::FileInfo* a, const lds::FileInfo* b) {
+    return rank(a) != rank(b) ? rank(a) < rank(b) : a->fid < b->fid;
+  });
+  return order;
+}
+
+mrz::ParsedMrz mrz_of(const issuance::ChipImage& image) {
+  const Bytes* dg1 = image.file("EF.DG1");
+  if (dg1 == nullptr) throw Error("chip image has no EF.DG1, so there is no MRZ for the access key");
+  try {
+    return mrz::parse(lds::Dg1::decode(*dg1).mrz);
+  } catch (const DecodeError& e) {
+    throw Error(std::string("chip image: EF.DG1 is malformed: ") + e.what());
+  }
+}
+
+CommandApdu create_file_apdu(const CardProfile& profile, const lds::FileInfo& file, std::size_t size) {
+  CommandApdu c{0x00, 0xE0, 0x00, 0x00, {}, std::nullopt};
+  if (profile.create_file == CreateFileTemplate::Jmrtd) {
+    Bytes v;
+    put_be(v, size, 2);
+    put_be(v, file.fid, 2);
+    c.data = tlv::encode(0x63, v);
+    return c;
+  }
+  Bytes size_bytes;
+  put_be(size_bytes, size, size > 0xFFFF ? 3 : 2);
+  tlv::Writer fcp;
+  fcp.add(0x80, size_bytes)
+      .add(0x82, Bytes{0x01})  // transparent working EF
+      .add(0x83, fid_bytes(file.fid))
+      .add(0x88, Bytes{static_cast<std::uint8_t>(file.sfi << 3)});
+  c.data = fcp.wrap(0x62);
+  return c;
+}
+
+struct Personalizer {
+  Personalizer(Transport& card, const CardProfile& profile, const PersoOptions& options)
+      : card_(card), profile_(profile), options_(options) {}
+
+  void step(const std::string& line) const {
+    if (options_.on_step) options_.on_step(line);
+  }
+
+  /// A plain command whose failure stops the run.
+  ResponseApdu must(const CommandApdu& c, const std::string& what) {
+    ResponseApdu r = card_.transmit(c);
+    if (!r.ok()) throw PersoError(what + " failed: the card answered " + sw_text(r.sw));
+    return r;
+  }
+
+  void create(const lds::FileInfo& file, std::size_t size) {
+    ResponseApdu r = card_.transmit(create_file_apdu(profile_, file, size));
+    if (r.ok()) return;
+    std::string what = std::string("CREATE FILE ") + file.name + " (" + std::to_string(size) + " bytes)";
+    if (r.sw == 0x6A84) throw PersoError(what + ": not enough memory on the card (" + sw_text(r.sw) + ")");
+    if (r.sw == 0x6A89) throw PersoError(what + ": the file exists already; the card is not blank");
+    throw PersoError(what + " failed: the card answered " + sw_text(r.sw));
+  }
+
+  bool update_ok(std::uint16_t sw) const { return sw == 0x9000 || (profile_.update_accepts_6282 && sw == 0x6282); }
+
+  void write(const lds::FileInfo& file, ByteView data) {
+    std::uint16_t sw = card_.transmit(CommandApdu{0x00, 0xA4, 0x02, 0x0C, fid_bytes(file.fid), std::nullopt}).sw;
+    if (sw != 0x9000) throw PersoError(std::string("SELECT ") + file.name + " after creating it: " + sw_text(sw));
+    std::size_t offset = 0;
+    while (offset < data.size()) {
+      bool odd = offset > kMaxShortOffset;
+      std::size_t limit = chunk_;
+      if (!profile_.extended_length) limit = std::min(limit, odd ? kShortData - kOddInsOverhead : kShortData);
+      std::size_t n = std::min(limit, data.size() - offset);
+      CommandApdu c;
+      ByteView piece = data.subspan(offset, n);
+      if (odd) {
+        Bytes off;
+        put_be(off, offset, offset > 0xFFFF ? 3 : 2);
+        c = CommandApdu{0x00, 0xD7, 0x00, 0x00, tlv::Writer().add(0x54, off).add(0x53, piece).bytes(), std::nullopt};
+      } else {
+        c = CommandApdu{0x00, 0xD6, static_cast<std::uint8_t>(offset >> 8), static_cast<std::uint8_t>(offset),
+                        Bytes(piece.begin(), piece.end()), std::nullopt};
+      }
+      if (profile_.update_needs_le) c.le = 0;
+      ResponseApdu r = card_.transmit(c);
+      if ((r.sw == 0x6700 || r.sw == 0x6B00) && chunk_ > 32) {
+        // The card takes less than its profile said: step down and retry this chunk.
+        std::size_t before = chunk_;
+        chunk_ = chunk_ > kShortData ? kShortData : chunk_ > 223 ? 223 : chunk_ / 2;
+        step("the card refused " + std::to_string(std::min(before, n)) + "-byte chunks (" + sw_text(r.sw) +
+             "); continuing with " + std::to_string(chunk_));
+        continue;
+      }
+      if (!update_ok(r.sw)) {
+        throw PersoError(std::string("UPDATE BINARY ") + file.name + " at offset " + std::to_string(offset) +
+                         " failed: the card answered " + sw_text(r.sw));
+      }
+      offset += n;
+    }
+  }
+
+  void load_access_key(const mrz::ParsedMrz& mrz) {
+    std::string number = mrz.document_number;
+    if (profile_.pad_document_number && number.size() < 9) number.append(9 - number.size(), '<');
+    tlv::Writer seed;
+    seed.add_string(0x04, number).add_string(0x04, mrz.date_of_birth).add_string(0x04, mrz.date_of_expiry);
+    CommandApdu put = *profile_.bac_seed;
+    put.data = seed.wrap(0x62);
+    put.le.reset();
+    must(put, "loading the access key seed (PUT DATA)");
+  }
+
+  Transport& card_;
+  const CardProfile& profile_;
+  const PersoOptions& options_;
+  std::size_t chunk_ = 0;
+};
+
+bool exists(Transport& card, std::uint16_t fid, std::uint16_t& sw) {
+  sw = card.transmit(CommandApdu{0x00, 0xA4, 0x02, 0x0C, fid_bytes(fid), std::nullopt}).sw;
+  return sw == 0x9000;
+}
+
+}  // namespace
+
+const char* card_state_name(CardState state) {
+  switch (state) {
+    case CardState::Blank:
+      return "blank";
+    case CardState::Personalized:
+      return "personalized but not locked";
+    case CardState::Locked:
+      return "locked";
+  }
+  return "?";
+}
+
+CardState probe_card(Transport& card, const CardProfile& profile) {
+  ResponseApdu r = card.transmit(profile.select_applet);
+  if (r.sw == 0x6A82 && profile.create_application_df) {
+    Bytes aid = from_hex(lds::kEmrtdAid);
+    tlv::Writer df;
+    df.add(0x82, Bytes{0x38}).add(0x83, fid_bytes(*profile.create_application_df)).add(0x84, aid);
+    ResponseApdu created = card.transmit(CommandApdu{0x00, 0xE0, 0x00, 0x00, df.wrap(0x62), std::nullopt});
+    if (!created.ok()) {
+      throw PersoError("creating the eMRTD application DF failed: the card answered " + sw_text(created.sw));
+    }
+    r = card.transmit(profile.select_applet);
+  }
+  if (!r.ok()) {
+    throw PersoError(card.description() + ": the card has no eMRTD personalization applet (SELECT answered " +
+                     sw_text(r.sw) + "); is this the right card profile (" + profile.name + ")?");
+  }
+  bool any = false;
+  for (const char* name : {"EF.COM", "EF.DG1", "EF.SOD"}) {
+    std::uint16_t sw = 0;
+    if (exists(card, lds::file_by_name(name)->fid, sw)) {
+      any = true;
+    } else if (sw == 0x6982 || sw == 0x6985 || sw == 0x6986) {
+      return CardState::Locked;  // files are there, but only behind access control
+    } else if (sw != 0x6A82) {
+      throw PersoError(std::string("probing the card: SELECT ") + name + " answered " + sw_text(sw));
+    }
+  }
+  return any ? CardState::Personalized : CardState::Blank;
+}
+
+PersoReport personalize(Transport& card, const CardProfile& profile, const issuance::ChipImage& image,
+                        const PersoOptions& options) {
+  // Everything that can be checked without the card is checked first.
+  PersoReport report;
+  auto order = write_order(image);
+  for (const auto* f : order) {
+    std::size_t size = image.file(f->name)->size();
+    if (size > profile.max_file_size) {
+      throw Error(std::string(f->name) + " has " + std::to_string(size) + " bytes; card profile " + profile.name +
+                  " allows files of at most " + std::to_string(profile.max_file_size));
+    }
+    if (size > kMaxShortOffset + 1 && !profile.odd_ins) {
+      throw Error(std::string(f->name) + " has " + std::to_string(size) + " bytes; card profile " + profile.name +
+                  " cannot write beyond offset 32767 (no odd-INS UPDATE BINARY)");
+    }
+    report.payload_bytes += size;
+  }
+  if (image.file("EF.COM") == nullptr || image.file("EF.SOD") == nullptr) {
+    throw Error("chip image lacks EF.COM or EF.SOD; prepare it with rcperso prepare");
+  }
+  report.files = order.size();
+  mrz::ParsedMrz mrz = mrz_of(image);
+  if (profile.bac_seed && !mrz.all_checks_ok()) throw Error("chip image: the MRZ in EF.DG1 has wrong check digits");
+
+  Personalizer perso(card, profile, options);
+  perso.chunk_ = profile.chunk_plain;
+  const WireStats at_start = card.stats();
+  auto start = Clock::now();
+
+  // 1. The card must be blank; a torn one is wiped if the profile can.
+  report.found = probe_card(card, profile);
+  if (report.found == CardState::Locked) {
+    throw PersoError("the card is locked: it was issued before and is never written again; set it aside");
+  }
+  if (report.found == CardState::Personalized) {
+    if (!profile.erase) {
+      throw PersoError("the card already holds files but is not locked (an interrupted run?), and card profile " +
+                       profile.name + " cannot erase it: the card is spoiled; set it aside");
+    }
+    perso.step("card holds files from an interrupted run: erasing it");
+    perso.must(*profile.erase, "erasing the interrupted card");
+    if (probe_card(card, profile) != CardState::Blank) {
+      throw PersoError("the card still holds files after the erase command: the card is spoiled; set it aside");
+    }
+    report.erased_first = true;
+  }
+  perso.step(std::string("card is blank (") + profile.name + ")");
+
+  // 2-3. Create and write every file.
+  for (const auto* f : order) perso.create(*f, image.file(f->name)->size());
+  perso.step("created " + std::to_string(order.size()) + " files");
+  for (const auto* f : order) perso.write(*f, *image.file(f->name));
+  report.write_chunk = perso.chunk_;
+  perso.step("wrote " + std::to_string(report.payload_bytes) + " bytes in chunks of up to " +
+             std::to_string(perso.chunk_));
+
+  // 4. The access key seed (BAC); private keys come with the next profiles.
+  if (profile.bac_seed) {
+    perso.load_access_key(mrz);
+    perso.step("access key seed loaded");
+  }
+  report.write_seconds = seconds_since(start);
+  const WireStats after_write = card.stats();
+  report.write_wire = minus(after_write, at_start);
+
+  // 5. Read everything back through the chip's own access control.
+  start = Clock::now();
+  ReadLimits limits;
+  limits.chunk_plain = profile.read_chunk;
+  limits.chunk_sm = profile.read_chunk_sm;
+  limits.extended_length = profile.extended_length;
+  limits.max_file_size = profile.max_file_size;
+  ChipSession session(card, limits);
+  try {
+    session.select_application(profile.select_applet);
+    if (profile.bac_seed) session.open_bac(secure::bac_keys(mrz.key_seed()));
+  } catch (const AccessDenied& e) {
+    throw PersoError(std::string("read-back: ") + e.what());
+  } catch (const CardError&) {
+    throw;
+  } catch (const Error& e) {
+    throw PersoError(std::string("read-back: ") + e.what());
+  }
+  issuance::ChipImage back;
+  try {
+    back = read_chip(session);
+  } catch (const CardError&) {
+    throw;
+  } catch (const Error& e) {
+    throw PersoError(std::string("read-back failed: ") + e.what());
+  }
+  for (const auto& problem : back.manifest_problems) throw PersoError("read-back: " + problem);
+  for (const auto& [name, bytes] : image.files) {
+    const Bytes* read = back.file(name);
+    if (read == nullptr) throw PersoError("read-back: " + name + " was written but EF.COM does not lead to it");
+    if (*read != bytes) {
+      auto diff = std::mismatch(read->begin(), read->end(), bytes.begin(), bytes.end());
+      throw PersoError("read-back: " + name + " differs from what was written, first at byte " +
+                       std::to_string(diff.first - read->begin()));
+    }
+  }
+  for (const auto& [name, bytes] : back.files) {
+    if (image.file(name) == nullptr) throw PersoError("read-back: the card holds " + name + ", which was not written");
+  }
+  perso.step(std::string("read back ") + std::to_string(back.files.size()) + " files" +
+             (profile.bac_seed ? " through BAC and secure messaging" : " (no access control)") +
+             ": identical");
+
+  // 6. Passive Authentication and the issuer's rules on what the card holds.
+  report.verification = inspection::verify_chip(back, options.verify);
+  if (!report.verification.passed()) {
+    std::string failed;
+    for (const auto& c : report.verification.checks) {
+      if (c.status == Status::Fail) failed += "\n  " + c.name + ": " + c.detail;
+    }
+    throw PersoError("verification of the card's content failed:" + failed);
+  }
+  perso.step("Passive Authentication passed");
+
+  // 7. Lock, then prove the lock holds: files are no longer served in the clear.
+  if (profile.lock) {
+    session.select_application(profile.select_applet);
+    perso.must(*profile.lock, "locking the card");
+    std::uint16_t sw = 0;
+    session.select_application(profile.select_applet);
+    if (exists(card, lds::file_by_name("EF.COM")->fid, sw)) {
+      throw PersoError("the card accepted the lock command but still serves files without access control");
+    }
+    report.locked = true;
+    perso.step("locked");
+  }
+  report.verify_seconds = seconds_since(start);
+  report.verify_wire = minus(card.stats(), after_write);
+  return report;
+}
+
+}  // namespace rcperso::card

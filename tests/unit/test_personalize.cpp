@@ -1,0 +1,192 @@
+// The personalization engine against rcsim's chip in-process: whole runs for
+// each card profile, refusal of locked and foreign cards, BAC read-back with
+// the right and a wrong MRZ, and the card pulled out at every APDU.
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include "card/chip_session.hpp"
+#include "card/personalize.hpp"
+#include "issuance/application.hpp"
+#include "issuance/prepare.hpp"
+#include "mrz/mrz.hpp"
+#include "lds/dg1.hpp"
+#include "pki/signer.hpp"
+#include "sim_transport.hpp"
+#include "test_support.hpp"
+
+using namespace rcperso;
+
+namespace {
+
+const issuance::ChipImage& example_chip() {
+  static const issuance::ChipImage chip = [] {
+    auto profile = issuance::DocumentProfile::load(test::source_dir() / "profiles/documents/dk-residence-card.json");
+    auto app = issuance::load_application(test::source_dir() / "examples/application.json", profile);
+    auto signer = pki::open_signer((test::source_dir() / "keys-sample/ds-ec").string());
+    return issuance::prepare(app, profile, *signer);
+  }();
+  return chip;
+}
+
+card::CardProfile card_profile(const std::string& name) {
+  return card::CardProfile::load(test::source_dir() / "profiles/cards" / (name + ".json"));
+}
+
+card::PersoOptions perso_options() {
+  card::PersoOptions o;
+  o.verify.csca_files = {(test::source_dir() / "keys-sample/csca-ec.pem").string()};
+  o.verify.profile =
+      issuance::DocumentProfile::load(test::source_dir() / "profiles/documents/dk-residence-card.json");
+  return o;
+}
+
+rcsim::ChipOptions chip_for(const std::string& profile) {
+  rcsim::ChipOptions o;
+  if (profile == "jmrtd-applet") {
+    o.jmrtd_applet = true;
+    o.extended_length = false;
+    o.max_file_size = 32767;
+    o.max_chunk = 255;
+  }
+  return o;
+}
+
+std::string key_seed_of(const issuance::ChipImage& chip) {
+  return mrz::parse(lds::Dg1::decode(*chip.file("EF.DG1")).mrz).key_seed();
+}
+
+issuance::ChipImage read_with_bac(rcsim::Chip& chip, const std::string& seed) {
+  test::SimTransport t(chip);
+  card::ChipSession session(t, card::ReadLimits{});
+  session.select_application(card_profile("rcsim").select_applet);
+  session.open_bac(secure::bac_keys(seed));
+  return card::read_chip(session);
+}
+
+}  // namespace
+
+TEST_CASE("personalization writes, reads back through BAC, verifies and locks, for each BAC profile") {
+  for (std::string name : {"rcsim", "jmrtd-applet"}) {
+    CAPTURE(name);
+    rcsim::Chip chip(chip_for(name));
+    test::SimTransport t(chip);
+    auto report = card::personalize(t, card_profile(name), example_chip(), perso_options());
+    CHECK(report.found == card::CardState::Blank);
+    CHECK(report.locked);
+    CHECK(chip.lifecycle() == rcsim::Lifecycle::Locked);
+    CHECK(report.files == example_chip().files.size());
+    CHECK(report.verification.passed());
+    std::size_t payload = 0;
+    for (const auto& [n, b] : example_chip().files) payload += b.size();
+    CHECK(report.payload_bytes == payload);
+    CHECK(report.write_wire.apdus > 0);
+    CHECK(report.write_wire.bytes_sent >= payload);  // every byte went over the wire
+
+    // An inspection system reads the same bytes back with the MRZ.
+    chip.power_on();
+    auto back = read_with_bac(chip, key_seed_of(example_chip()));
+    CHECK(back.manifest_problems.empty());
+    CHECK(back.files == example_chip().files);
+  }
+}
+
+TEST_CASE("a locked card is refused and a wrong MRZ fails BAC") {
+  rcsim::Chip chip(chip_for("rcsim"));
+  test::SimTransport t(chip);
+  card::personalize(t, card_profile("rcsim"), example_chip(), perso_options());
+  chip.power_on();
+  CHECK_THROWS_WITH_AS(card::personalize(t, card_profile("rcsim"), example_chip(), perso_options()),
+                       doctest::Contains("locked"), card::PersoError);
+  CHECK(chip.lifecycle() == rcsim::Lifecycle::Locked);
+
+  chip.power_on();
+  std::string wrong = key_seed_of(example_chip());
+  wrong[10] = wrong[10] == '1' ? '2' : '1';  // another date of birth
+  CHECK_THROWS_WITH_AS(read_with_bac(chip, wrong), doctest::Contains("BAC failed"), card::AccessDenied);
+
+  // Without BAC a locked chip serves nothing.
+  chip.power_on();
+  card::ChipSession plain(t, card::ReadLimits{});
+  plain.select_application(card_profile("rcsim").select_applet);
+  CHECK_THROWS_AS(card::read_chip(plain), card::AccessDenied);
+}
+
+TEST_CASE("a card profile that does not match the applet stops at the first refused command") {
+  rcsim::Chip chip(chip_for("jmrtd-applet"));
+  test::SimTransport t(chip);
+  CHECK_THROWS_WITH_AS(card::personalize(t, card_profile("rcsim"), example_chip(), perso_options()),
+                       doctest::Contains("CREATE FILE EF.COM"), card::PersoError);
+  CHECK(chip.lifecycle() != rcsim::Lifecycle::Locked);
+}
+
+TEST_CASE("chunks step down when the card takes less than its profile promised") {
+  auto options = chip_for("rcsim");
+  options.max_chunk = 200;
+  options.extended_length = false;
+  rcsim::Chip chip(options);
+  test::SimTransport t(chip);
+  auto report = card::personalize(t, card_profile("rcsim"), example_chip(), perso_options());
+  CHECK(report.locked);
+  CHECK(report.write_chunk <= 200);
+}
+
+TEST_CASE("a file too large for the card profile is refused before the card is touched") {
+  auto image = example_chip();
+  image.files["EF.DG2"].resize(40000);
+  rcsim::Chip chip(chip_for("jmrtd-applet"));
+  test::SimTransport t(chip);
+  CHECK_THROWS_WITH_AS(card::personalize(t, card_profile("jmrtd-applet"), image, perso_options()),
+                       doctest::Contains("EF.DG2 has 40000 bytes"), Error);
+  CHECK(t.stats().apdus == 0);
+}
+
+TEST_CASE("verification failure after read-back leaves the card unlocked and unissued") {
+  auto image = example_chip();
+  image.files["EF.DG7"].back() ^= 1;  // hash no longer matches EF.SOD
+  rcsim::Chip chip(chip_for("rcsim"));
+  test::SimTransport t(chip);
+  CHECK_THROWS_WITH_AS(card::personalize(t, card_profile("rcsim"), image, perso_options()),
+                       doctest::Contains("verification"), card::PersoError);
+  CHECK(chip.lifecycle() == rcsim::Lifecycle::Personalized);
+}
+
+TEST_CASE("a card pulled out at any APDU is never reported issued; when it comes back it is redone or spoiled") {
+  for (std::string name : {"rcsim", "jmrtd-applet"}) {
+    CAPTURE(name);
+    std::size_t total = 0;
+    {
+      rcsim::Chip chip(chip_for(name));
+      test::SimTransport t(chip);
+      auto report = card::personalize(t, card_profile(name), example_chip(), perso_options());
+      total = report.write_wire.apdus + report.verify_wire.apdus;
+    }
+    REQUIRE(total > 20);
+    bool erasable = card_profile(name).erase.has_value();
+    for (std::size_t k = 0; k < total; ++k) {
+      CAPTURE(k);
+      auto options = chip_for(name);
+      options.vanish_after = static_cast<long>(k);
+      rcsim::Chip chip(options);
+      test::SimTransport t(chip);
+      CHECK_THROWS_AS(card::personalize(t, card_profile(name), example_chip(), perso_options()), card::CardError);
+
+      chip.reinsert();
+      bool locked_before = chip.lifecycle() == rcsim::Lifecycle::Locked;
+      try {
+        auto report = card::personalize(t, card_profile(name), example_chip(), perso_options());
+        // Issued on the second attempt: the card is complete, verified and locked.
+        CHECK(report.locked);
+        CHECK(report.verification.passed());
+        CHECK((report.found == card::CardState::Blank || erasable));
+        chip.power_on();
+        CHECK(read_with_bac(chip, key_seed_of(example_chip())).files == example_chip().files);
+      } catch (const card::PersoError& e) {
+        // Refused: the card held files it could not erase, or was locked already.
+        std::string why = e.what();
+        CHECK((locked_before || !erasable));
+        CHECK((why.find("spoiled") != std::string::npos || why.find("locked") != std::string::npos));
+      }
+    }
+  }
+}
