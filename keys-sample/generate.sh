@@ -94,6 +94,7 @@ make_ds() {
      -in "$work/ds-req.pem" -out "$work/ds-cert.pem" -extensions ds -extfile "$work/ext.cnf" \
      -startdate "$start" -enddate "$end" -notext "$@" 2>/dev/null)
   openssl x509 -in "$work/ds-cert.pem" -out "$out/cert.pem"
+  cp "$dir/cert.pem" "$out/csca.pem"  # the trust anchor that checks cards issued with this signer
   cp "$key" "$out/key.pem"
   chmod 600 "$out/key.pem"
 }

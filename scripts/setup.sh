@@ -10,6 +10,7 @@ PACKAGES=(
   nlohmann-json3-dev libcli11-dev doctest-dev
   clang libclang-rt-14-dev
   libpcsclite-dev pcscd vsmartcard-vpcd libcrypto++-dev
+  vsmartcard-vpicc python3-virtualsmartcard python3-pycryptodome
 )
 
 missing=()

@@ -108,6 +108,15 @@ std::string status_text(std::uint16_t sw) {
     case 0x6282:
       meaning = "end of file reached before Le bytes";
       break;
+    case 0x6300:
+      meaning = "authentication failed";
+      break;
+    case 0x6581:
+      meaning = "memory failure";
+      break;
+    case 0x6A89:
+      meaning = "file already exists";
+      break;
     case 0x6700:
       meaning = "wrong length";
       break;

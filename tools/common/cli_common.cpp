@@ -3,6 +3,7 @@
 #include <exception>
 #include <iostream>
 
+#include "card/transport.hpp"
 #include "core/error.hpp"
 
 namespace rcperso::cli {
@@ -10,6 +11,9 @@ namespace rcperso::cli {
 int run_guarded(const char* tool, const std::function<int()>& body) {
   try {
     return body();
+  } catch (const card::CardError& e) {
+    std::cerr << tool << ": card error: " << e.what() << "\n";
+    return kExitCard;
   } catch (const ValidationError& e) {
     std::cerr << tool << ": " << e.what() << "\n";
     return kExitInput;

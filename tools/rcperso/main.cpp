@@ -1,9 +1,16 @@
-// rcperso: issues residence card chips. This version prepares chip images;
-// later versions write them to cards.
+// rcperso: issues residence card chips.
+//   prepare  application record -> signed chip image directory
+//   write    chip image directory -> card (write, read back, verify, lock)
+//   issue    both at once: the production line's main job
 #include <CLI/CLI.hpp>
 
+#include <cstdio>
+#include <filesystem>
 #include <iostream>
 
+#include "card/chip_session.hpp"
+#include "card/personalize.hpp"
+#include "common/card_cli.hpp"
 #include "common/cli_common.hpp"
 #include "core/error.hpp"
 #include "issuance/application.hpp"
@@ -15,6 +22,8 @@
 
 namespace {
 
+using namespace rcperso;
+
 struct PrepareArgs {
   std::string application;
   std::string profile = "dk-residence-card";
@@ -23,35 +32,145 @@ struct PrepareArgs {
   bool production = false;
 };
 
-int run_prepare(const PrepareArgs& a) {
-  using namespace rcperso;
-  auto profile = issuance::DocumentProfile::resolve(a.profile);
+struct CardJobArgs {
+  cli::ReaderArgs reader;
+  std::string card_profile;
+  std::vector<std::string> csca;
+  std::vector<std::string> crl;
+};
+
+issuance::ChipImage prepare_chip(const PrepareArgs& a, const issuance::DocumentProfile& profile,
+                                 std::string* signer_csca) {
   // Open the signer first: a wrong key should not cost an image decode.
   auto signer = pki::open_signer(a.signer);
   if (a.production && signer->is_test_key()) {
-    throw rcperso::Error(a.signer +
-                         ": the Document Signer is a TEST ONLY sample key; --production refuses it");
+    throw Error(a.signer + ": the Document Signer is a TEST ONLY sample key; --production refuses it");
   }
   auto app = issuance::load_application(a.application, profile);
   issuance::PrepareOptions options;
   options.production = a.production;
   issuance::PrepareReport report;
   auto chip = issuance::prepare(app, profile, *signer, options, &report);
-  issuance::write_chip_image(chip, a.out);
 
-  std::cout << "prepared " << a.out << " (profile " << profile.name << ", document " << app.document.number
-            << ")\n";
+  std::cout << "prepared document " << app.document.number << " (profile " << profile.name << ")\n";
   std::cout << "  face:         " << report.face << "\n";
   std::cout << "  fingerprints: " << report.fingerprint_status << "\n";
   for (const auto& f : report.fingers) std::cout << "                " << f << "\n";
   if (!report.signature.empty()) std::cout << "  signature:    " << report.signature << "\n";
-  std::cout << "  signer:       " << signer->key_type() << (signer->is_test_key() ? " (TEST ONLY)" : "")
-            << "\n";
-  for (const auto& f : rcperso::lds::all_files()) {  // in file-identifier order, as on the chip
-    if (const auto* data = chip.file(f.name))
-      std::cout << "  " << f.name << ": " << data->size() << " bytes\n";
+  std::cout << "  signer:       " << signer->key_type() << (signer->is_test_key() ? " (TEST ONLY)" : "") << "\n";
+  for (const auto& f : lds::all_files()) {  // in file-identifier order, as on the chip
+    if (const auto* data = chip.file(f.name)) std::cout << "  " << f.name << ": " << data->size() << " bytes\n";
   }
-  return rcperso::cli::kExitOk;
+  if (signer_csca != nullptr) {
+    auto anchor = std::filesystem::path(a.signer) / "csca.pem";
+    std::error_code ec;
+    if (std::filesystem::is_regular_file(anchor, ec)) *signer_csca = anchor.string();
+  }
+  return chip;
+}
+
+int run_prepare(const PrepareArgs& a) {
+  auto profile = issuance::DocumentProfile::resolve(a.profile);
+  auto chip = prepare_chip(a, profile, nullptr);
+  issuance::write_chip_image(chip, a.out);
+  std::cout << "chip image written to " << a.out << "\n";
+  return cli::kExitOk;
+}
+
+std::string ratio(std::size_t wire, std::size_t payload) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2f", payload == 0 ? 0.0 : static_cast<double>(wire) / static_cast<double>(payload));
+  return buf;
+}
+
+std::string secs(double s) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.3f s", s);
+  return buf;
+}
+
+/// Writes `chip` to the card; the card counts as issued only if this returns kExitOk.
+int write_to_card(const issuance::ChipImage& chip, const CardJobArgs& a,
+                  const std::optional<issuance::DocumentProfile>& profile) {
+  auto card_profile = card::CardProfile::resolve(a.card_profile);
+  card::PersoOptions options;
+  options.verify.csca_files = a.csca;
+  options.verify.crl_files = a.crl;
+  options.verify.profile = profile;
+  options.on_step = [](const std::string& line) { std::cout << "  " << line << "\n" << std::flush; };
+  if (options.verify.csca_files.empty()) {
+    throw ValidationError(std::vector<Problem>{{"--csca", "give the CSCA certificate that read-back verification trusts"}});
+  }
+  try {
+    auto connected = cli::connect_card(a.reader);
+    std::cout << "card in " << connected.reader << "\n";
+    auto report = card::personalize(*connected.card, card_profile, chip, options);
+    std::cout << "ISSUED: the card in " << connected.reader << " is written, read back, verified"
+              << (report.locked ? " and locked" : " (profile " + card_profile.name + " has no lock)") << "\n";
+    std::cout << "  payload:          " << report.files << " files, " << report.payload_bytes << " bytes\n";
+    std::cout << "  write:            " << report.write_wire.apdus << " APDUs, "
+              << report.write_wire.bytes_sent + report.write_wire.bytes_received << " bytes on the wire ("
+              << ratio(report.write_wire.bytes_sent + report.write_wire.bytes_received, report.payload_bytes)
+              << " x payload), " << secs(report.write_seconds) << "\n";
+    std::cout << "  read back+verify: " << report.verify_wire.apdus << " APDUs, "
+              << report.verify_wire.bytes_sent + report.verify_wire.bytes_received << " bytes on the wire ("
+              << ratio(report.verify_wire.bytes_sent + report.verify_wire.bytes_received, report.payload_bytes)
+              << " x payload), " << secs(report.verify_seconds) << "\n";
+    return cli::kExitOk;
+  } catch (const card::CardError& e) {
+    std::cerr << "rcperso: card NOT issued: " << e.what() << "\n";
+  } catch (const card::PersoError& e) {
+    std::cerr << "rcperso: card NOT issued: " << e.what() << "\n";
+  } catch (const card::AccessDenied& e) {
+    std::cerr << "rcperso: card NOT issued: " << e.what() << "\n";
+  }
+  return cli::kExitFail;
+}
+
+int run_write(const std::string& chip_dir, const CardJobArgs& a) {
+  auto chip = issuance::read_chip_image(chip_dir);
+  if (!chip.manifest_problems.empty()) {
+    std::string list;
+    for (const auto& p : chip.manifest_problems) list += "\n  " + p;
+    throw Error(chip_dir + ": the chip image does not match its manifest; prepare it again:" + list);
+  }
+  std::optional<issuance::DocumentProfile> profile;
+  if (chip.manifest.is_object() && !chip.manifest.value("profile", "").empty()) {
+    profile = issuance::DocumentProfile::resolve(chip.manifest.value("profile", ""));
+  }
+  return write_to_card(chip, a, profile);
+}
+
+int run_issue(const PrepareArgs& p, CardJobArgs a, const std::string& keep) {
+  auto profile = issuance::DocumentProfile::resolve(p.profile);
+  auto card_profile = card::CardProfile::resolve(a.card_profile);  // a typo fails before any work
+  std::string signer_csca;
+  auto chip = prepare_chip(p, profile, &signer_csca);
+  if (a.csca.empty() && !signer_csca.empty()) a.csca = {signer_csca};
+  if (!keep.empty()) {
+    issuance::write_chip_image(chip, keep);
+    std::cout << "chip image kept in " << keep << "\n";
+  }
+  return write_to_card(chip, a, profile);
+}
+
+void add_card_job_options(CLI::App& cmd, CardJobArgs& a) {
+  cli::add_reader_options(cmd, a.reader);
+  cmd.add_option("--card-profile", a.card_profile,
+                 "Card profile: rcsim, jmrtd-applet, iso7816-fs, or a .json path")
+      ->required();
+  cmd.add_option("--csca", a.csca, "CSCA certificate(s) the read-back's Passive Authentication trusts");
+  cmd.add_option("--crl", a.crl, "CRL(s) to check the Document Signer against");
+}
+
+void add_prepare_options(CLI::App& cmd, PrepareArgs& p) {
+  cmd.add_option("--application", p.application, "Application record (JSON)")->required();
+  cmd.add_option("--profile", p.profile, "Document profile: a name in profiles/documents or a .json path")
+      ->capture_default_str();
+  cmd.add_option("--signer", p.signer,
+                 "Document Signer: a directory with cert.pem and key.pem (and csca.pem, its trust anchor)")
+      ->required();
+  cmd.add_flag("--production", p.production, "Production mode: refuse TEST ONLY sample keys");
 }
 
 }  // namespace
@@ -59,21 +178,34 @@ int run_prepare(const PrepareArgs& a) {
 int main(int argc, char** argv) {
   CLI::App app{"rcperso: issue residence card chips (ICAO 9303)"};
   app.require_subcommand(1);
+
   PrepareArgs prepare;
-  auto* cmd = app.add_subcommand("prepare", "Turn an application record into a signed chip image directory");
-  cmd->add_option("--application", prepare.application, "Application record (JSON)")->required();
-  cmd->add_option("--profile", prepare.profile,
-                  "Document profile: a name in profiles/documents or a .json path")
-      ->capture_default_str();
-  cmd->add_option("--signer", prepare.signer,
-                  "Document Signer: a directory with cert.pem and key.pem (a pkcs11: URI in a later version)")
-      ->required();
-  cmd->add_option("--out", prepare.out, "Chip image directory to create (must not exist)")->required();
-  cmd->add_flag("--production", prepare.production, "Production mode: refuse TEST ONLY sample keys");
+  auto* prep = app.add_subcommand("prepare", "Turn an application record into a signed chip image directory");
+  add_prepare_options(*prep, prepare);
+  prep->add_option("--out", prepare.out, "Chip image directory to create (must not exist)")->required();
+
+  std::string chip_dir;
+  CardJobArgs write_args;
+  auto* write = app.add_subcommand("write", "Write a chip image to a card, read it back, verify it, lock it");
+  write->add_option("CHIPDIR", chip_dir, "Chip image directory (from rcperso prepare)")->required();
+  add_card_job_options(*write, write_args);
+
+  PrepareArgs issue_prep;
+  CardJobArgs issue_args;
+  std::string keep;
+  auto* issue = app.add_subcommand("issue", "Prepare, write, read back, verify and lock one card");
+  add_prepare_options(*issue, issue_prep);
+  add_card_job_options(*issue, issue_args);
+  issue->add_option("--keep", keep, "Also keep the chip image in this new directory");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? 0 : rcperso::cli::kExitInput;
+    return app.exit(e) == 0 ? 0 : cli::kExitInput;
   }
-  return rcperso::cli::run_guarded("rcperso", [&] { return run_prepare(prepare); });
+  return cli::run_guarded("rcperso", [&] {
+    if (*prep) return run_prepare(prepare);
+    if (*write) return run_write(chip_dir, write_args);
+    return run_issue(issue_prep, issue_args, keep);
+  });
 }

@@ -26,6 +26,11 @@ namespace {
 bool read_exact(int fd, std::uint8_t* buf, std::size_t n) {
   std::size_t got = 0;
   while (got < n) {
+    // vpcd sends length and body in two writes; without a prompt ACK of the
+    // first, its Nagle holds the second for the peer's delayed ACK (~40 ms).
+    // The kernel clears QUICKACK on its own, so it is set before every read.
+    int one = 1;
+    ::setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof one);
     ssize_t r = ::recv(fd, buf + got, n - got, 0);
     if (r == 0) return false;
     if (r < 0) {

@@ -1,9 +1,12 @@
-// rcverify: checks a chip image as a border inspection system would.
-// Exit 0 PASS, 1 FAIL, 2 usage or input error.
+// rcverify: checks a chip, on a card or as a chip image directory, as a
+// border inspection system would.
+// Exit 0 PASS, 1 FAIL (BAC refused included), 2 usage or input error, 3 card or reader error.
 #include <CLI/CLI.hpp>
 
 #include <iostream>
 
+#include "card/chip_session.hpp"
+#include "common/card_cli.hpp"
 #include "common/cli_common.hpp"
 #include "inspection/verify.hpp"
 #include "issuance/chip_image.hpp"
@@ -11,26 +14,58 @@
 
 int main(int argc, char** argv) {
   CLI::App app{
-      "rcverify: inspect a residence card chip image (Passive Authentication, structure, issuer's rules)"};
+      "rcverify: inspect a residence card chip (Passive Authentication, structure, issuer's rules), "
+      "on a card or as a chip image directory"};
   std::string chip_dir;
   rcperso::inspection::VerifyOptions options;
   std::string profile;
+  std::string card_profile;
+  std::string save_dir;
   bool json = false;
-  app.add_option("CHIPDIR", chip_dir, "Chip image directory")->required();
+  rcperso::cli::ReaderArgs reader;
+  rcperso::cli::AccessKeyArgs key;
+  auto* dir_opt = app.add_option("CHIPDIR", chip_dir, "Chip image directory");
+  auto* reader_opt = app.add_option("--reader", reader.reader,
+                                    "Read the card in this PC/SC reader (name, unique part, or index; '' for "
+                                    "the only one)")
+                         ->excludes(dir_opt);
+  app.add_option("--apdu-log", reader.apdu_log, "Append an APDU log for QA (no keys, MRZ or biometric data)");
+  app.add_option("--wait", reader.wait_seconds, "Seconds to wait for a card")->check(CLI::Range(0.0, 3600.0));
+  rcperso::cli::add_access_key_options(app, key);
+  app.add_option("--card-profile", card_profile, "Card profile whose read limits to use (default: short APDUs)");
+  app.add_option("--save", save_dir, "Keep what was read from the card as a chip image directory");
   app.add_option("--csca", options.csca_files, "Trusted CSCA certificate(s), PEM or DER")->required();
   app.add_option("--crl", options.crl_files, "CRL(s) to check the Document Signer against");
-  app.add_option("--profile", profile,
-                 "Document profile for the issuer's rules (default: from the manifest)");
+  app.add_option("--profile", profile, "Document profile for the issuer's rules (default: from the manifest)");
   app.add_flag("--json", json, "Print the report as JSON");
   try {
     app.parse(argc, argv);
+    if (chip_dir.empty() && reader_opt->count() == 0) {
+      throw CLI::ValidationError("CHIPDIR", "give a chip image directory or --reader");
+    }
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : rcperso::cli::kExitInput;
   }
   return rcperso::cli::run_guarded("rcverify", [&] {
     using namespace rcperso;
-    auto chip = issuance::read_chip_image(chip_dir);
-    if (profile.empty() && chip.manifest.is_object()) profile = chip.manifest.value("profile", "");
+    issuance::ChipImage chip;
+    if (reader_opt->count() > 0) {
+      std::string seed = cli::mrz_information_from(key);
+      cli::check_new_directory(save_dir, "--save");
+      std::optional<card::CardProfile> cp;
+      if (!card_profile.empty()) cp = card::CardProfile::resolve(card_profile);
+      auto connected = cli::connect_card(reader);
+      try {
+        chip = cli::read_card(*connected.card, seed, cp);
+      } catch (const card::AccessDenied& e) {
+        std::cout << "FAIL  access control: " << e.what() << "\n";
+        return cli::kExitFail;
+      }
+      if (!save_dir.empty()) cli::save_card_image(chip, save_dir, connected.reader);
+    } else {
+      chip = issuance::read_chip_image(chip_dir);
+      if (profile.empty() && chip.manifest.is_object()) profile = chip.manifest.value("profile", "");
+    }
     if (!profile.empty()) options.profile = issuance::DocumentProfile::resolve(profile);
     auto report = inspection::verify_chip(chip, options);
     std::cout << (json ? report.to_json().dump(2) + "\n" : report.to_text());

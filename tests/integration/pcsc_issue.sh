@@ -1,0 +1,207 @@
+#!/usr/bin/env bash
+# Personalization through the real PC/SC stack: pcscd, vsmartcard's vpcd
+# reader driver and rcsim as the card. Every example is issued and verified;
+# the jmrtd-applet profile is used; locked cards refuse writes; a wrong MRZ
+# fails BAC; faults are injected; and the card is pulled out at 32+ points of
+# a run without ever being reported issued unless complete and verified.
+set -uo pipefail
+src=$1
+BIN=$2
+work=$(mktemp -d)
+source "$src/scripts/pcsc-stack.sh"
+cleanup() {
+  [ -n "${CARD_PID:-}" ] && kill "$CARD_PID" 2>/dev/null
+  pcsc_down
+  rm -rf "$work"
+}
+trap cleanup EXIT
+fail=0
+pass=0
+
+check() {  # check NAME EXPECTED_EXIT COMMAND...
+  local name=$1 expected=$2
+  shift 2
+  "$@" >"$work/out" 2>"$work/err"
+  local got=$?
+  if [ "$got" -ne "$expected" ]; then
+    echo "FAIL: $name: exit $got, expected $expected"
+    sed 's/^/    /' "$work/out" "$work/err" | tail -30
+    fail=$((fail + 1))
+  else
+    pass=$((pass + 1))
+  fi
+}
+contains() {  # contains NAME FILE TEXT
+  if grep -qF -- "$3" "$2"; then pass=$((pass + 1)); else
+    echo "FAIL: $1: '$3' not found in $(basename "$2")"; sed 's/^/    /' "$2" | tail -30; fail=$((fail + 1)); fi
+}
+lacks() {  # lacks NAME FILE TEXT
+  if grep -qF -- "$3" "$2"; then
+    echo "FAIL: $1: '$3' found in $(basename "$2")"; sed 's/^/    /' "$2" | tail -30; fail=$((fail + 1))
+  else pass=$((pass + 1)); fi
+}
+field() {  # field JSONFILE KEY: the first "KEY": "value" in the file
+  sed -n "s/.*\"$2\": *\"\\([^\"]*\\)\".*/\\1/p" "$1" | head -1
+}
+
+if ! PCSC_LOG=$work/pcscd.log pcsc_up; then
+  echo "FAIL: cannot run pcscd with the vpcd virtual reader; this test needs the real PC/SC stack"
+  exit 1
+fi
+R0=$(reader_name 0)
+R1=$(reader_name 1)
+csca=$src/keys-sample/csca-ec.pem
+cp -r "$src/examples" "$work/examples"
+
+# --- every example issued end to end, then inspected from the card --------
+for example in application child-under-6 exempt-adult; do
+  app=$work/examples/$example.json
+  card_in 0 "$work/rcsim.log" --state "$work/$example.card" || exit 1
+  check "$example: issue" 0 "$BIN/rcperso" issue --application "$app" --signer "$src/keys-sample/ds-ec" \
+    --reader "$R0" --card-profile rcsim --keep "$work/$example.chip"
+  contains "$example: ISSUED" "$work/out" "ISSUED"
+  contains "$example: locked" "$work/out" "verified and locked"
+  docno=$(field "$app" number)
+  dob=$(field "$app" date_of_birth)
+  doe=$(field "$app" date_of_expiry)
+  check "$example: rcverify --reader --bac" 0 "$BIN/rcverify" --reader "$R0" --bac "$docno" "$dob" "$doe" \
+    --csca "$csca" --crl "$src/keys-sample/csca-ec.crl.pem" --profile dk-residence-card \
+    --save "$work/$example.read" --apdu-log "$work/$example.apdu"
+  contains "$example: PA on the card" "$work/out" "PASS  DS chain to CSCA"
+  contains "$example: issuer's rules" "$work/out" "PASS  validity period"
+  for f in EF.COM EF.SOD EF.DG1 EF.DG2; do
+    if cmp -s "$work/$example.chip/$f" "$work/$example.read/$f"; then pass=$((pass + 1)); else
+      echo "FAIL: $example: $f read from the card differs from the prepared one"; fail=$((fail + 1)); fi
+  done
+  lacks "$example: APDU log has no MRZ" "$work/$example.apdu" "$docno"
+  mrz=$("$BIN/rcdump" "$work/$example.chip" --json | grep -A3 '"mrz": \[' | sed -n 's/^ *"\([0-9A-Z<]\{30\}\)",\{0,1\}$/\1/p' | tr -d '\n')
+  check "$example: rcdump --reader --mrz" 0 "$BIN/rcdump" --reader 0 --mrz "$mrz"
+  contains "$example: rcdump shows the holder" "$work/out" "Ærøskøbing-Åberg"
+  card_out 0 "$CARD_PID"
+done
+
+# --- a locked card refuses writes, and a wrong MRZ fails BAC ---------------
+card_in 0 "$work/rcsim.log" --state "$work/application.card" || exit 1
+check "locked card: write refused" 1 "$BIN/rcperso" write "$work/application.chip" --reader "$R0" \
+  --card-profile rcsim --csca "$csca"
+contains "locked card: message" "$work/err" "the card is locked"
+lacks "locked card: not issued" "$work/out" "ISSUED"
+check "wrong MRZ: BAC fails" 1 "$BIN/rcverify" --reader "$R0" --bac RC0012345 880315 311101 --csca "$csca"
+contains "wrong MRZ: message" "$work/out" "BAC failed"
+check "no key on a locked card" 1 "$BIN/rcdump" --reader "$R0"
+contains "no key: message" "$work/err" "access control is needed"
+card_out 0 "$CARD_PID"
+
+# --- the JMRTD applet's command set ------------------------------------------
+card_in 0 "$work/rcsim.log" --card-profile jmrtd-applet --state "$work/jmrtd.card" || exit 1
+check "jmrtd-applet: rcsim profile does not fit" 1 "$BIN/rcperso" write "$work/application.chip" \
+  --reader "$R0" --card-profile rcsim --csca "$csca"
+contains "jmrtd-applet: refused command named" "$work/err" "CREATE FILE EF.COM"
+card_out 0 "$CARD_PID"
+rm -f "$work/jmrtd.card"
+card_in 0 "$work/rcsim.log" --card-profile jmrtd-applet --state "$work/jmrtd.card" || exit 1
+check "jmrtd-applet: write" 0 "$BIN/rcperso" write "$work/application.chip" --reader "$R0" \
+  --card-profile jmrtd-applet --csca "$csca"
+contains "jmrtd-applet: ISSUED" "$work/out" "ISSUED"
+contains "jmrtd-applet: 255-byte chunks" "$work/out" "chunks of up to 255"
+check "jmrtd-applet: rcverify" 0 "$BIN/rcverify" --reader "$R0" --bac RC0012345 880314 311101 --csca "$csca" \
+  --card-profile jmrtd-applet
+card_out 0 "$CARD_PID"
+
+# --- injected faults ------------------------------------------------------------
+card_in 0 "$work/rcsim.log" --fail 00DADEAD=6581 --state "$work/lockfail.card" || exit 1
+check "lock fails: not issued" 1 "$BIN/rcperso" write "$work/application.chip" --reader "$R0" \
+  --card-profile rcsim --csca "$csca"
+contains "lock fails: message" "$work/err" "locking the card failed: the card answered 6581"
+lacks "lock fails: no ISSUED" "$work/out" "ISSUED"
+card_out 0 "$CARD_PID"
+card_in 0 "$work/rcsim.log" --no-extended --max-chunk 200 --state "$work/small.card" || exit 1
+check "small chunks: steps down and issues" 0 "$BIN/rcperso" write "$work/application.chip" --reader "$R0" \
+  --card-profile rcsim --csca "$csca"
+contains "small chunks: step-down reported" "$work/out" "continuing with"
+card_out 0 "$CARD_PID"
+
+# --- readers: two cards at once, choice by index, and mistakes ---------------
+card_in 0 "$work/rcsim.log" --state "$work/slot0.card" || exit 1
+pid0=$CARD_PID
+card_in 1 "$work/rcsim.log" --state "$work/slot1.card" || exit 1
+pid1=$CARD_PID
+check "two readers: --reader is required" 2 "$BIN/rcperso" write "$work/application.chip" --card-profile rcsim \
+  --csca "$csca"
+contains "two readers: choices named" "$work/err" "$R1"
+check "two readers: by index" 0 "$BIN/rcperso" write "$work/application.chip" --reader 1 --card-profile rcsim \
+  --csca "$csca"
+contains "two readers: slot 1 issued" "$work/out" "ISSUED: the card in $R1"
+check "unknown reader" 2 "$BIN/rcverify" --reader "no such reader" --csca "$csca"
+card_out 1 "$pid1"
+check "empty reader" 3 "$BIN/rcverify" --reader "$R1" --csca "$csca"
+contains "empty reader: message" "$work/err" "no card in the reader"
+card_out 0 "$pid0"
+
+# --- the card pulled out during the run --------------------------------------
+# A full run's APDU count, from a clean issue of the same image.
+card_in 0 "$work/rcsim.log" --state "$work/count.card" || exit 1
+check "count run" 0 "$BIN/rcperso" write "$work/application.chip" --reader "$R0" --card-profile rcsim --csca "$csca"
+card_out 0 "$CARD_PID"
+written=$(sed -n 's/.*write: *\([0-9]*\) APDUs.*/\1/p' "$work/out")
+verified=$(sed -n 's/.*read back+verify: *\([0-9]*\) APDUs.*/\1/p' "$work/out")
+total=$((${written:-0} + ${verified:-0}))
+if [ -z "$total" ] || [ "$total" -lt 32 ]; then
+  echo "FAIL: could not count the APDUs of a run (got '$total')"
+  fail=$((fail + 1))
+  total=64
+fi
+points=0
+issued_after_return=0
+refused_after_return=0
+step=$((total / 32 > 0 ? total / 32 : 1))
+for ((k = 0; k < total; k += step)); do
+  state=$work/pulled-$k.card
+  card_in 0 "$work/rcsim.log" --state "$state" --vanish-after "$k" || exit 1
+  "$BIN/rcperso" write "$work/application.chip" --reader "$R0" --card-profile rcsim --csca "$csca" \
+    >"$work/out" 2>"$work/err"
+  rc=$?
+  if [ "$rc" -eq 0 ] || grep -qF ISSUED "$work/out"; then
+    echo "FAIL: card pulled out after $k APDUs was reported issued"
+    fail=$((fail + 1))
+  else pass=$((pass + 1)); fi
+  contains "pulled after $k: says not issued" "$work/err" "card NOT issued"
+  card_out 0 "$CARD_PID"
+  # The card comes back: finished from scratch, or refused if it got locked.
+  card_in 0 "$work/rcsim.log" --state "$state" || exit 1
+  "$BIN/rcperso" write "$work/application.chip" --reader "$R0" --card-profile rcsim --csca "$csca" \
+    >"$work/out" 2>"$work/err"
+  rc=$?
+  if [ "$rc" -eq 0 ]; then
+    issued_after_return=$((issued_after_return + 1))
+    check "pulled after $k, back: verifies" 0 "$BIN/rcverify" --reader "$R0" --bac RC0012345 880314 311101 \
+      --csca "$csca" --profile dk-residence-card
+  elif grep -qF "the card is locked" "$work/err"; then
+    refused_after_return=$((refused_after_return + 1))
+    check "pulled after $k, locked: still verifies" 0 "$BIN/rcverify" --reader "$R0" --bac RC0012345 880314 \
+      311101 --csca "$csca"
+  else
+    echo "FAIL: card pulled after $k APDUs, back: neither issued nor refused as locked (exit $rc)"
+    sed 's/^/    /' "$work/err" | tail -5
+    fail=$((fail + 1))
+  fi
+  card_out 0 "$CARD_PID"
+  points=$((points + 1))
+done
+echo "pulled out at $points points of a $total-APDU run: $issued_after_return redone and issued," \
+  "$refused_after_return already locked"
+[ "$points" -ge 30 ] && pass=$((pass + 1)) || { echo "FAIL: only $points pull-out points"; fail=$((fail + 1)); }
+
+# A profile that cannot erase reports a torn card as spoiled.
+card_in 0 "$work/rcsim.log" --card-profile jmrtd-applet --state "$work/torn-jmrtd.card" --vanish-after 40 || exit 1
+check "jmrtd torn: not issued" 1 "$BIN/rcperso" write "$work/application.chip" --reader "$R0" \
+  --card-profile jmrtd-applet --csca "$csca"
+card_out 0 "$CARD_PID"
+card_in 0 "$work/rcsim.log" --card-profile jmrtd-applet --state "$work/torn-jmrtd.card" || exit 1
+check "jmrtd torn, back: spoiled" 1 "$BIN/rcperso" write "$work/application.chip" --reader "$R0" \
+  --card-profile jmrtd-applet --csca "$csca"
+contains "jmrtd torn: spoiled message" "$work/err" "spoiled"
+card_out 0 "$CARD_PID"
+
+echo "pcsc_issue: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]

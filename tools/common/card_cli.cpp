@@ -1,0 +1,118 @@
+#include "common/card_cli.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <filesystem>
+
+#include "card/chip_session.hpp"
+#include "core/date.hpp"
+#include "core/error.hpp"
+#include "mrz/mrz.hpp"
+#include "secure/bac.hpp"
+
+namespace rcperso::cli {
+
+void add_reader_options(CLI::App& app, ReaderArgs& args) {
+  app.add_option("--reader", args.reader,
+                 "PC/SC reader: full name, a unique part of it, or its index; may be omitted with one reader");
+  app.add_option("--apdu-log", args.apdu_log,
+                 "Append an APDU log for QA (headers, lengths, status words; no keys, MRZ or biometric data)");
+  app.add_option("--wait", args.wait_seconds, "Seconds to wait for a card to be inserted")
+      ->check(CLI::Range(0.0, 3600.0));
+}
+
+ConnectedCard connect_card(const ReaderArgs& args) {
+  ConnectedCard c;
+  c.context = std::make_unique<card::PcscContext>();
+  c.reader = c.context->resolve(args.reader);
+  if (!c.context->wait_for_card(c.reader, static_cast<int>(args.wait_seconds * 1000))) {
+    throw card::CardError(c.reader + ": no card in the reader" +
+                          (args.wait_seconds > 0 ? " after waiting " + std::to_string(args.wait_seconds) + " s"
+                                                 : std::string(" (use --wait to wait for one)")));
+  }
+  c.card = std::make_unique<card::PcscCard>(*c.context, c.reader);
+  if (!args.apdu_log.empty()) c.card->set_log(std::make_shared<card::ApduLog>(args.apdu_log));
+  return c;
+}
+
+void add_access_key_options(CLI::App& app, AccessKeyArgs& args) {
+  auto* bac = app.add_option("--bac", args.bac,
+                             "BAC key: DOCNO DOB DOE (dates as YYMMDD or YYYY-MM-DD), as printed in the MRZ")
+                  ->expected(3);
+  app.add_option("--mrz", args.mrz, "BAC key from the whole MRZ (lines joined or separated by newlines)")
+      ->excludes(bac);
+}
+
+namespace {
+
+std::string mrz_date(const std::string& text, const char* what) {
+  if (text.size() == 6 && std::all_of(text.begin(), text.end(), [](unsigned char ch) { return std::isdigit(ch); })) {
+    int month = std::stoi(text.substr(2, 2)), day = std::stoi(text.substr(4, 2));
+    if (month >= 1 && month <= 12 && day >= 1 && day <= 31) return text;
+  } else if (auto d = Date::parse_iso(text)) {
+    return d->yymmdd();
+  }
+  throw ValidationError(std::vector<Problem>{{std::string("--bac ") + what, "'" + text + "' is not a date (YYMMDD or YYYY-MM-DD)"}});
+}
+
+}  // namespace
+
+std::string mrz_information_from(const AccessKeyArgs& args) {
+  if (!args.mrz.empty()) {
+    mrz::ParsedMrz parsed;
+    try {
+      parsed = mrz::parse(args.mrz);
+    } catch (const DecodeError& e) {
+      throw ValidationError(std::vector<Problem>{{"--mrz", e.what()}});
+    }
+    for (const auto& c : parsed.checks) {
+      if (!c.ok) throw ValidationError(std::vector<Problem>{{"--mrz", "the check digit of the " + c.name + " is wrong; mistyped?"}});
+    }
+    return parsed.key_seed();
+  }
+  if (args.bac.empty()) return {};
+  std::string number = args.bac[0];
+  std::transform(number.begin(), number.end(), number.begin(), [](unsigned char ch) { return std::toupper(ch); });
+  if (number.empty() || number.size() > 22 ||
+      !std::all_of(number.begin(), number.end(), [](unsigned char ch) { return std::isalnum(ch) || ch == '<'; })) {
+    throw ValidationError(std::vector<Problem>{{"--bac DOCNO", "'" + args.bac[0] + "' is not a document number (A-Z, 0-9, at most 22)"}});
+  }
+  return secure::mrz_information(number, mrz_date(args.bac[1], "DOB"), mrz_date(args.bac[2], "DOE"));
+}
+
+issuance::ChipImage read_card(card::Transport& transport, const std::string& mrz_information,
+                              const std::optional<card::CardProfile>& profile) {
+  card::ReadLimits limits;
+  iso7816::CommandApdu select{0x00, 0xA4, 0x04, 0x0C, from_hex("A0000002471001"), std::nullopt};
+  if (profile) {
+    limits.chunk_plain = profile->read_chunk;
+    limits.chunk_sm = profile->read_chunk_sm;
+    limits.extended_length = profile->extended_length;
+    select = profile->select_applet;
+  }
+  card::ChipSession session(transport, limits);
+  session.select_application(select);
+  if (!mrz_information.empty()) session.open_bac(secure::bac_keys(mrz_information));
+  return card::read_chip(session);
+}
+
+void check_new_directory(const std::string& dir, const char* option) {
+  if (dir.empty()) return;
+  std::error_code ec;
+  std::filesystem::path p(dir);
+  if (std::filesystem::exists(p, ec)) throw ValidationError(std::vector<Problem>{{option, dir + " exists already"}});
+  auto parent = p.has_parent_path() ? p.parent_path() : std::filesystem::path(".");
+  if (!std::filesystem::is_directory(parent, ec)) {
+    throw ValidationError(std::vector<Problem>{{option, parent.string() + " is not a directory"}});
+  }
+}
+
+void save_card_image(issuance::ChipImage chip, const std::string& dir, const std::string& reader) {
+  chip.manifest = nlohmann::json::object();
+  chip.manifest["format"] = issuance::kManifestFormat;
+  chip.manifest["source"] = "read from the card in " + reader;
+  issuance::describe_files(chip);
+  issuance::write_chip_image(chip, dir);
+}
+
+}  // namespace rcperso::cli

@@ -1,0 +1,55 @@
+// What the tools share for cards: choosing a reader, waiting for and
+// connecting to the card, the QA APDU log, and the access key options.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "card/card_profile.hpp"
+#include "card/pcsc.hpp"
+#include "issuance/chip_image.hpp"
+
+namespace rcperso::cli {
+
+struct ReaderArgs {
+  std::string reader;    // name, unique substring or index; empty: the only reader
+  std::string apdu_log;  // QA log of headers and status words, never secrets
+  double wait_seconds = 0;
+};
+
+void add_reader_options(CLI::App& app, ReaderArgs& args);
+
+struct ConnectedCard {
+  std::unique_ptr<card::PcscContext> context;
+  std::string reader;
+  std::unique_ptr<card::PcscCard> card;
+};
+
+/// Resolves the reader, waits up to --wait for a card, connects exclusively.
+ConnectedCard connect_card(const ReaderArgs& args);
+
+struct AccessKeyArgs {
+  std::vector<std::string> bac;  // DOCNO DOB DOE
+  std::string mrz;               // the MRZ lines
+};
+
+void add_access_key_options(CLI::App& app, AccessKeyArgs& args);
+/// BAC's MRZ_information from --bac or --mrz; empty when neither was given.
+/// Throws ValidationError naming the option for malformed values.
+std::string mrz_information_from(const AccessKeyArgs& args);
+
+/// Reads the chip in the reader: the eMRTD application, through BAC when a
+/// key is given, with the card profile's read limits when one is given.
+issuance::ChipImage read_card(card::Transport& card, const std::string& mrz_information,
+                              const std::optional<card::CardProfile>& profile);
+
+/// Fails early (before the card is read) if --save cannot be created.
+void check_new_directory(const std::string& dir, const char* option);
+/// Keeps what was read as a chip image directory (with a manifest of hashes).
+void save_card_image(issuance::ChipImage chip, const std::string& dir, const std::string& reader);
+
+}  // namespace rcperso::cli
