@@ -1,18 +1,39 @@
 #!/usr/bin/env bash
-# The main job on the bundled example: prepare a signed chip image from
-# examples/application.json with the TEST ONLY sample signer, verify it as an
-# inspection system would, and show what is on it.
+# The main job on the bundled example, through the real PC/SC stack: start
+# pcscd with vsmartcard's virtual reader and rcsim (the virtual chip) as a
+# blank card, issue examples/application.json onto it with the TEST ONLY
+# sample signer (prepare, write, read back through BAC, verify, lock), then
+# inspect the card as a border inspection system would and show its content.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
 
-out=out/example-chip
-rm -rf "$out"
+BIN=$PWD/build/bin
 mkdir -p out
-echo "== rcperso prepare"
-./build/bin/rcperso prepare --application examples/application.json --profile dk-residence-card \
-  --signer keys-sample/ds-ec --out "$out"
-echo "== rcverify"
-./build/bin/rcverify "$out" --csca keys-sample/csca-ec.pem --profile dk-residence-card
-echo "== rcdump"
-./build/bin/rcdump "$out"
+rm -rf out/example-chip out/example-card.state out/example-read out/apdu.log
+source scripts/pcsc-stack.sh
+card_pid=""
+finish() {
+  [ -n "$card_pid" ] && kill "$card_pid" 2>/dev/null
+  pcsc_down
+}
+trap finish EXIT
+
+echo "== starting pcscd with the vpcd virtual reader, and rcsim as a blank card"
+PCSC_LOG=out/pcscd.log pcsc_up
+card_in 0 out/rcsim.log --card-profile rcsim --state out/example-card.state
+card_pid=$CARD_PID
+reader=$(reader_name 0)
+
+echo "== rcperso issue (prepare, write, read back through BAC, verify, lock)"
+"$BIN/rcperso" issue --application examples/application.json --profile dk-residence-card \
+  --signer keys-sample/ds-ec --reader "$reader" --card-profile rcsim --keep out/example-chip
+
+echo "== rcverify on the card (BAC with the MRZ data, Passive Authentication, issuer's rules)"
+"$BIN/rcverify" --reader "$reader" --bac RC0012345 880314 311101 --csca keys-sample/csca-ec.pem \
+  --crl keys-sample/csca-ec.crl.pem --profile dk-residence-card --save out/example-read --apdu-log out/apdu.log
+
+echo "== rcdump on the card"
+"$BIN/rcdump" --reader "$reader" --bac RC0012345 880314 311101
+echo "== done: the chip image is in out/example-chip, what was read back in out/example-read," \
+  "the QA APDU log in out/apdu.log"

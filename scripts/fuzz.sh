@@ -3,7 +3,7 @@
 # on its corpus (tests/fuzz/corpus/NAME). Fails on any crash, leak or hang.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-seconds=${1:-45}
+seconds=${1:-30}
 CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRCPERSO_FUZZ=ON \
   -DRCPERSO_TESTS=ON -DRCPERSO_BENCH=OFF >/dev/null
 for src in tests/fuzz/fuzz_*.cpp; do

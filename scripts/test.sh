@@ -17,7 +17,7 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:ha
   ctest --test-dir build-asan --output-on-failure -j"$jobs"
 
 echo "== fuzzers (clang, libFuzzer, ASan + UBSan)"
-./scripts/fuzz.sh "${FUZZ_SECONDS:-45}"
+./scripts/fuzz.sh "${FUZZ_SECONDS:-30}"
 
 echo "== benchmark"
 ./build/bin/bench_prepare --seconds 3
