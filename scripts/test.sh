@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite: set-up and Release build, unit and integration tests,
 # the same tests under AddressSanitizer + UndefinedBehaviorSanitizer, every
-# libFuzzer harness for a bounded time, and the benchmark (prints figures).
+# libFuzzer harness for a bounded time, and the benchmarks (print figures).
+# Card tests run through the real pcscd with vsmartcard's virtual reader.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
@@ -19,5 +20,6 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:ha
 echo "== fuzzers (clang, libFuzzer, ASan + UBSan)"
 ./scripts/fuzz.sh "${FUZZ_SECONDS:-30}"
 
-echo "== benchmark"
+echo "== benchmarks"
 ./build/bin/bench_prepare --seconds 3
+./bench/card_bench.sh build/bin 2

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Card benchmark through the real PC/SC stack: pcscd, vpcd and rcsim. For an
+# adult card (~57 KB) and a child's card (~22 KB), with the rcsim profile
+# (extended length: 4096-byte writes, 1024-byte SM reads) and the
+# jmrtd-applet profile (short APDUs: 255-byte writes, 223-byte SM reads),
+# prints per card: APDUs, wire bytes against payload, and wall time.
+# Targets: wire <= 1.10 x payload with extended length, <= 1.25 x with
+# 223-byte SM chunks; a 25 KB chip read and verified in under 0.5 s.
+#
+#   bench/card_bench.sh BUILD_BIN_DIR [CARDS_PER_CASE]
+set -euo pipefail
+src=$(cd "$(dirname "$0")/.." && pwd)
+BIN=$(cd "$1" && pwd)
+cards=${2:-3}
+work=$(mktemp -d)
+source "$src/scripts/pcsc-stack.sh"
+trap '[ -n "${CARD_PID:-}" ] && kill "$CARD_PID" 2>/dev/null; pcsc_down; rm -rf "$work"' EXIT
+
+PCSC_LOG=$work/pcscd.log pcsc_up
+for example in application child-under-6; do
+  "$BIN/rcperso" prepare --application "$src/examples/$example.json" --signer "$src/keys-sample/ds-ec" \
+    --out "$work/$example" >/dev/null
+done
+for profile in rcsim jmrtd-applet; do
+  for example in application child-under-6; do
+    for i in $(seq 1 "$cards"); do
+      card_in 0 "$work/rcsim.log" --card-profile "$profile" --state "$work/card-$profile-$example-$i"
+      "$BIN/bench_card" --reader "$(reader_name 0)" --card-profile "$profile" --chip "$work/$example" \
+        --csca "$src/keys-sample/csca-ec.pem" --label "$profile/$example #$i"
+      card_out 0 "$CARD_PID"
+      CARD_PID=""
+    done
+  done
+done
