@@ -226,7 +226,7 @@ Bytes Chip::dispatch(const Command& c, std::uint16_t& sw) {
         sw = 0x6985;
         return {};
       }
-      rnd_ic_ = random_bytes(8);
+      rnd_ic_ = options_.random(8);
       return rnd_ic_;
     case 0x82:
       return external_authenticate(c, sw);
@@ -500,7 +500,7 @@ Bytes Chip::external_authenticate(const Command& c, std::uint16_t& sw) {
     return {};
   }
   Bytes rnd_ifd(s.begin(), s.begin() + 8), k_ifd(s.begin() + 16, s.end());
-  Bytes k_ic = random_bytes(16);
+  Bytes k_ic = options_.random(16);
   Bytes r = rnd_ic_;
   r.insert(r.end(), rnd_ifd.begin(), rnd_ifd.end());
   r.insert(r.end(), k_ic.begin(), k_ic.end());

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -26,6 +27,8 @@ struct ChipOptions {
   long vanish_after = -1;                                // APDUs before the card "is pulled out"
   std::vector<std::pair<Bytes, std::uint16_t>> fail_on;  // plain APDU prefix -> status word
   std::string state_file;                                // empty: no persistence
+  /// The chip's random source (RND.IC, K.IC); tests replay worked examples with it.
+  std::function<Bytes(std::size_t)> random = random_bytes;
 };
 
 class Chip {
