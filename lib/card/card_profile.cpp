@@ -46,7 +46,7 @@ CardProfile CardProfile::load(const fs::path& path) {
   CardProfile p;
   const nlohmann::json* root = r.object(j, "");
   r.known_keys(root, "", {"profile", "description", "select_applet", "create_file", "max_file_size", "chunk_plain",
-                          "read_chunk", "read_chunk_sm", "extended_length", "odd_ins", "bac_seed", "lock", "erase", "create_application_df",
+                          "read_chunk", "read_chunk_sm", "extended_length", "odd_ins", "bac_seed", "lock", "erase", "create_application_df", "private_keys",
                           "update_needs_le", "update_accepts_6282"});
   if (root == nullptr) r.finish();
   r.required_string(root, "", "profile", p.name);
@@ -79,6 +79,14 @@ CardProfile CardProfile::load(const fs::path& path) {
     if (s != nullptr) {
       p.bac_seed = apdu_field(r, *s, "put_data", true);
       r.optional_bool(s, "bac_seed", "pad_document_number", p.pad_document_number);
+    }
+  }
+  auto keys = root->find("private_keys");
+  if (keys != root->end() && !keys->is_null()) {
+    if (const nlohmann::json* k = r.object(*keys, "private_keys")) {
+      for (const auto& [name, value] : k->items()) {
+        if (auto a = apdu_field(r, *k, name.c_str(), true)) p.private_keys[name] = *a;
+      }
     }
   }
   p.lock = apdu_field(r, *root, "lock", false);

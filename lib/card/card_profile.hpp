@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 
@@ -26,6 +27,9 @@ struct CardProfile {
   bool odd_ins = false;             // D7/B1 for offsets beyond 32767
   std::optional<iso7816::CommandApdu> bac_seed;  // header of PUT DATA for the BAC seed
   bool pad_document_number = true;
+  /// PUT DATA headers that load private keys, by key ("aa_rsa_modulus", "ca_ec", ...).
+  /// Chip images do not carry private keys yet; Active and Chip Authentication keys use these.
+  std::map<std::string, iso7816::CommandApdu> private_keys;
   std::optional<iso7816::CommandApdu> lock;
   std::optional<iso7816::CommandApdu> erase;  // back to blank, for torn cards
   /// Some file systems start empty: create the application's DF (this FID,

@@ -20,7 +20,7 @@ constexpr std::uint16_t kEndOfFileWarning = 0x6282;
 
 std::string hex4(std::uint16_t v) { return to_hex_upper(Bytes{static_cast<std::uint8_t>(v >> 8), static_cast<std::uint8_t>(v)}); }
 
-bool wrong_length(std::uint16_t sw) { return sw == 0x6700 || (sw >> 8) == 0x6C; }
+bool wrong_length(std::uint16_t sw) { return sw == 0x6700; }
 
 }  // namespace
 
@@ -138,6 +138,12 @@ Bytes ChipSession::read_once(std::size_t offset, std::size_t want, const std::st
     read.extended = *read.le > 256;
     bool was_secured = secured();
     ResponseApdu r = send(read);
+    if ((r.sw >> 8) == 0x6C && !odd && was_secured && secured()) {
+      // Wrong Le under secure messaging: the card names the exact length (PC/SC handles it in the clear).
+      read.le = (r.sw & 0xFF) == 0 ? 256 : (r.sw & 0xFF);
+      read.extended = false;
+      r = send(read);
+    }
     if (wrong_length(r.sw) && chunk > kSmallestChunk) {
       // The card or reader takes less than promised: step down and retry.
       chunk = chunk > 223 ? 223 : chunk / 2;

@@ -121,6 +121,15 @@ check "small chunks: steps down and issues" 0 "$BIN/rcperso" write "$work/applic
 contains "small chunks: step-down reported" "$work/out" "continuing with"
 card_out 0 "$CARD_PID"
 
+card_in 0 "$work/rcsim.log" --response-chunk 100 --exact-le --state "$work/t0.card" || exit 1
+check "61xx GET RESPONSE and 6Cxx: issued" 0 "$BIN/rcperso" write "$work/application.chip" --reader "$R0" \
+  --card-profile rcsim --csca "$csca"
+check "61xx GET RESPONSE and 6Cxx: rcverify" 0 "$BIN/rcverify" --reader "$R0" --bac RC0012345 880314 311101 \
+  --csca "$csca" --save "$work/t0.read"
+if cmp -s "$work/application.chip/EF.DG2" "$work/t0.read/EF.DG2"; then pass=$((pass + 1)); else
+  echo "FAIL: EF.DG2 read through GET RESPONSE differs"; fail=$((fail + 1)); fi
+card_out 0 "$CARD_PID"
+
 # --- readers: two cards at once, choice by index, and mistakes ---------------
 card_in 0 "$work/rcsim.log" --state "$work/slot0.card" || exit 1
 pid0=$CARD_PID

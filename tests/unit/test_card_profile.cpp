@@ -18,6 +18,8 @@ TEST_CASE("the shipped card profiles load") {
   CHECK_FALSE(jmrtd.erase.has_value());
   CHECK(jmrtd.lock->p1 == 0xDE);
   CHECK(jmrtd.lock->p2 == 0xAD);
+  CHECK(jmrtd.private_keys.at("aa_rsa_modulus").p2 == 0x60);
+  CHECK(jmrtd.private_keys.at("cvca_certificate").p1 == 0x01);
   auto fs = card::CardProfile::load(test::source_dir() / "profiles/cards/iso7816-fs.json");
   CHECK_FALSE(fs.bac_seed.has_value());
   CHECK_FALSE(fs.lock.has_value());

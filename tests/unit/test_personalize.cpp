@@ -131,6 +131,17 @@ TEST_CASE("chunks step down when the card takes less than its profile promised")
   CHECK(report.write_chunk <= 200);
 }
 
+TEST_CASE("a card that names the exact length (6Cxx) under secure messaging is read to the end") {
+  auto options = chip_for("rcsim");
+  options.exact_le = true;
+  rcsim::Chip chip(options);
+  test::SimTransport t(chip);
+  auto report = card::personalize(t, card_profile("rcsim"), example_chip(), perso_options());
+  CHECK(report.locked);
+  chip.power_on();
+  CHECK(read_with_bac(chip, key_seed_of(example_chip())).files == example_chip().files);
+}
+
 TEST_CASE("a file too large for the card profile is refused before the card is touched") {
   auto image = example_chip();
   image.files["EF.DG2"].resize(40000);

@@ -122,6 +122,7 @@ Bytes Chip::atr() const {
 }
 
 void Chip::power_on() {
+  pending_response_.clear();
   applet_selected_ = false;
   selected_.reset();
   session_.reset();
@@ -169,6 +170,36 @@ Bytes Chip::process(const Bytes& apdu) {
     vanished_ = true;
     return {};
   }
+  if (options_.response_chunk == 0) return process_command(apdu);
+  if (apdu.size() >= 2 && apdu[1] == 0xC0) return get_response(apdu);
+  pending_response_.clear();
+  Bytes full = process_command(apdu);
+  if (full.size() <= 2 + options_.response_chunk) return full;
+  pending_response_ = full;
+  return {0x61, static_cast<std::uint8_t>(std::min<std::size_t>(full.size() - 2, 256) & 0xFF)};
+}
+
+Bytes Chip::get_response(const Bytes& apdu) {
+  if (pending_response_.size() <= 2 || apdu.size() != 5) {
+    pending_response_.clear();
+    return {0x69, 0x85};
+  }
+  std::size_t le = apdu[4] == 0 ? 256 : apdu[4];
+  std::size_t available = pending_response_.size() - 2;
+  std::size_t n = std::min({le, options_.response_chunk, available});
+  Bytes out(pending_response_.begin(), pending_response_.begin() + static_cast<std::ptrdiff_t>(n));
+  pending_response_.erase(pending_response_.begin(), pending_response_.begin() + static_cast<std::ptrdiff_t>(n));
+  if (pending_response_.size() > 2) {
+    out.push_back(0x61);
+    out.push_back(static_cast<std::uint8_t>(std::min<std::size_t>(pending_response_.size() - 2, 256) & 0xFF));
+  } else {
+    out.insert(out.end(), pending_response_.begin(), pending_response_.end());
+    pending_response_.clear();
+  }
+  return out;
+}
+
+Bytes Chip::process_command(const Bytes& apdu) {
   std::uint16_t sw = kOk;
   Bytes out;
   auto parsed = parse(apdu);
@@ -195,7 +226,10 @@ Bytes Chip::process(const Bytes& apdu) {
       }
     }
     bool bac_command = c.ins == 0x84 || c.ins == 0x82 || (c.ins == 0xA4 && c.p1 == 0x04);
-    if (lifecycle_ == Lifecycle::Locked && !protected_apdu && !bac_command) {
+    bool perso_command = c.ins == 0xE0 || c.ins == 0xD6 || c.ins == 0xD7 || c.ins == 0xDA;
+    if (lifecycle_ == Lifecycle::Locked && perso_command) {
+      sw = 0x6985;  // like the JMRTD applet: personalization is over
+    } else if (lifecycle_ == Lifecycle::Locked && !protected_apdu && !bac_command) {
       sw = 0x6982;  // after the lock, everything but BAC needs secure messaging
     } else {
       out = dispatch(c, sw);
@@ -413,6 +447,10 @@ Bytes Chip::read_binary(const Command& c, std::uint16_t& sw) {
   // For B1, Le counts the DO 53 wrapper (at most 4 header bytes) too.
   std::size_t room = c.ins == 0xB1 ? (want > 4 ? want - 4 : 0) : want;
   std::size_t n = std::min(room, f.size - offset);
+  if (options_.exact_le && n < room && n > 0 && c.ins == 0xB0 && n < 256) {
+    sw = static_cast<std::uint16_t>(0x6C00 | n);
+    return {};
+  }
   Bytes data(f.data.begin() + static_cast<std::ptrdiff_t>(offset),
              f.data.begin() + static_cast<std::ptrdiff_t>(offset + n));
   if (c.ins == 0xB1) {

@@ -23,7 +23,11 @@ struct ChipOptions {
   std::size_t max_file_size = 65535;
   std::size_t max_chunk = 65535;  // larger UPDATE/READ data gets 6700
   bool extended_length = true;
-  bool jmrtd_applet = false;  // the JMRTD applet's command set only: CREATE FILE 63, no erase
+  bool jmrtd_applet = false;
+  /// T=0 style: response data longer than this comes as 61xx, fetched with GET RESPONSE (0: off).
+  std::size_t response_chunk = 0;
+  /// READ BINARY asking past the end of the file gets 6Cxx with the exact length.
+  bool exact_le = false;  // the JMRTD applet's command set only: CREATE FILE 63, no erase
   long vanish_after = -1;                                // APDUs before the card "is pulled out"
   std::vector<std::pair<Bytes, std::uint16_t>> fail_on;  // plain APDU prefix -> status word
   std::string state_file;                                // empty: no persistence
@@ -65,6 +69,8 @@ class Chip {
   };
 
   static std::optional<Command> parse(const Bytes& apdu);
+  Bytes process_command(const Bytes& apdu);
+  Bytes get_response(const Bytes& apdu);
   Bytes dispatch(const Command& c, std::uint16_t& sw);
   Bytes select(const Command& c, std::uint16_t& sw);
   Bytes create_file(const Command& c, std::uint16_t& sw);
@@ -86,6 +92,7 @@ class Chip {
   Bytes k_enc_, k_mac_;  // BAC keys, once the seed is loaded
   Bytes rnd_ic_;
   std::optional<Session> session_;
+  Bytes pending_response_;  // for GET RESPONSE: remaining data, then the status word
   long apdus_ = 0;
   bool vanished_ = false;
 };

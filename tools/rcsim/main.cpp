@@ -3,7 +3,7 @@
 //
 //   rcsim [--host 127.0.0.1] [--port 35963] [--card-profile rcsim|jmrtd-applet]
 //         [--state FILE] [--vanish-after N] [--fail APDUPREFIX=SW]... [--no-extended]
-//         [--max-chunk N] [--memory BYTES] [--once]
+//         [--max-chunk N] [--memory BYTES] [--response-chunk N] [--once]
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -108,6 +108,9 @@ int main(int argc, char** argv) {
   app.add_flag("--no-extended", no_extended, "Refuse extended-length APDUs");
   app.add_option("--max-chunk", options.max_chunk, "Largest UPDATE/READ BINARY data accepted");
   app.add_option("--memory", options.memory, "File memory in bytes");
+  app.add_flag("--exact-le", options.exact_le, "Answer READ BINARY past the end of a file with 6Cxx");
+  app.add_option("--response-chunk", options.response_chunk,
+                 "Send response data longer than N bytes as 61xx for GET RESPONSE, like a T=0 card");
   app.add_flag("--once", once, "Exit when the reader connection ends instead of reconnecting");
   try {
     app.parse(argc, argv);
