@@ -172,7 +172,10 @@ ResponseApdu PcscCard::raw(const CommandApdu& command) {
 
 ResponseApdu PcscCard::transmit(const CommandApdu& command) {
   ResponseApdu r = raw(command);
-  if (r.sw1() == 0x6C && command.le) {  // wrong Le: repeat with the length the card asks for
+  // Wrong Le: repeat with the length the card asks for. Not under secure
+  // messaging: the repeated command would carry a stale MAC; the session
+  // layer re-wraps it instead.
+  if (r.sw1() == 0x6C && command.le && (command.cla & 0x0C) != 0x0C) {
     CommandApdu again = command;
     again.le = r.sw2() == 0 ? 256 : r.sw2();
     r = raw(again);
