@@ -31,11 +31,16 @@ int main(int argc, char** argv) {
   std::string reader, card_profile, chip_dir, csca, label;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string key = argv[i], value = argv[i + 1];
-    if (key == "--reader") reader = value;
-    else if (key == "--card-profile") card_profile = value;
-    else if (key == "--chip") chip_dir = value;
-    else if (key == "--csca") csca = value;
-    else if (key == "--label") label = value;
+    if (key == "--reader")
+      reader = value;
+    else if (key == "--card-profile")
+      card_profile = value;
+    else if (key == "--chip")
+      chip_dir = value;
+    else if (key == "--csca")
+      csca = value;
+    else if (key == "--label")
+      label = value;
   }
   if (reader.empty() || card_profile.empty() || chip_dir.empty() || csca.empty()) {
     std::cerr << "usage: bench_card --reader R --card-profile P --chip DIR --csca FILE [--label TEXT]\n";
@@ -72,7 +77,8 @@ int main(int argc, char** argv) {
     double read_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     auto after = card.stats();
     std::size_t read_apdus = after.apdus - before.apdus;
-    std::size_t read_wire = (after.bytes_sent - before.bytes_sent) + (after.bytes_received - before.bytes_received);
+    std::size_t read_wire =
+        (after.bytes_sent - before.bytes_sent) + (after.bytes_received - before.bytes_received);
     if (!verdict.passed()) throw Error("the card read back does not verify");
 
     std::size_t write_wire = report.write_wire.bytes_sent + report.write_wire.bytes_received;

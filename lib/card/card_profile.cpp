@@ -5,8 +5,8 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.hpp"
-#include "core/profile_path.hpp"
 #include "core/json_reader.hpp"
+#include "core/profile_path.hpp"
 
 namespace rcperso::card {
 
@@ -45,9 +45,10 @@ CardProfile CardProfile::load(const fs::path& path) {
   JsonReader r(path.string());
   CardProfile p;
   const nlohmann::json* root = r.object(j, "");
-  r.known_keys(root, "", {"profile", "description", "select_applet", "create_file", "max_file_size", "chunk_plain",
-                          "read_chunk", "read_chunk_sm", "extended_length", "odd_ins", "bac_seed", "lock", "erase", "create_application_df", "private_keys",
-                          "update_needs_le", "update_accepts_6282"});
+  r.known_keys(root, "",
+               {"profile", "description", "select_applet", "create_file", "max_file_size", "chunk_plain",
+                "read_chunk", "read_chunk_sm", "extended_length", "odd_ins", "bac_seed", "lock", "erase",
+                "create_application_df", "private_keys", "update_needs_le", "update_accepts_6282"});
   if (root == nullptr) r.finish();
   r.required_string(root, "", "profile", p.name);
   r.optional_string(root, "", "description", p.description);
@@ -63,7 +64,8 @@ CardProfile CardProfile::load(const fs::path& path) {
     }
   }
   int v = 0;
-  if (r.required_int(root, "", "max_file_size", v, 1, 16777215)) p.max_file_size = static_cast<std::size_t>(v);
+  if (r.required_int(root, "", "max_file_size", v, 1, 16777215))
+    p.max_file_size = static_cast<std::size_t>(v);
   if (r.required_int(root, "", "chunk_plain", v, 1, 65535)) p.chunk_plain = static_cast<std::size_t>(v);
   if (r.required_int(root, "", "read_chunk", v, 1, 65536)) p.read_chunk = static_cast<std::size_t>(v);
   if (r.required_int(root, "", "read_chunk_sm", v, 1, 65536)) p.read_chunk_sm = static_cast<std::size_t>(v);
@@ -119,7 +121,8 @@ CardProfile CardProfile::resolve(const std::string& name_or_path) {
     std::error_code ec;
     if (fs::is_regular_file(candidate, ec)) return load(candidate);
   }
-  throw Error("card profile '" + name_or_path + "' not found (rcsim, jmrtd-applet, iso7816-fs, or a .json path)");
+  throw Error("card profile '" + name_or_path +
+              "' not found (rcsim, jmrtd-applet, iso7816-fs, or a .json path)");
 }
 
 }  // namespace rcperso::card

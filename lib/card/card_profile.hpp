@@ -24,7 +24,7 @@ struct CardProfile {
   std::size_t read_chunk = 255;     // READ BINARY bytes per command, plain
   std::size_t read_chunk_sm = 223;  // ... and under secure messaging
   bool extended_length = false;
-  bool odd_ins = false;             // D7/B1 for offsets beyond 32767
+  bool odd_ins = false;                          // D7/B1 for offsets beyond 32767
   std::optional<iso7816::CommandApdu> bac_seed;  // header of PUT DATA for the BAC seed
   bool pad_document_number = true;
   /// PUT DATA headers that load private keys, by key ("aa_rsa_modulus", "ca_ec", ...).

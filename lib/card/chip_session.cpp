@@ -18,7 +18,9 @@ constexpr std::size_t kMaxShortOffset = 0x7FFF;
 constexpr std::size_t kSmallestChunk = 16;
 constexpr std::uint16_t kEndOfFileWarning = 0x6282;
 
-std::string hex4(std::uint16_t v) { return to_hex_upper(Bytes{static_cast<std::uint8_t>(v >> 8), static_cast<std::uint8_t>(v)}); }
+std::string hex4(std::uint16_t v) {
+  return to_hex_upper(Bytes{static_cast<std::uint8_t>(v >> 8), static_cast<std::uint8_t>(v)});
+}
 
 bool wrong_length(std::uint16_t sw) { return sw == 0x6700; }
 
@@ -75,8 +77,7 @@ void ChipSession::open_bac(const secure::BacKeys& keys) {
   if (!answer.ok()) {
     throw AccessDenied(
         "BAC failed: the chip does not accept the access key from the MRZ (EXTERNAL AUTHENTICATE answered " +
-        iso7816::status_text(answer.sw) +
-        "); check the document number, date of birth and date of expiry");
+        iso7816::status_text(answer.sw) + "); check the document number, date of birth and date of expiry");
   }
   try {
     sm_.emplace(bac.finish(answer.data));
@@ -92,7 +93,8 @@ void ChipSession::resume_secure_session() {
   if (!r.ok()) throw Error("reopening the session: SELECT answered " + iso7816::status_text(r.sw));
   open_bac(keys);
   std::uint16_t sw = select_file(selected_file_);
-  if (sw != 0x9000) throw Error("reopening the session: SELECT of the file answered " + iso7816::status_text(sw));
+  if (sw != 0x9000)
+    throw Error("reopening the session: SELECT of the file answered " + iso7816::status_text(sw));
 }
 
 ResponseApdu ChipSession::send(const CommandApdu& plain) {
@@ -133,7 +135,8 @@ Bytes ChipSession::read_once(std::size_t offset, std::size_t want, const std::st
       put_be(off, offset, offset > 0xFFFF ? 3 : 2);
       read = CommandApdu{0x00, 0xB1, 0x00, 0x00, tlv::encode(0x54, off), std::min(n + 4, chunk)};
     } else {
-      read = CommandApdu{0x00, 0xB0, static_cast<std::uint8_t>(offset >> 8), static_cast<std::uint8_t>(offset), {}, n};
+      read = CommandApdu{
+          0x00, 0xB0, static_cast<std::uint8_t>(offset >> 8), static_cast<std::uint8_t>(offset), {}, n};
     }
     read.extended = *read.le > 256;
     bool was_secured = secured();
@@ -190,7 +193,8 @@ Bytes ChipSession::read_file(std::uint16_t fid, const std::string& name) {
   if (sw != 0x9000) throw Error(name + ": SELECT answered " + iso7816::status_text(sw));
 
   // The first chunk holds the TLV header, which gives the file's length.
-  std::size_t first = std::min<std::size_t>(sm_ ? limits_.chunk_sm : limits_.chunk_plain, limits_.max_file_size);
+  std::size_t first =
+      std::min<std::size_t>(sm_ ? limits_.chunk_sm : limits_.chunk_plain, limits_.max_file_size);
   Bytes data = read_once(0, std::max<std::size_t>(first, 8), name);
   std::optional<std::size_t> total;
   try {
@@ -232,8 +236,8 @@ issuance::ChipImage read_chip(ChipSession& session) {
     try {
       chip.files[info->name] = session.read_file(info->fid, info->name);
     } catch (const Error& e) {
-      chip.manifest_problems.push_back(std::string("EF.COM lists ") + info->name + " but it could not be read: " +
-                                       e.what());
+      chip.manifest_problems.push_back(std::string("EF.COM lists ") + info->name +
+                                       " but it could not be read: " + e.what());
       // A refusal under secure messaging ends the session; the rest cannot be read.
       if (was_secured && !session.secured()) throw;
     }

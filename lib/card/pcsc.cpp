@@ -47,7 +47,7 @@ DWORD reader_state(const PcscContext& context, const std::string& reader, DWORD 
   state.dwCurrentState = current;
   LONG rc = SCardGetStatusChange(ctx_of(context.handle()), static_cast<DWORD>(timeout_ms), &state, 1);
   if (rc == SCARD_E_TIMEOUT) return state.dwCurrentState;
-  if (rc != SCARD_S_SUCCESS) throw Error(reader + ": " + pcsc_error(rc));
+  if (rc != SCARD_S_SUCCESS) throw CardError(reader + ": " + pcsc_error(rc));
   return state.dwEventState;
 }
 }  // namespace
@@ -55,7 +55,7 @@ DWORD reader_state(const PcscContext& context, const std::string& reader, DWORD 
 PcscContext::PcscContext() {
   SCARDCONTEXT c = 0;
   LONG rc = SCardEstablishContext(SCARD_SCOPE_SYSTEM, nullptr, nullptr, &c);
-  if (rc != SCARD_S_SUCCESS) throw Error("PC/SC: " + pcsc_error(rc));
+  if (rc != SCARD_S_SUCCESS) throw CardError("PC/SC: " + pcsc_error(rc));
   context_ = static_cast<std::uintptr_t>(c);
 }
 
@@ -65,10 +65,10 @@ std::vector<std::string> PcscContext::readers() const {
   DWORD len = 0;
   LONG rc = SCardListReaders(ctx_of(context_), nullptr, nullptr, &len);
   if (rc == SCARD_E_NO_READERS_AVAILABLE) return {};
-  if (rc != SCARD_S_SUCCESS) throw Error("PC/SC: " + pcsc_error(rc));
+  if (rc != SCARD_S_SUCCESS) throw CardError("PC/SC: " + pcsc_error(rc));
   std::string buf(len, '\0');
   rc = SCardListReaders(ctx_of(context_), nullptr, buf.data(), &len);
-  if (rc != SCARD_S_SUCCESS) throw Error("PC/SC: " + pcsc_error(rc));
+  if (rc != SCARD_S_SUCCESS) throw CardError("PC/SC: " + pcsc_error(rc));
   std::vector<std::string> out;
   for (const char* p = buf.c_str(); *p != '\0'; p += std::strlen(p) + 1) out.emplace_back(p);
   return out;
@@ -78,7 +78,7 @@ std::string PcscContext::resolve(const std::string& spec) const {
   auto all = readers();
   std::string list;
   for (std::size_t i = 0; i < all.size(); ++i) list += "\n  " + std::to_string(i) + ": " + all[i];
-  if (all.empty()) throw Error("no smart card reader is connected");
+  if (all.empty()) throw CardError("no smart card reader is connected");
   if (spec.empty()) {
     if (all.size() == 1) return all[0];
     throw Error("several readers are connected; choose one with --reader:" + list);

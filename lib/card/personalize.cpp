@@ -113,11 +113,15 @@ struct Personalizer {
     throw PersoError(what + " failed: the card answered " + sw_text(r.sw));
   }
 
-  bool update_ok(std::uint16_t sw) const { return sw == 0x9000 || (profile_.update_accepts_6282 && sw == 0x6282); }
+  bool update_ok(std::uint16_t sw) const {
+    return sw == 0x9000 || (profile_.update_accepts_6282 && sw == 0x6282);
+  }
 
   void write(const lds::FileInfo& file, ByteView data) {
-    std::uint16_t sw = card_.transmit(CommandApdu{0x00, 0xA4, 0x02, 0x0C, fid_bytes(file.fid), std::nullopt}).sw;
-    if (sw != 0x9000) throw PersoError(std::string("SELECT ") + file.name + " after creating it: " + sw_text(sw));
+    std::uint16_t sw =
+        card_.transmit(CommandApdu{0x00, 0xA4, 0x02, 0x0C, fid_bytes(file.fid), std::nullopt}).sw;
+    if (sw != 0x9000)
+      throw PersoError(std::string("SELECT ") + file.name + " after creating it: " + sw_text(sw));
     std::size_t offset = 0;
     while (offset < data.size()) {
       bool odd = offset > kMaxShortOffset;
@@ -129,10 +133,15 @@ struct Personalizer {
       if (odd) {
         Bytes off;
         put_be(off, offset, offset > 0xFFFF ? 3 : 2);
-        c = CommandApdu{0x00, 0xD7, 0x00, 0x00, tlv::Writer().add(0x54, off).add(0x53, piece).bytes(), std::nullopt};
+        c = CommandApdu{0x00,        0xD7, 0x00, 0x00, tlv::Writer().add(0x54, off).add(0x53, piece).bytes(),
+                        std::nullopt};
       } else {
-        c = CommandApdu{0x00, 0xD6, static_cast<std::uint8_t>(offset >> 8), static_cast<std::uint8_t>(offset),
-                        Bytes(piece.begin(), piece.end()), std::nullopt};
+        c = CommandApdu{0x00,
+                        0xD6,
+                        static_cast<std::uint8_t>(offset >> 8),
+                        static_cast<std::uint8_t>(offset),
+                        Bytes(piece.begin(), piece.end()),
+                        std::nullopt};
       }
       if (profile_.update_needs_le) c.le = 0;
       ResponseApdu r = card_.transmit(c);
@@ -226,12 +235,12 @@ PersoReport personalize(Transport& card, const CardProfile& profile, const issua
   for (const auto* f : order) {
     std::size_t size = image.file(f->name)->size();
     if (size > profile.max_file_size) {
-      throw Error(std::string(f->name) + " has " + std::to_string(size) + " bytes; card profile " + profile.name +
-                  " allows files of at most " + std::to_string(profile.max_file_size));
+      throw Error(std::string(f->name) + " has " + std::to_string(size) + " bytes; card profile " +
+                  profile.name + " allows files of at most " + std::to_string(profile.max_file_size));
     }
     if (size > kMaxShortOffset + 1 && !profile.odd_ins) {
-      throw Error(std::string(f->name) + " has " + std::to_string(size) + " bytes; card profile " + profile.name +
-                  " cannot write beyond offset 32767 (no odd-INS UPDATE BINARY)");
+      throw Error(std::string(f->name) + " has " + std::to_string(size) + " bytes; card profile " +
+                  profile.name + " cannot write beyond offset 32767 (no odd-INS UPDATE BINARY)");
     }
     report.payload_bytes += size;
   }
@@ -240,7 +249,8 @@ PersoReport personalize(Transport& card, const CardProfile& profile, const issua
   }
   report.files = order.size();
   mrz::ParsedMrz mrz = mrz_of(image);
-  if (profile.bac_seed && !mrz.all_checks_ok()) throw Error("chip image: the MRZ in EF.DG1 has wrong check digits");
+  if (profile.bac_seed && !mrz.all_checks_ok())
+    throw Error("chip image: the MRZ in EF.DG1 has wrong check digits");
 
   Personalizer perso(card, profile, options);
   perso.chunk_ = profile.chunk_plain;
@@ -254,13 +264,15 @@ PersoReport personalize(Transport& card, const CardProfile& profile, const issua
   }
   if (report.found == CardState::Personalized) {
     if (!profile.erase) {
-      throw PersoError("the card already holds files but is not locked (an interrupted run?), and card profile " +
-                       profile.name + " cannot erase it: the card is spoiled; set it aside");
+      throw PersoError(
+          "the card already holds files but is not locked (an interrupted run?), and card profile " +
+          profile.name + " cannot erase it: the card is spoiled; set it aside");
     }
     perso.step("card holds files from an interrupted run: erasing it");
     perso.must(*profile.erase, "erasing the interrupted card");
     if (probe_card(card, profile) != CardState::Blank) {
-      throw PersoError("the card still holds files after the erase command: the card is spoiled; set it aside");
+      throw PersoError(
+          "the card still holds files after the erase command: the card is spoiled; set it aside");
     }
     report.erased_first = true;
   }
@@ -312,7 +324,8 @@ PersoReport personalize(Transport& card, const CardProfile& profile, const issua
   for (const auto& problem : back.manifest_problems) throw PersoError("read-back: " + problem);
   for (const auto& [name, bytes] : image.files) {
     const Bytes* read = back.file(name);
-    if (read == nullptr) throw PersoError("read-back: " + name + " was written but EF.COM does not lead to it");
+    if (read == nullptr)
+      throw PersoError("read-back: " + name + " was written but EF.COM does not lead to it");
     if (*read != bytes) {
       auto diff = std::mismatch(read->begin(), read->end(), bytes.begin(), bytes.end());
       throw PersoError("read-back: " + name + " differs from what was written, first at byte " +
@@ -320,7 +333,8 @@ PersoReport personalize(Transport& card, const CardProfile& profile, const issua
     }
   }
   for (const auto& [name, bytes] : back.files) {
-    if (image.file(name) == nullptr) throw PersoError("read-back: the card holds " + name + ", which was not written");
+    if (image.file(name) == nullptr)
+      throw PersoError("read-back: the card holds " + name + ", which was not written");
   }
   perso.step(std::string("read back ") + std::to_string(back.files.size()) + " files" +
              (profile.bac_seed ? " through BAC and secure messaging" : " (no access control)") +

@@ -22,7 +22,9 @@ int main(int argc, char** argv) {
     int timeout = std::stoi(argv[3]);
     bool ok = std::string(argv[2]) == "present" ? context.wait_for_card(reader, timeout)
                                                 : context.wait_for_removal(reader, timeout);
-    if (!ok) std::cerr << "pcsc_wait: " << reader << ": card still not " << argv[2] << " after " << timeout << " ms\n";
+    if (!ok)
+      std::cerr << "pcsc_wait: " << reader << ": card still not " << argv[2] << " after " << timeout
+                << " ms\n";
     return ok ? 0 : 1;
   } catch (const std::exception& e) {
     std::cerr << "pcsc_wait: " << e.what() << "\n";

@@ -49,7 +49,8 @@ TEST_CASE("card profile mistakes are all reported, each naming its field") {
     CHECK(all.find("chunk_sise") != std::string::npos);
   }
   dir.write_text("broken.json", "{\"profile\": ");
-  CHECK_THROWS_WITH_AS(card::CardProfile::load(dir / "broken.json"), doctest::Contains("not valid JSON"), Error);
+  CHECK_THROWS_WITH_AS(card::CardProfile::load(dir / "broken.json"), doctest::Contains("not valid JSON"),
+                       Error);
   CHECK_THROWS_WITH_AS(card::CardProfile::resolve("no-such-card"), doctest::Contains("not found"), Error);
 }
 
@@ -60,7 +61,7 @@ TEST_CASE("a file's total size comes from its TLV header, strictly") {
   CHECK_FALSE(card::tlv_total_size(Bytes{0x75, 0x82, 0x4E}).has_value());  // more bytes needed
   CHECK_FALSE(card::tlv_total_size(Bytes{0x7F}).has_value());
   CHECK(card::tlv_total_size(Bytes{0x7F, 0x61, 0x03}) == 6u);
-  CHECK_THROWS_AS(card::tlv_total_size(Bytes{0x60, 0x80}), DecodeError);              // indefinite
+  CHECK_THROWS_AS(card::tlv_total_size(Bytes{0x60, 0x80}), DecodeError);                 // indefinite
   CHECK_THROWS_AS(card::tlv_total_size(Bytes{0x60, 0x85, 1, 2, 3, 4, 5}), DecodeError);  // 5 length bytes
   CHECK_THROWS_AS(card::tlv_total_size(Bytes{0x00, 0x01}), DecodeError);
   CHECK_THROWS_AS(card::tlv_total_size(Bytes{0x7F, 0xFF, 0xFF, 0x01}), DecodeError);  // tag too long

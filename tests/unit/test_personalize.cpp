@@ -9,8 +9,8 @@
 #include "card/personalize.hpp"
 #include "issuance/application.hpp"
 #include "issuance/prepare.hpp"
-#include "mrz/mrz.hpp"
 #include "lds/dg1.hpp"
+#include "mrz/mrz.hpp"
 #include "pki/signer.hpp"
 #include "sim_transport.hpp"
 #include "test_support.hpp"
@@ -21,7 +21,8 @@ namespace {
 
 const issuance::ChipImage& example_chip() {
   static const issuance::ChipImage chip = [] {
-    auto profile = issuance::DocumentProfile::load(test::source_dir() / "profiles/documents/dk-residence-card.json");
+    auto profile =
+        issuance::DocumentProfile::load(test::source_dir() / "profiles/documents/dk-residence-card.json");
     auto app = issuance::load_application(test::source_dir() / "examples/application.json", profile);
     auto signer = pki::open_signer((test::source_dir() / "keys-sample/ds-ec").string());
     return issuance::prepare(app, profile, *signer);
@@ -162,7 +163,8 @@ TEST_CASE("verification failure after read-back leaves the card unlocked and uni
   CHECK(chip.lifecycle() == rcsim::Lifecycle::Personalized);
 }
 
-TEST_CASE("a card pulled out at any APDU is never reported issued; when it comes back it is redone or spoiled") {
+TEST_CASE(
+    "a card pulled out at any APDU is never reported issued; when it comes back it is redone or spoiled") {
   for (std::string name : {"rcsim", "jmrtd-applet"}) {
     CAPTURE(name);
     std::size_t total = 0;
@@ -180,7 +182,8 @@ TEST_CASE("a card pulled out at any APDU is never reported issued; when it comes
       options.vanish_after = static_cast<long>(k);
       rcsim::Chip chip(options);
       test::SimTransport t(chip);
-      CHECK_THROWS_AS(card::personalize(t, card_profile(name), example_chip(), perso_options()), card::CardError);
+      CHECK_THROWS_AS(card::personalize(t, card_profile(name), example_chip(), perso_options()),
+                      card::CardError);
 
       chip.reinsert();
       bool locked_before = chip.lifecycle() == rcsim::Lifecycle::Locked;

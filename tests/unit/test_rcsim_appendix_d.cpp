@@ -22,8 +22,8 @@ std::string send(rcsim::Chip& chip, const std::string& apdu) {
 }  // namespace
 
 TEST_CASE("rcsim's primitives reproduce Appendix D key derivation") {
-  rcsim::Bytes seed = rcsim::sha1(rcsim::Bytes{'L', '8', '9', '8', '9', '0', '2', 'C', '<', '3', '6', '9', '0',
-                                               '8', '0', '6', '1', '9', '4', '0', '6', '2', '3', '6'});
+  rcsim::Bytes seed = rcsim::sha1(rcsim::Bytes{'L', '8', '9', '8', '9', '0', '2', 'C', '<', '3', '6', '9',
+                                               '0', '8', '0', '6', '1', '9', '4', '0', '6', '2', '3', '6'});
   seed.resize(16);
   CHECK(to_hex_upper(seed) == "239AB9CB282DAF66231DC5A4DF6BFBAE");
   CHECK(to_hex_upper(rcsim::kdf_3des(seed, 1)) == "AB94FDECF2674FDFB9B391F85D7F76F2");
@@ -47,17 +47,26 @@ TEST_CASE("rcsim answers the whole Appendix D exchange byte for byte") {
   // Personalize it with the example's data: EF.COM and the MRZ of L898902C.
   CHECK(send(chip, "00A4040C07A0000002471001") == "9000");
   CHECK(send(chip, "00E000000A6208800200168302011E") == "9000");
-  CHECK(send(chip, "00D6000016" "60145F0104303130365F36063034303030305C026175") == "9000");
-  CHECK(send(chip, "00DA00621D621B0409" "4C383938393032433C" "0406" "363930383036" "0406" "393430363233") ==
-        "9000");
+  CHECK(send(chip,
+             "00D6000016"
+             "60145F0104303130365F36063034303030305C026175") == "9000");
+  CHECK(send(chip,
+             "00DA00621D621B0409"
+             "4C383938393032433C"
+             "0406"
+             "363930383036"
+             "0406"
+             "393430363233") == "9000");
 
   // D.3: GET CHALLENGE, then EXTERNAL AUTHENTICATE with the example's E.IFD || M.IFD.
   CHECK(send(chip, "0084000008") == "4608F919887022129000");
-  CHECK(send(chip, "0082000028"
-                   "72C29C2371CC9BDB65B779B8E8D37B29ECC154AA56A8799FAE2F498F76ED92F2"
-                   "5F1448EEA8AD90A7"
-                   "28") ==
-        "46B9342A41396CD7386BF5803104D7CEDC122B9132139BAF2EEDC94EE178534F2F2D235D074D7449" "9000");
+  CHECK(send(chip,
+             "0082000028"
+             "72C29C2371CC9BDB65B779B8E8D37B29ECC154AA56A8799FAE2F498F76ED92F2"
+             "5F1448EEA8AD90A7"
+             "28") ==
+        "46B9342A41396CD7386BF5803104D7CEDC122B9132139BAF2EEDC94EE178534F2F2D235D074D7449"
+        "9000");
 
   // D.4: the protected SELECT EF.COM and the two READ BINARY.
   CHECK(send(chip, "0CA4020C158709016375432908C044F68E08BF8B92D635FF24F800") ==

@@ -13,10 +13,12 @@
 namespace rcperso::cli {
 
 void add_reader_options(CLI::App& app, ReaderArgs& args) {
-  app.add_option("--reader", args.reader,
-                 "PC/SC reader: full name, a unique part of it, or its index; may be omitted with one reader");
-  app.add_option("--apdu-log", args.apdu_log,
-                 "Append an APDU log for QA (headers, lengths, status words; no keys, MRZ or biometric data)");
+  app.add_option(
+      "--reader", args.reader,
+      "PC/SC reader: full name, a unique part of it, or its index; may be omitted with one reader");
+  app.add_option(
+      "--apdu-log", args.apdu_log,
+      "Append an APDU log for QA (headers, lengths, status words; no keys, MRZ or biometric data)");
   app.add_option("--wait", args.wait_seconds, "Seconds to wait for a card to be inserted")
       ->check(CLI::Range(0.0, 3600.0));
 }
@@ -27,8 +29,9 @@ ConnectedCard connect_card(const ReaderArgs& args) {
   c.reader = c.context->resolve(args.reader);
   if (!c.context->wait_for_card(c.reader, static_cast<int>(args.wait_seconds * 1000))) {
     throw card::CardError(c.reader + ": no card in the reader" +
-                          (args.wait_seconds > 0 ? " after waiting " + std::to_string(args.wait_seconds) + " s"
-                                                 : std::string(" (use --wait to wait for one)")));
+                          (args.wait_seconds > 0
+                               ? " after waiting " + std::to_string(args.wait_seconds) + " s"
+                               : std::string(" (use --wait to wait for one)")));
   }
   c.card = std::make_unique<card::PcscCard>(*c.context, c.reader);
   if (!args.apdu_log.empty()) c.card->set_log(std::make_shared<card::ApduLog>(args.apdu_log));
@@ -46,13 +49,15 @@ void add_access_key_options(CLI::App& app, AccessKeyArgs& args) {
 namespace {
 
 std::string mrz_date(const std::string& text, const char* what) {
-  if (text.size() == 6 && std::all_of(text.begin(), text.end(), [](unsigned char ch) { return std::isdigit(ch); })) {
+  if (text.size() == 6 &&
+      std::all_of(text.begin(), text.end(), [](unsigned char ch) { return std::isdigit(ch); })) {
     int month = std::stoi(text.substr(2, 2)), day = std::stoi(text.substr(4, 2));
     if (month >= 1 && month <= 12 && day >= 1 && day <= 31) return text;
   } else if (auto d = Date::parse_iso(text)) {
     return d->yymmdd();
   }
-  throw ValidationError(std::vector<Problem>{{std::string("--bac ") + what, "'" + text + "' is not a date (YYMMDD or YYYY-MM-DD)"}});
+  throw ValidationError(std::vector<Problem>{
+      {std::string("--bac ") + what, "'" + text + "' is not a date (YYMMDD or YYYY-MM-DD)"}});
 }
 
 }  // namespace
@@ -66,16 +71,21 @@ std::string mrz_information_from(const AccessKeyArgs& args) {
       throw ValidationError(std::vector<Problem>{{"--mrz", e.what()}});
     }
     for (const auto& c : parsed.checks) {
-      if (!c.ok) throw ValidationError(std::vector<Problem>{{"--mrz", "the check digit of the " + c.name + " is wrong; mistyped?"}});
+      if (!c.ok)
+        throw ValidationError(
+            std::vector<Problem>{{"--mrz", "the check digit of the " + c.name + " is wrong; mistyped?"}});
     }
     return parsed.key_seed();
   }
   if (args.bac.empty()) return {};
   std::string number = args.bac[0];
-  std::transform(number.begin(), number.end(), number.begin(), [](unsigned char ch) { return std::toupper(ch); });
+  std::transform(number.begin(), number.end(), number.begin(),
+                 [](unsigned char ch) { return std::toupper(ch); });
   if (number.empty() || number.size() > 22 ||
-      !std::all_of(number.begin(), number.end(), [](unsigned char ch) { return std::isalnum(ch) || ch == '<'; })) {
-    throw ValidationError(std::vector<Problem>{{"--bac DOCNO", "'" + args.bac[0] + "' is not a document number (A-Z, 0-9, at most 22)"}});
+      !std::all_of(number.begin(), number.end(),
+                   [](unsigned char ch) { return std::isalnum(ch) || ch == '<'; })) {
+    throw ValidationError(std::vector<Problem>{
+        {"--bac DOCNO", "'" + args.bac[0] + "' is not a document number (A-Z, 0-9, at most 22)"}});
   }
   return secure::mrz_information(number, mrz_date(args.bac[1], "DOB"), mrz_date(args.bac[2], "DOE"));
 }
@@ -100,7 +110,8 @@ void check_new_directory(const std::string& dir, const char* option) {
   if (dir.empty()) return;
   std::error_code ec;
   std::filesystem::path p(dir);
-  if (std::filesystem::exists(p, ec)) throw ValidationError(std::vector<Problem>{{option, dir + " exists already"}});
+  if (std::filesystem::exists(p, ec))
+    throw ValidationError(std::vector<Problem>{{option, dir + " exists already"}});
   auto parent = p.has_parent_path() ? p.parent_path() : std::filesystem::path(".");
   if (!std::filesystem::is_directory(parent, ec)) {
     throw ValidationError(std::vector<Problem>{{option, parent.string() + " is not a directory"}});

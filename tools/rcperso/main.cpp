@@ -57,9 +57,11 @@ issuance::ChipImage prepare_chip(const PrepareArgs& a, const issuance::DocumentP
   std::cout << "  fingerprints: " << report.fingerprint_status << "\n";
   for (const auto& f : report.fingers) std::cout << "                " << f << "\n";
   if (!report.signature.empty()) std::cout << "  signature:    " << report.signature << "\n";
-  std::cout << "  signer:       " << signer->key_type() << (signer->is_test_key() ? " (TEST ONLY)" : "") << "\n";
+  std::cout << "  signer:       " << signer->key_type() << (signer->is_test_key() ? " (TEST ONLY)" : "")
+            << "\n";
   for (const auto& f : lds::all_files()) {  // in file-identifier order, as on the chip
-    if (const auto* data = chip.file(f.name)) std::cout << "  " << f.name << ": " << data->size() << " bytes\n";
+    if (const auto* data = chip.file(f.name))
+      std::cout << "  " << f.name << ": " << data->size() << " bytes\n";
   }
   if (signer_csca != nullptr) {
     auto anchor = std::filesystem::path(a.signer) / "csca.pem";
@@ -79,7 +81,8 @@ int run_prepare(const PrepareArgs& a) {
 
 std::string ratio(std::size_t wire, std::size_t payload) {
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%.2f", payload == 0 ? 0.0 : static_cast<double>(wire) / static_cast<double>(payload));
+  std::snprintf(buf, sizeof buf, "%.2f",
+                payload == 0 ? 0.0 : static_cast<double>(wire) / static_cast<double>(payload));
   return buf;
 }
 
@@ -99,7 +102,8 @@ int write_to_card(const issuance::ChipImage& chip, const CardJobArgs& a,
   options.verify.profile = profile;
   options.on_step = [](const std::string& line) { std::cout << "  " << line << "\n" << std::flush; };
   if (options.verify.csca_files.empty()) {
-    throw ValidationError(std::vector<Problem>{{"--csca", "give the CSCA certificate that read-back verification trusts"}});
+    throw ValidationError(
+        std::vector<Problem>{{"--csca", "give the CSCA certificate that read-back verification trusts"}});
   }
   try {
     auto connected = cli::connect_card(a.reader);
@@ -114,7 +118,8 @@ int write_to_card(const issuance::ChipImage& chip, const CardJobArgs& a,
               << " x payload), " << secs(report.write_seconds) << "\n";
     std::cout << "  read back+verify: " << report.verify_wire.apdus << " APDUs, "
               << report.verify_wire.bytes_sent + report.verify_wire.bytes_received << " bytes on the wire ("
-              << ratio(report.verify_wire.bytes_sent + report.verify_wire.bytes_received, report.payload_bytes)
+              << ratio(report.verify_wire.bytes_sent + report.verify_wire.bytes_received,
+                       report.payload_bytes)
               << " x payload), " << secs(report.verify_seconds) << "\n";
     return cli::kExitOk;
   } catch (const card::CardError& e) {

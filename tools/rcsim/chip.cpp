@@ -188,7 +188,8 @@ Bytes Chip::get_response(const Bytes& apdu) {
   std::size_t available = pending_response_.size() - 2;
   std::size_t n = std::min({le, options_.response_chunk, available});
   Bytes out(pending_response_.begin(), pending_response_.begin() + static_cast<std::ptrdiff_t>(n));
-  pending_response_.erase(pending_response_.begin(), pending_response_.begin() + static_cast<std::ptrdiff_t>(n));
+  pending_response_.erase(pending_response_.begin(),
+                          pending_response_.begin() + static_cast<std::ptrdiff_t>(n));
   if (pending_response_.size() > 2) {
     out.push_back(0x61);
     out.push_back(static_cast<std::uint8_t>(std::min<std::size_t>(pending_response_.size() - 2, 256) & 0xFF));

@@ -32,11 +32,13 @@ int main(int argc, char** argv) {
   app.add_option("--apdu-log", reader.apdu_log, "Append an APDU log for QA (no keys, MRZ or biometric data)");
   app.add_option("--wait", reader.wait_seconds, "Seconds to wait for a card")->check(CLI::Range(0.0, 3600.0));
   rcperso::cli::add_access_key_options(app, key);
-  app.add_option("--card-profile", card_profile, "Card profile whose read limits to use (default: short APDUs)");
+  app.add_option("--card-profile", card_profile,
+                 "Card profile whose read limits to use (default: short APDUs)");
   app.add_option("--save", save_dir, "Keep what was read from the card as a chip image directory");
   app.add_option("--csca", options.csca_files, "Trusted CSCA certificate(s), PEM or DER")->required();
   app.add_option("--crl", options.crl_files, "CRL(s) to check the Document Signer against");
-  app.add_option("--profile", profile, "Document profile for the issuer's rules (default: from the manifest)");
+  app.add_option("--profile", profile,
+                 "Document profile for the issuer's rules (default: from the manifest)");
   app.add_flag("--json", json, "Print the report as JSON");
   try {
     app.parse(argc, argv);
