@@ -17,6 +17,7 @@ inline constexpr const char* kManifestName = "manifest.json";
 inline constexpr const char* kManifestFormat = "rcperso-chip-image/1";
 inline constexpr std::size_t kMaxElementaryFileSize = 1024U * 1024U;
 
+// NOLINTNEXTLINE(bugprone-exception-escape): the implicit moves of nlohmann::json do not throw
 struct ChipImage {
   std::map<std::string, Bytes> files;  // "EF.COM" -> bytes
   nlohmann::json manifest;             // empty when read from a card

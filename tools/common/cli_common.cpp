@@ -1,5 +1,6 @@
 #include "common/cli_common.hpp"
 
+#include <cstdio>
 #include <exception>
 #include <iostream>
 
@@ -24,6 +25,21 @@ int run_guarded(const char* tool, const std::function<int()>& body) {
     std::cerr << tool << ": internal error: " << e.what() << "\n";
     return kExitInput;
   }
+}
+
+int guarded_main(const char* tool, int (*tool_main)(int, char**), int argc, char** argv) noexcept {
+  try {
+    return tool_main(argc, argv);
+  } catch (const std::exception& e) {
+    std::fputs(tool, stderr);
+    std::fputs(": internal error: ", stderr);
+    std::fputs(e.what(), stderr);
+    std::fputs("\n", stderr);
+  } catch (...) {
+    std::fputs(tool, stderr);
+    std::fputs(": internal error\n", stderr);
+  }
+  return kExitInput;
 }
 
 }  // namespace rcperso::cli

@@ -13,4 +13,7 @@ inline constexpr int kExitCard = 3;   // the card or reader failed; nothing was 
 /// Runs `body`, turning library exceptions into a message on stderr and an exit code.
 int run_guarded(const char* tool, const std::function<int()>& body);
 
+/// A tool's whole main(), so that nothing (not even option set-up) escapes.
+int guarded_main(const char* tool, int (*tool_main)(int, char**), int argc, char** argv) noexcept;
+
 }  // namespace rcperso::cli

@@ -10,7 +10,9 @@
 #include "inspection/dump.hpp"
 #include "issuance/chip_image.hpp"
 
-int main(int argc, char** argv) {
+namespace {
+
+int tool_main(int argc, char** argv) {
   CLI::App app{"rcdump: show every file of a residence card chip, on a card or as a chip image directory"};
   std::string chip_dir;
   std::string extract_dir;
@@ -72,3 +74,7 @@ int main(int argc, char** argv) {
     return cli::kExitOk;
   });
 }
+
+}  // namespace
+
+int main(int argc, char** argv) { return rcperso::cli::guarded_main("rcdump", tool_main, argc, argv); }

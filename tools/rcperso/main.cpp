@@ -178,9 +178,7 @@ void add_prepare_options(CLI::App& cmd, PrepareArgs& p) {
   cmd.add_flag("--production", p.production, "Production mode: refuse TEST ONLY sample keys");
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int tool_main(int argc, char** argv) {
   CLI::App app{"rcperso: issue residence card chips (ICAO 9303)"};
   app.require_subcommand(1);
 
@@ -214,3 +212,7 @@ int main(int argc, char** argv) {
     return run_issue(issue_prep, issue_args, keep);
   });
 }
+
+}  // namespace
+
+int main(int argc, char** argv) { return rcperso::cli::guarded_main("rcperso", tool_main, argc, argv); }

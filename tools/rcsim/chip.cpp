@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cstdio>
 #include <fstream>
 #include <stdexcept>
@@ -16,7 +17,7 @@ namespace rcsim {
 namespace {
 
 constexpr std::uint16_t kOk = 0x9000;
-const Bytes kEmrtdAid = {0xA0, 0x00, 0x00, 0x02, 0x47, 0x10, 0x01};
+constexpr std::array<std::uint8_t, 7> kEmrtdAid = {0xA0, 0x00, 0x00, 0x02, 0x47, 0x10, 0x01};
 
 std::string hex(const Bytes& b) {
   static const char* d = "0123456789abcdef";
@@ -84,12 +85,12 @@ std::size_t be(const Bytes& b) {
 }
 
 int check_digit(const std::string& s) {
-  static const int w[] = {7, 3, 1};
+  static const int kWeights[] = {7, 3, 1};
   int sum = 0;
   for (std::size_t i = 0; i < s.size(); ++i) {
     char c = s[i];
     int v = c >= '0' && c <= '9' ? c - '0' : c >= 'A' && c <= 'Z' ? c - 'A' + 10 : 0;
-    sum += v * w[i % 3];
+    sum += v * kWeights[i % 3];
   }
   return sum % 10;
 }
@@ -204,9 +205,7 @@ Bytes Chip::process_command(const Bytes& apdu) {
   std::uint16_t sw = kOk;
   Bytes out;
   auto parsed = parse(apdu);
-  if (!parsed) {
-    sw = 0x6700;
-  } else if (parsed->extended && !options_.extended_length) {
+  if (!parsed || (parsed->extended && !options_.extended_length)) {
     sw = 0x6700;
   } else {
     Command c = *parsed;
@@ -273,7 +272,7 @@ Bytes Chip::dispatch(const Command& c, std::uint16_t& sw) {
 
 Bytes Chip::select(const Command& c, std::uint16_t& sw) {
   if (c.p1 == 0x04) {
-    if (c.data != kEmrtdAid) {
+    if (!std::equal(c.data.begin(), c.data.end(), kEmrtdAid.begin(), kEmrtdAid.end())) {
       sw = 0x6A82;
       return {};
     }

@@ -86,9 +86,7 @@ rcsim::Bytes parse_hex(const std::string& s) {
   return out;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int rcsim_main(int argc, char** argv) {
   CLI::App app{"rcsim: virtual eMRTD chip for the vpcd virtual reader (tests and demos)"};
   std::string host = "127.0.0.1";
   int port = 35963;
@@ -184,6 +182,17 @@ int main(int argc, char** argv) {
     }
   } catch (const std::exception& e) {
     std::cerr << "rcsim: " << e.what() << "\n";
+    return 1;
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return rcsim_main(argc, argv);
+  } catch (...) {
+    std::fputs("rcsim: internal error\n", stderr);
     return 1;
   }
 }

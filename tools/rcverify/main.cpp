@@ -12,7 +12,9 @@
 #include "issuance/chip_image.hpp"
 #include "issuance/document_profile.hpp"
 
-int main(int argc, char** argv) {
+namespace {
+
+int tool_main(int argc, char** argv) {
   CLI::App app{
       "rcverify: inspect a residence card chip (Passive Authentication, structure, issuer's rules), "
       "on a card or as a chip image directory"};
@@ -74,3 +76,7 @@ int main(int argc, char** argv) {
     return report.passed() ? cli::kExitOk : cli::kExitFail;
   });
 }
+
+}  // namespace
+
+int main(int argc, char** argv) { return rcperso::cli::guarded_main("rcverify", tool_main, argc, argv); }
