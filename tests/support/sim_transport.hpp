@@ -2,6 +2,8 @@
 // personalization engine run without pcscd (the integration tests use it).
 #pragma once
 
+#include <map>
+
 #include "card/transport.hpp"
 #include "rcsim/chip.hpp"
 
@@ -13,6 +15,7 @@ class SimTransport : public card::Transport {
 
   iso7816::ResponseApdu transmit(const iso7816::CommandApdu& command) override {
     Bytes raw = command.encode();
+    ++ins_count[command.ins];
     Bytes answer = chip_.process(raw);
     if (chip_.vanished()) throw card::CardError("virtual card: the card was removed");
     ++stats_.apdus;
@@ -22,6 +25,8 @@ class SimTransport : public card::Transport {
   }
   std::string description() const override { return "in-process rcsim"; }
   card::WireStats stats() const override { return stats_; }
+
+  std::map<std::uint8_t, std::size_t> ins_count;  // commands sent, by INS
 
  private:
   rcsim::Chip& chip_;

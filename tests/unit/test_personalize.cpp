@@ -9,9 +9,13 @@
 #include "card/personalize.hpp"
 #include "issuance/application.hpp"
 #include "issuance/prepare.hpp"
+#include "lds/biometric_dg.hpp"
 #include "lds/dg1.hpp"
+#include "lds/sod.hpp"
 #include "mrz/mrz.hpp"
+#include "pki/hash.hpp"
 #include "pki/signer.hpp"
+#include "pki/sod_builder.hpp"
 #include "sim_transport.hpp"
 #include "test_support.hpp"
 
@@ -141,6 +145,40 @@ TEST_CASE("a card that names the exact length (6Cxx) under secure messaging is r
   CHECK(report.locked);
   chip.power_on();
   CHECK(read_with_bac(chip, key_seed_of(example_chip())).files == example_chip().files);
+}
+
+TEST_CASE("files beyond offset 32767 are written with D7 and read with B1") {
+  // A valid chip whose face JPEG carries 40 KB of comment segments (FFFE), re-signed.
+  auto image = example_chip();
+  auto dg2 = lds::Dg2::decode(*image.file("EF.DG2"));
+  biometric::FaceImage face = dg2.faces.at(0).images.at(0);
+  Bytes jpeg(face.image.begin(), face.image.begin() + 2);  // SOI
+  for (int i = 0; i < 4; ++i) {
+    Bytes comment = {0xFF, 0xFE, 0x27, 0x12};  // 10002 bytes including the length field
+    comment.resize(4 + 10000, static_cast<std::uint8_t>('a' + i));
+    append(jpeg, comment);
+  }
+  jpeg.insert(jpeg.end(), face.image.begin() + 2, face.image.end());
+  face.image = jpeg;
+  image.files["EF.DG2"] = lds::Dg2::from_face(face).encode();
+  REQUIRE(image.files["EF.DG2"].size() > 50000);
+  lds::LdsSecurityObject lso = lds::Sod::decode(*image.file("EF.SOD")).lso;
+  auto groups = image.data_groups();
+  for (auto& h : lso.hashes) h.hash = pki::digest(pki::HashAlgorithm::Sha256, groups.at(h.number));
+  auto signer = pki::open_signer((test::source_dir() / "keys-sample/ds-ec").string());
+  image.files["EF.SOD"] =
+      pki::build_sod(lso, *signer, pki::HashAlgorithm::Sha256, pki::SignatureScheme::Ecdsa, 1795000000);
+
+  rcsim::Chip chip(chip_for("rcsim"));
+  test::SimTransport t(chip);
+  card::PersoOptions options = perso_options();
+  options.verify.profile.reset();  // the padded face is over the profile's byte budget on purpose
+  auto report = card::personalize(t, card_profile("rcsim"), image, options);
+  CHECK(report.locked);
+  CHECK(t.ins_count[0xD7] > 0);  // odd-INS UPDATE BINARY beyond 32767
+  CHECK(t.ins_count[0xB1] > 0);  // odd-INS READ BINARY in the read-back (wrapped, same INS)
+  chip.power_on();
+  CHECK(read_with_bac(chip, key_seed_of(image)).files.at("EF.DG2") == image.files.at("EF.DG2"));
 }
 
 TEST_CASE("a file too large for the card profile is refused before the card is touched") {
