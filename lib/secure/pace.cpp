@@ -1,0 +1,335 @@
+#include "secure/pace.hpp"
+
+#include <openssl/bn.h>
+#include <openssl/crypto.h>
+#include <openssl/ec.h>
+#include <openssl/evp.h>
+#include <openssl/obj_mac.h>
+
+#include "core/error.hpp"
+#include "secure/crypto.hpp"
+#include "tlv/der.hpp"
+#include "tlv/tlv.hpp"
+
+namespace rcperso::secure {
+
+namespace {
+
+constexpr std::string_view kPaceOid = "0.4.0.127.0.7.2.2.4";
+
+struct BnDeleter {
+  void operator()(BIGNUM* b) const { BN_clear_free(b); }
+};
+struct PointDeleter {
+  void operator()(EC_POINT* p) const { EC_POINT_clear_free(p); }
+};
+struct GroupDeleter {
+  void operator()(EC_GROUP* g) const { EC_GROUP_free(g); }
+};
+struct CtxDeleter {
+  void operator()(BN_CTX* c) const { BN_CTX_free(c); }
+};
+using BnPtr = std::unique_ptr<BIGNUM, BnDeleter>;
+using PointPtr = std::unique_ptr<EC_POINT, PointDeleter>;
+using GroupPtr = std::unique_ptr<EC_GROUP, GroupDeleter>;
+using CtxPtr = std::unique_ptr<BN_CTX, CtxDeleter>;
+
+BnPtr to_bn(ByteView b) {
+  BnPtr bn(BN_bin2bn(b.data(), static_cast<int>(b.size()), nullptr));
+  if (!bn) throw Error("out of memory");
+  return bn;
+}
+
+int curve_nid(int parameter_id) {
+  switch (parameter_id) {
+    case 8:
+      return NID_X9_62_prime192v1;
+    case 9:
+      return NID_brainpoolP192r1;
+    case 10:
+      return NID_secp224r1;
+    case 11:
+      return NID_brainpoolP224r1;
+    case 12:
+      return NID_X9_62_prime256v1;
+    case 13:
+      return NID_brainpoolP256r1;
+    case 14:
+      return NID_brainpoolP320r1;
+    case 15:
+      return NID_secp384r1;
+    case 16:
+      return NID_brainpoolP384r1;
+    case 17:
+      return NID_brainpoolP512r1;
+    case 18:
+      return NID_secp521r1;
+    default:
+      throw Error("PACE: standardized domain parameter " + std::to_string(parameter_id) +
+                  " is not an elliptic curve (8-18)");
+  }
+}
+
+}  // namespace
+
+PaceProtocol pace_protocol(const std::string& oid) {
+  std::string prefix = std::string(kPaceOid) + ".";
+  if (oid.rfind(prefix, 0) != 0) throw Error("not a PACE protocol OID: " + oid);
+  std::string rest = oid.substr(prefix.size());
+  auto dot = rest.find('.');
+  if (dot == std::string::npos || rest.find('.', dot + 1) != std::string::npos) {
+    throw Error("not a PACE protocol OID: " + oid);
+  }
+  int family = 0, cipher = 0;
+  try {
+    family = std::stoi(rest.substr(0, dot));
+    cipher = std::stoi(rest.substr(dot + 1));
+  } catch (const std::exception&) {
+    throw Error("not a PACE protocol OID: " + oid);
+  }
+  PaceProtocol p;
+  p.oid = oid;
+  switch (family) {
+    case 1:
+      p.mapping = PaceMapping::Generic, p.ecdh = false;
+      break;
+    case 2:
+      p.mapping = PaceMapping::Generic, p.ecdh = true;
+      break;
+    case 3:
+      p.mapping = PaceMapping::Integrated, p.ecdh = false;
+      break;
+    case 4:
+      p.mapping = PaceMapping::Integrated, p.ecdh = true;
+      break;
+    case 6:
+      p.mapping = PaceMapping::ChipAuthentication, p.ecdh = true;
+      break;
+    default:
+      throw Error("unknown PACE mapping in OID " + oid);
+  }
+  switch (cipher) {
+    case 1:
+      p.cipher = SmCipher::Tdes, p.key_bits = 112;
+      break;
+    case 2:
+      p.cipher = SmCipher::Aes, p.key_bits = 128;
+      break;
+    case 3:
+      p.cipher = SmCipher::Aes, p.key_bits = 192;
+      break;
+    case 4:
+      p.cipher = SmCipher::Aes, p.key_bits = 256;
+      break;
+    default:
+      throw Error("unknown PACE cipher in OID " + oid);
+  }
+  if (p.mapping == PaceMapping::ChipAuthentication && p.cipher == SmCipher::Tdes) {
+    throw Error("PACE-CAM has no 3DES variant: " + oid);
+  }
+  return p;
+}
+
+SecureBytes pace_password_key(std::string_view password, PacePassword type, const PaceProtocol& protocol) {
+  SecureBytes k;
+  if (type == PacePassword::Mrz) {
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    if (EVP_Digest(password.data(), password.size(), md, &len, EVP_sha1(), nullptr) != 1) {
+      throw Error("SHA-1 failed");
+    }
+    k.assign(md, md + len);
+    OPENSSL_cleanse(md, sizeof md);
+  } else {
+    k.assign(password.begin(), password.end());
+  }
+  return protocol.cipher == SmCipher::Tdes ? kdf_3des(k, KeyUse::Pace)
+                                           : kdf_aes(k, KeyUse::Pace, protocol.key_bits);
+}
+
+struct EcGroup::Impl {
+  GroupPtr group;
+  CtxPtr ctx{BN_CTX_new()};
+  std::size_t field_bytes = 0;
+
+  PointPtr decode(ByteView encoded) const {
+    PointPtr p(EC_POINT_new(group.get()));
+    if (!p || encoded.empty() || encoded[0] != 0x04 || encoded.size() != 1 + 2 * field_bytes ||
+        EC_POINT_oct2point(group.get(), p.get(), encoded.data(), encoded.size(), ctx.get()) != 1 ||
+        EC_POINT_is_at_infinity(group.get(), p.get()) == 1 ||
+        EC_POINT_is_on_curve(group.get(), p.get(), ctx.get()) != 1) {
+      throw Error("PACE: the other party's public key is not a point on the curve");
+    }
+    return p;
+  }
+  Bytes encode(const EC_POINT* p) const {
+    Bytes out(1 + 2 * field_bytes);
+    if (EC_POINT_point2oct(group.get(), p, POINT_CONVERSION_UNCOMPRESSED, out.data(), out.size(),
+                           ctx.get()) != out.size()) {
+      throw Error("PACE: point encoding failed");
+    }
+    return out;
+  }
+  PointPtr mul(const SecureBytes& priv, const EC_POINT* base) const {
+    BnPtr k = to_bn(priv);
+    PointPtr r(EC_POINT_new(group.get()));
+    if (!r || EC_POINT_mul(group.get(), r.get(), nullptr, base, k.get(), ctx.get()) != 1 ||
+        EC_POINT_is_at_infinity(group.get(), r.get()) == 1) {
+      throw Error("PACE: point multiplication failed");
+    }
+    return r;
+  }
+};
+
+EcGroup::EcGroup(int standard_parameter_id) : impl_(std::make_unique<Impl>()) {
+  impl_->group.reset(EC_GROUP_new_by_curve_name(curve_nid(standard_parameter_id)));
+  if (!impl_->group || !impl_->ctx) throw Error("PACE: cannot create the curve");
+  impl_->field_bytes = static_cast<std::size_t>((EC_GROUP_get_degree(impl_->group.get()) + 7) / 8);
+}
+
+EcGroup::~EcGroup() = default;
+
+std::size_t EcGroup::field_bytes() const { return impl_->field_bytes; }
+
+SecureBytes EcGroup::random_private() const {
+  const BIGNUM* order = EC_GROUP_get0_order(impl_->group.get());
+  BnPtr k(BN_new());
+  do {
+    if (!k || BN_priv_rand_range(k.get(), order) != 1) throw Error("random generator failed");
+  } while (BN_is_zero(k.get()) == 1);
+  SecureBytes out(static_cast<std::size_t>(BN_num_bytes(order)));
+  BN_bn2binpad(k.get(), out.data(), static_cast<int>(out.size()));
+  return out;
+}
+
+Bytes EcGroup::public_key(const SecureBytes& priv) const {
+  return impl_->encode(impl_->mul(priv, EC_GROUP_get0_generator(impl_->group.get())).get());
+}
+
+Bytes EcGroup::multiply(const SecureBytes& priv, ByteView peer) const {
+  PointPtr p = impl_->decode(peer);
+  return impl_->encode(impl_->mul(priv, p.get()).get());
+}
+
+SecureBytes EcGroup::shared_x(const SecureBytes& priv, ByteView peer) const {
+  Bytes point = multiply(priv, peer);
+  SecureBytes x(point.begin() + 1, point.begin() + 1 + static_cast<std::ptrdiff_t>(impl_->field_bytes));
+  OPENSSL_cleanse(point.data(), point.size());
+  return x;
+}
+
+void EcGroup::map_generic(ByteView nonce, ByteView h_point) {
+  PointPtr h = impl_->decode(h_point);
+  BnPtr s = to_bn(nonce);
+  PointPtr g2(EC_POINT_new(impl_->group.get()));
+  // s·G + 1·H in one call: EC_POINT_mul computes n·G + m·Q.
+  BnPtr one(BN_new());
+  if (!g2 || !one || BN_one(one.get()) != 1 ||
+      EC_POINT_mul(impl_->group.get(), g2.get(), s.get(), h.get(), one.get(), impl_->ctx.get()) != 1 ||
+      EC_POINT_is_at_infinity(impl_->group.get(), g2.get()) == 1) {
+    throw Error("PACE: generic mapping failed");
+  }
+  BnPtr order(BN_dup(EC_GROUP_get0_order(impl_->group.get())));
+  BnPtr cofactor(BN_dup(EC_GROUP_get0_cofactor(impl_->group.get())));
+  if (!order || !cofactor ||
+      EC_GROUP_set_generator(impl_->group.get(), g2.get(), order.get(), cofactor.get()) != 1) {
+    throw Error("PACE: cannot set the mapped generator");
+  }
+}
+
+Bytes EcGroup::generator() const { return impl_->encode(EC_GROUP_get0_generator(impl_->group.get())); }
+
+PaceInitiator::PaceInitiator(PaceProtocol protocol, int parameter_id, SecureBytes k_pi)
+    : protocol_(std::move(protocol)),
+      parameter_id_(parameter_id),
+      group_(parameter_id),
+      k_pi_(std::move(k_pi)) {
+  if (!protocol_.ecdh || protocol_.mapping != PaceMapping::Generic) {
+    throw Error("PACE: only Generic Mapping over ECDH is implemented so far (" + protocol_.oid + ")");
+  }
+}
+
+Bytes PaceInitiator::mse_set_at_data(PacePassword password, bool with_parameter_id) const {
+  tlv::Writer w;
+  w.add(0x80, der::oid_content(protocol_.oid));
+  w.add(0x83, Bytes{static_cast<std::uint8_t>(password)});
+  // 84 is optional for the standardized parameters; some chips want it, others refuse it.
+  if (with_parameter_id) w.add(0x84, Bytes{static_cast<std::uint8_t>(parameter_id_)});
+  return w.bytes();
+}
+
+void PaceInitiator::receive_encrypted_nonce(ByteView z) {
+  std::size_t block = protocol_.cipher == SmCipher::Tdes ? 8 : 16;
+  if (z.empty() || z.size() % block != 0) throw Error("PACE: the encrypted nonce has a wrong length");
+  nonce_ = protocol_.cipher == SmCipher::Tdes ? tdes_cbc_decrypt(k_pi_, z)
+                                              : aes_cbc_decrypt(k_pi_, Bytes(16, 0), z);
+}
+
+Bytes PaceInitiator::mapping_public_key(SecureBytes injected_private) {
+  mapping_private_ = injected_private.empty() ? group_.random_private() : std::move(injected_private);
+  mapping_public_ = group_.public_key(mapping_private_);
+  return mapping_public_;
+}
+
+void PaceInitiator::receive_chip_mapping_key(ByteView chip_mapping_public) {
+  if (nonce_.empty() || mapping_private_.empty()) throw Error("PACE: mapping out of order");
+  if (ByteView(mapping_public_).size() == chip_mapping_public.size() &&
+      std::equal(chip_mapping_public.begin(), chip_mapping_public.end(), mapping_public_.begin())) {
+    throw Error("PACE: the chip's mapping key equals the terminal's");
+  }
+  Bytes h = group_.multiply(mapping_private_, chip_mapping_public);
+  group_.map_generic(nonce_, h);
+}
+
+Bytes PaceInitiator::ephemeral_public_key(SecureBytes injected_private) {
+  ephemeral_private_ = injected_private.empty() ? group_.random_private() : std::move(injected_private);
+  ephemeral_public_ = group_.public_key(ephemeral_private_);
+  return ephemeral_public_;
+}
+
+void PaceInitiator::receive_chip_ephemeral_key(ByteView chip_ephemeral_public) {
+  if (ephemeral_private_.empty()) throw Error("PACE: key agreement out of order");
+  if (chip_ephemeral_public.size() == ephemeral_public_.size() &&
+      std::equal(chip_ephemeral_public.begin(), chip_ephemeral_public.end(), ephemeral_public_.begin())) {
+    throw Error("PACE: the chip's ephemeral key equals the terminal's");
+  }
+  SecureBytes k = group_.shared_x(ephemeral_private_, chip_ephemeral_public);
+  chip_ephemeral_.assign(chip_ephemeral_public.begin(), chip_ephemeral_public.end());
+  if (protocol_.cipher == SmCipher::Tdes) {
+    ks_enc_ = kdf_3des(k, KeyUse::Enc);
+    ks_mac_ = kdf_3des(k, KeyUse::Mac);
+  } else {
+    ks_enc_ = kdf_aes(k, KeyUse::Enc, protocol_.key_bits);
+    ks_mac_ = kdf_aes(k, KeyUse::Mac, protocol_.key_bits);
+  }
+}
+
+Bytes PaceInitiator::token_over(ByteView public_key) const {
+  if (ks_mac_.empty()) throw Error("PACE: tokens before key agreement");
+  Bytes input = tlv::Writer()
+                    .add(0x06, der::oid_content(protocol_.oid))
+                    .add(protocol_.ecdh ? 0x86 : 0x84, public_key)
+                    .wrap(0x7F49);
+  if (protocol_.cipher == SmCipher::Tdes) return retail_mac(ks_mac_, input);
+  Bytes mac = aes_cmac(ks_mac_, input);
+  mac.resize(8);
+  return mac;
+}
+
+Bytes PaceInitiator::terminal_token() const { return token_over(chip_ephemeral_); }
+
+SessionKeys PaceInitiator::finish(ByteView chip_token) const {
+  Bytes expected = token_over(ephemeral_public_);
+  if (chip_token.size() != expected.size() ||
+      CRYPTO_memcmp(chip_token.data(), expected.data(), expected.size()) != 0) {
+    throw Error("PACE failed: the chip's authentication token is wrong (wrong password, or not the chip)");
+  }
+  SessionKeys keys;
+  keys.cipher = protocol_.cipher;
+  keys.ks_enc = ks_enc_;
+  keys.ks_mac = ks_mac_;
+  keys.ssc.assign(protocol_.cipher == SmCipher::Tdes ? 8 : 16, 0);
+  return keys;
+}
+
+}  // namespace rcperso::secure

@@ -1,0 +1,100 @@
+// PACE (ICAO 9303-11 §4.4, BSI TR-03110-3), host side: the protocol OIDs,
+// the password key K_pi, the standardized domain parameters, and the
+// terminal's computation for Generic Mapping over ECDH. Transport-agnostic:
+// the caller sends MSE:Set AT and the four GENERAL AUTHENTICATE commands.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "core/bytes.hpp"
+#include "core/secure_bytes.hpp"
+#include "secure/secure_messaging.hpp"
+
+namespace rcperso::secure {
+
+enum class PaceMapping { Generic, Integrated, ChipAuthentication };
+enum class PacePassword : std::uint8_t { Mrz = 1, Can = 2 };
+
+struct PaceProtocol {
+  std::string oid;  // dotted, e.g. 0.4.0.127.0.7.2.2.4.2.2
+  PaceMapping mapping = PaceMapping::Generic;
+  bool ecdh = true;
+  SmCipher cipher = SmCipher::Aes;
+  int key_bits = 128;  // 112 for 3DES
+};
+
+/// The protocol an id-PACE-* OID names; throws rcperso::Error for others.
+PaceProtocol pace_protocol(const std::string& oid);
+
+/// K_pi = KDF_pi(password): from SHA-1(MRZ_information) for the MRZ, the
+/// CAN's digits as they are otherwise.
+SecureBytes pace_password_key(std::string_view password, PacePassword type, const PaceProtocol& protocol);
+
+/// An elliptic curve group with a replaceable generator (for the mapping).
+/// Standardized domain parameters of 9303-11 Table 6 (parameter IDs 8-18).
+class EcGroup {
+ public:
+  explicit EcGroup(int standard_parameter_id);
+  ~EcGroup();
+  EcGroup(const EcGroup&) = delete;
+  EcGroup& operator=(const EcGroup&) = delete;
+
+  std::size_t field_bytes() const;
+  /// A uniformly random private key in [1, order-1].
+  SecureBytes random_private() const;
+  /// priv · G (current generator), uncompressed encoding 04 || x || y.
+  Bytes public_key(const SecureBytes& priv) const;
+  /// priv · peer: the whole point (04 || x || y). Throws for a peer point not on the curve.
+  Bytes multiply(const SecureBytes& priv, ByteView peer) const;
+  /// x-coordinate of priv · peer, fixed to the field size.
+  SecureBytes shared_x(const SecureBytes& priv, ByteView peer) const;
+  /// Generic Mapping: G' = s · G + H.
+  void map_generic(ByteView nonce, ByteView h_point);
+  Bytes generator() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+/// The terminal's side of PACE-GM over ECDH. Private keys are random unless
+/// a test injects them.
+class PaceInitiator {
+ public:
+  PaceInitiator(PaceProtocol protocol, int parameter_id, SecureBytes k_pi);
+
+  /// Data of MSE:Set AT: 80 OID, 83 password reference, 84 parameter ID.
+  Bytes mse_set_at_data(PacePassword password, bool with_parameter_id) const;
+  /// Step 1: decrypts the chip's nonce z (AES or 3DES CBC, IV zero).
+  void receive_encrypted_nonce(ByteView z);
+  /// Step 2: the terminal's mapping public key (dynamic authentication data 81).
+  Bytes mapping_public_key(SecureBytes injected_private = {});
+  /// Step 2: the chip's mapping key (82); computes H and the mapped generator.
+  void receive_chip_mapping_key(ByteView chip_mapping_public);
+  /// Step 3: the terminal's ephemeral public key on the mapped generator (83).
+  Bytes ephemeral_public_key(SecureBytes injected_private = {});
+  /// Step 3: the chip's ephemeral key (84): shared secret and session keys.
+  void receive_chip_ephemeral_key(ByteView chip_ephemeral_public);
+  /// Step 4: the terminal's token (85) over the chip's ephemeral key.
+  Bytes terminal_token() const;
+  /// Step 4: checks the chip's token (86); throws rcperso::Error if wrong.
+  SessionKeys finish(ByteView chip_token) const;
+
+  const Bytes& nonce() const { return nonce_; }
+  const EcGroup& group() const { return group_; }
+
+ private:
+  Bytes token_over(ByteView public_key) const;
+  PaceProtocol protocol_;
+  int parameter_id_;
+  EcGroup group_;
+  SecureBytes k_pi_;
+  Bytes nonce_;
+  SecureBytes mapping_private_, ephemeral_private_;
+  Bytes mapping_public_, ephemeral_public_, chip_ephemeral_;
+  SecureBytes ks_enc_, ks_mac_;
+};
+
+}  // namespace rcperso::secure

@@ -1,0 +1,97 @@
+// PACE on the host: ICAO 9303-11 Appendix G.1 (ECDH Generic Mapping,
+// brainpoolP256r1, AES-128) step by step, then the secure messaging that
+// follows, and the refusals a wrong password or a bad point must cause.
+#include <doctest/doctest.h>
+
+#include "core/error.hpp"
+#include "iso7816/apdu.hpp"
+#include "secure/crypto.hpp"
+#include "secure/pace.hpp"
+
+using namespace rcperso;
+using namespace rcperso::secure;
+
+namespace {
+SecureBytes secret(const char* hex) {
+  Bytes b = from_hex(hex);
+  return SecureBytes(b.begin(), b.end());
+}
+std::string hex(const SecureBytes& b) { return to_hex_upper(ByteView(b.data(), b.size())); }
+
+constexpr const char* kOid = "0.4.0.127.0.7.2.2.4.2.2";
+}  // namespace
+
+TEST_CASE("PACE protocol OIDs") {
+  auto p = pace_protocol(kOid);
+  CHECK(p.mapping == PaceMapping::Generic);
+  CHECK(p.ecdh);
+  CHECK(p.cipher == SmCipher::Aes);
+  CHECK(p.key_bits == 128);
+  CHECK(pace_protocol("0.4.0.127.0.7.2.2.4.1.1").cipher == SmCipher::Tdes);
+  CHECK_FALSE(pace_protocol("0.4.0.127.0.7.2.2.4.1.1").ecdh);
+  CHECK(pace_protocol("0.4.0.127.0.7.2.2.4.4.4").mapping == PaceMapping::Integrated);
+  CHECK(pace_protocol("0.4.0.127.0.7.2.2.4.6.3").mapping == PaceMapping::ChipAuthentication);
+  CHECK_THROWS_AS(pace_protocol("0.4.0.127.0.7.2.2.4.6.1"), Error);  // CAM has no 3DES
+  CHECK_THROWS_AS(pace_protocol("0.4.0.127.0.7.2.2.4.5.2"), Error);
+  CHECK_THROWS_AS(pace_protocol("0.4.0.127.0.7.2.2.3.2.1"), Error);  // that is CA, not PACE
+}
+
+TEST_CASE("G.1 PACE ECDH Generic Mapping, step by step") {
+  auto protocol = pace_protocol(kOid);
+  SecureBytes k_pi = pace_password_key("T22000129364081251010318", PacePassword::Mrz, protocol);
+  CHECK(hex(k_pi) == "89DED1B26624EC1E634C1989302849DD");
+
+  PaceInitiator pace(protocol, 13, k_pi);
+  CHECK(to_hex_upper(pace.mse_set_at_data(PacePassword::Mrz, false)) == "800A04007F00070202040202830101");
+  CHECK(to_hex_upper(pace.mse_set_at_data(PacePassword::Mrz, true)) ==
+        "800A04007F0007020204020283010184010D");
+
+  pace.receive_encrypted_nonce(from_hex("95A3A016522EE98D01E76CB6B98B42C3"));
+  CHECK(to_hex_upper(pace.nonce()) == "3F00C4D39D153F2B2A214A078D899B22");
+
+  Bytes map_pub =
+      pace.mapping_public_key(secret("7F4EF07B9EA82FD78AD689B38D0BC78CF21F249D953BC46F4C6E19259C010F99"));
+  CHECK(to_hex_upper(map_pub) ==
+        "047ACF3EFC982EC45565A4B155129EFBC74650DCBFA6362D896FC70262E0C2CC5E544552DCB6725218799115B55C9BAA6D9F"
+        "6BC3A"
+        "9618E70C25AF71777A9C4922D");
+  pace.receive_chip_mapping_key(from_hex(
+      "04824FBA91C9CBE26BEF53A0EBE7342A3BF178CEA9F45DE0B70AA601651FBA3F5730D8C879AAA9C9F73991E61B58F4D52EB87"
+      "A0A0C709A49DC63719363CCD13C54"));
+  CHECK(to_hex_upper(pace.group().generator()) ==
+        "048CED63C91426D4F0EB1435E7CB1D74A46723A0AF21C89634F65A9AE87A9265E28C879506743F8611AC33645C5B985C80B5"
+        "F09A0B8"
+        "3407C1B6A4D857AE76FE522");
+
+  Bytes eph_pub =
+      pace.ephemeral_public_key(secret("A73FB703AC1436A18E0CFA5ABB3F7BEC7A070E7A6788486BEE230C4A22762595"));
+  CHECK(to_hex_upper(eph_pub) ==
+        "042DB7A64C0355044EC9DF190514C625CBA2CEA48754887122F3A5EF0D5EDD301C3556F3B3B186DF10B857B58F6A7EB80F20"
+        "BA5DC7B"
+        "E1D43D9BF850149FBB36462");
+  pace.receive_chip_ephemeral_key(from_hex(
+      "049E880F842905B8B3181F7AF7CAA9F0EFB743847F44A306D2D28C1D9EC65DF6DB7764B22277A2EDDC3C265A9F018F9CB85"
+      "2E111B768B326904B59A0193776F094"));
+  CHECK(to_hex_upper(pace.terminal_token()) == "C2B0BD78D94BA866");
+
+  SessionKeys keys = pace.finish(from_hex("3ABB9674BCE93C08"));
+  CHECK(hex(keys.ks_enc) == "F5F0E35C0D7161EE6724EE513A0D9A7F");
+  CHECK(hex(keys.ks_mac) == "FE251C7858B356B24514B3BD5F4297D1");
+  CHECK(to_hex_upper(keys.ssc) == "00000000000000000000000000000000");
+  CHECK(keys.cipher == SmCipher::Aes);
+
+  CHECK_THROWS_WITH_AS(pace.finish(from_hex("3ABB9674BCE93C09")), doctest::Contains("token is wrong"), Error);
+}
+
+TEST_CASE("PACE refuses points off the curve and a mirrored key") {
+  auto protocol = pace_protocol(kOid);
+  PaceInitiator pace(protocol, 13, pace_password_key("123456", PacePassword::Can, protocol));
+  pace.receive_encrypted_nonce(from_hex("95A3A016522EE98D01E76CB6B98B42C3"));
+  Bytes mine = pace.mapping_public_key();
+  CHECK_THROWS_WITH_AS(pace.receive_chip_mapping_key(mine), doctest::Contains("equals"), Error);
+  Bytes off = mine;
+  off.back() ^= 1;
+  CHECK_THROWS_WITH_AS(pace.receive_chip_mapping_key(off), doctest::Contains("not a point"), Error);
+  CHECK_THROWS_AS(pace.receive_chip_mapping_key(Bytes{0x04, 0x01}), Error);
+  CHECK_THROWS_AS(PaceInitiator(pace_protocol("0.4.0.127.0.7.2.2.4.2.2"), 3, SecureBytes(16)), Error);
+}
