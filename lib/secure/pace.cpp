@@ -1,10 +1,12 @@
 #include "secure/pace.hpp"
 
 #include <openssl/bn.h>
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/ec.h>
 #include <openssl/evp.h>
 #include <openssl/obj_mac.h>
+#include <openssl/params.h>
 
 #include "core/error.hpp"
 #include "secure/crypto.hpp"
@@ -147,7 +149,20 @@ SecureBytes pace_password_key(std::string_view password, PacePassword type, cons
                                            : kdf_aes(k, KeyUse::Pace, protocol.key_bits);
 }
 
-struct EcGroup::Impl {
+namespace {
+
+class EcGroup : public PaceGroup {
+ public:
+  explicit EcGroup(int parameter_id);
+  bool elliptic() const override { return true; }
+  SecureBytes random_private() const override;
+  Bytes public_key(const SecureBytes& priv) const override;
+  Bytes multiply(const SecureBytes& priv, ByteView peer) const override;
+  SecureBytes shared_secret(const SecureBytes& priv, ByteView peer) const override;
+  void map_generic(ByteView nonce, ByteView h_point) override;
+  Bytes generator() const override;
+
+ private:
   GroupPtr group;
   CtxPtr ctx{BN_CTX_new()};
   std::size_t field_bytes = 0;
@@ -181,18 +196,14 @@ struct EcGroup::Impl {
   }
 };
 
-EcGroup::EcGroup(int standard_parameter_id) : impl_(std::make_unique<Impl>()) {
-  impl_->group.reset(EC_GROUP_new_by_curve_name(curve_nid(standard_parameter_id)));
-  if (!impl_->group || !impl_->ctx) throw Error("PACE: cannot create the curve");
-  impl_->field_bytes = static_cast<std::size_t>((EC_GROUP_get_degree(impl_->group.get()) + 7) / 8);
+EcGroup::EcGroup(int parameter_id) {
+  group.reset(EC_GROUP_new_by_curve_name(curve_nid(parameter_id)));
+  if (!group || !ctx) throw Error("PACE: cannot create the curve");
+  field_bytes = static_cast<std::size_t>((EC_GROUP_get_degree(group.get()) + 7) / 8);
 }
 
-EcGroup::~EcGroup() = default;
-
-std::size_t EcGroup::field_bytes() const { return impl_->field_bytes; }
-
 SecureBytes EcGroup::random_private() const {
-  const BIGNUM* order = EC_GROUP_get0_order(impl_->group.get());
+  const BIGNUM* order = EC_GROUP_get0_order(group.get());
   BnPtr k(BN_new());
   do {
     if (!k || BN_priv_rand_range(k.get(), order) != 1) throw Error("random generator failed");
@@ -203,49 +214,148 @@ SecureBytes EcGroup::random_private() const {
 }
 
 Bytes EcGroup::public_key(const SecureBytes& priv) const {
-  return impl_->encode(impl_->mul(priv, EC_GROUP_get0_generator(impl_->group.get())).get());
+  return encode(mul(priv, EC_GROUP_get0_generator(group.get())).get());
 }
 
 Bytes EcGroup::multiply(const SecureBytes& priv, ByteView peer) const {
-  PointPtr p = impl_->decode(peer);
-  return impl_->encode(impl_->mul(priv, p.get()).get());
+  PointPtr p = decode(peer);
+  return encode(mul(priv, p.get()).get());
 }
 
-SecureBytes EcGroup::shared_x(const SecureBytes& priv, ByteView peer) const {
+SecureBytes EcGroup::shared_secret(const SecureBytes& priv, ByteView peer) const {
   Bytes point = multiply(priv, peer);
-  SecureBytes x(point.begin() + 1, point.begin() + 1 + static_cast<std::ptrdiff_t>(impl_->field_bytes));
+  SecureBytes x(point.begin() + 1, point.begin() + 1 + static_cast<std::ptrdiff_t>(field_bytes));
   OPENSSL_cleanse(point.data(), point.size());
   return x;
 }
 
 void EcGroup::map_generic(ByteView nonce, ByteView h_point) {
-  PointPtr h = impl_->decode(h_point);
+  PointPtr h = decode(h_point);
   BnPtr s = to_bn(nonce);
-  PointPtr g2(EC_POINT_new(impl_->group.get()));
+  PointPtr g2(EC_POINT_new(group.get()));
   // s·G + 1·H in one call: EC_POINT_mul computes n·G + m·Q.
   BnPtr one(BN_new());
   if (!g2 || !one || BN_one(one.get()) != 1 ||
-      EC_POINT_mul(impl_->group.get(), g2.get(), s.get(), h.get(), one.get(), impl_->ctx.get()) != 1 ||
-      EC_POINT_is_at_infinity(impl_->group.get(), g2.get()) == 1) {
+      EC_POINT_mul(group.get(), g2.get(), s.get(), h.get(), one.get(), ctx.get()) != 1 ||
+      EC_POINT_is_at_infinity(group.get(), g2.get()) == 1) {
     throw Error("PACE: generic mapping failed");
   }
-  BnPtr order(BN_dup(EC_GROUP_get0_order(impl_->group.get())));
-  BnPtr cofactor(BN_dup(EC_GROUP_get0_cofactor(impl_->group.get())));
+  BnPtr order(BN_dup(EC_GROUP_get0_order(group.get())));
+  BnPtr cofactor(BN_dup(EC_GROUP_get0_cofactor(group.get())));
   if (!order || !cofactor ||
-      EC_GROUP_set_generator(impl_->group.get(), g2.get(), order.get(), cofactor.get()) != 1) {
+      EC_GROUP_set_generator(group.get(), g2.get(), order.get(), cofactor.get()) != 1) {
     throw Error("PACE: cannot set the mapped generator");
   }
 }
 
-Bytes EcGroup::generator() const { return impl_->encode(EC_GROUP_get0_generator(impl_->group.get())); }
+Bytes EcGroup::generator() const { return encode(EC_GROUP_get0_generator(group.get())); }
+
+/// Prime-order subgroups of MODP groups (RFC 5114 2.1-2.3), taken from
+/// OpenSSL's named groups so the constants are not retyped here.
+class DhGroup : public PaceGroup {
+ public:
+  explicit DhGroup(int parameter_id) {
+    static const char* const kNames[] = {"dh_1024_160", "dh_2048_224", "dh_2048_256"};
+    std::unique_ptr<EVP_PKEY_CTX, decltype(&EVP_PKEY_CTX_free)> pctx(
+        EVP_PKEY_CTX_new_from_name(nullptr, "DHX", nullptr), EVP_PKEY_CTX_free);
+    OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME,
+                                                            const_cast<char*>(kNames[parameter_id]), 0),
+                           OSSL_PARAM_construct_end()};
+    EVP_PKEY* raw = nullptr;
+    if (!pctx || EVP_PKEY_paramgen_init(pctx.get()) != 1 ||
+        EVP_PKEY_CTX_set_params(pctx.get(), params) != 1 || EVP_PKEY_paramgen(pctx.get(), &raw) != 1) {
+      throw Error(std::string("PACE: cannot load the MODP group ") + kNames[parameter_id]);
+    }
+    std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> pkey(raw, EVP_PKEY_free);
+    BIGNUM *p = nullptr, *q = nullptr, *g = nullptr;
+    if (EVP_PKEY_get_bn_param(pkey.get(), OSSL_PKEY_PARAM_FFC_P, &p) != 1 ||
+        EVP_PKEY_get_bn_param(pkey.get(), OSSL_PKEY_PARAM_FFC_Q, &q) != 1 ||
+        EVP_PKEY_get_bn_param(pkey.get(), OSSL_PKEY_PARAM_FFC_G, &g) != 1) {
+      BN_free(p), BN_free(q), BN_free(g);
+      throw Error(std::string("PACE: the MODP group ") + kNames[parameter_id] + " has no p, q, g");
+    }
+    p_.reset(p), q_.reset(q), g_.reset(g);
+    if (!ctx_) throw Error("out of memory");
+    bytes_ = static_cast<std::size_t>(BN_num_bytes(p_.get()));
+  }
+  bool elliptic() const override { return false; }
+  SecureBytes random_private() const override {
+    BnPtr k(BN_new());
+    do {
+      if (!k || BN_priv_rand_range(k.get(), q_.get()) != 1) throw Error("random generator failed");
+    } while (BN_is_zero(k.get()) == 1);
+    SecureBytes out(static_cast<std::size_t>(BN_num_bytes(q_.get())));
+    BN_bn2binpad(k.get(), out.data(), static_cast<int>(out.size()));
+    return out;
+  }
+  Bytes public_key(const SecureBytes& priv) const override { return encode(power(g_.get(), priv).get()); }
+  Bytes multiply(const SecureBytes& priv, ByteView peer) const override {
+    return encode(power(check(peer).get(), priv).get());
+  }
+  SecureBytes shared_secret(const SecureBytes& priv, ByteView peer) const override {
+    Bytes e = multiply(priv, peer);
+    SecureBytes out(e.begin(), e.end());
+    OPENSSL_cleanse(e.data(), e.size());
+    return out;
+  }
+  void map_generic(ByteView nonce, ByteView h) override {
+    BnPtr hv = check(h);
+    BnPtr s = to_bn(nonce);
+    BnPtr gs(BN_new()), g2(BN_new());
+    if (!gs || !g2 || BN_mod_exp(gs.get(), g_.get(), s.get(), p_.get(), ctx_.get()) != 1 ||
+        BN_mod_mul(g2.get(), gs.get(), hv.get(), p_.get(), ctx_.get()) != 1 || BN_is_one(g2.get()) == 1) {
+      throw Error("PACE: generic mapping failed");
+    }
+    g_ = std::move(g2);
+  }
+  Bytes generator() const override { return encode(g_.get()); }
+
+ private:
+  /// 1 < y < p-1 and y^q = 1: an element of the prime-order subgroup.
+  BnPtr check(ByteView encoded) const {
+    BnPtr y = to_bn(encoded);
+    BnPtr pm1(BN_dup(p_.get())), t(BN_new());
+    if (!pm1 || !t || BN_sub_word(pm1.get(), 1) != 1) throw Error("out of memory");
+    if (encoded.size() != bytes_ || BN_cmp(y.get(), BN_value_one()) <= 0 || BN_cmp(y.get(), pm1.get()) >= 0 ||
+        BN_mod_exp(t.get(), y.get(), q_.get(), p_.get(), ctx_.get()) != 1 || BN_is_one(t.get()) != 1) {
+      throw Error("PACE: the other party's public key is not in the group");
+    }
+    return y;
+  }
+  BnPtr power(const BIGNUM* base, const SecureBytes& priv) const {
+    BnPtr k = to_bn(priv), r(BN_new());
+    if (!r || BN_mod_exp(r.get(), base, k.get(), p_.get(), ctx_.get()) != 1)
+      throw Error("PACE: modular exponentiation failed");
+    return r;
+  }
+  Bytes encode(const BIGNUM* v) const {
+    Bytes out(bytes_);
+    BN_bn2binpad(v, out.data(), static_cast<int>(out.size()));
+    return out;
+  }
+  BnPtr p_, q_, g_;
+  CtxPtr ctx_{BN_CTX_new()};
+  std::size_t bytes_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<PaceGroup> PaceGroup::standard(int parameter_id) {
+  if (parameter_id >= 0 && parameter_id <= 2) return std::make_unique<DhGroup>(parameter_id);
+  return std::make_unique<EcGroup>(parameter_id);
+}
 
 PaceInitiator::PaceInitiator(PaceProtocol protocol, int parameter_id, SecureBytes k_pi)
     : protocol_(std::move(protocol)),
       parameter_id_(parameter_id),
-      group_(parameter_id),
+      group_(PaceGroup::standard(parameter_id)),
       k_pi_(std::move(k_pi)) {
-  if (!protocol_.ecdh || protocol_.mapping != PaceMapping::Generic) {
-    throw Error("PACE: only Generic Mapping over ECDH is implemented so far (" + protocol_.oid + ")");
+  if (protocol_.mapping != PaceMapping::Generic) {
+    throw Error("PACE: only Generic Mapping is implemented so far (" + protocol_.oid + ")");
+  }
+  if (protocol_.ecdh != group_->elliptic()) {
+    throw Error("PACE: protocol " + protocol_.oid + " does not fit domain parameter " +
+                std::to_string(parameter_id));
   }
 }
 
@@ -266,8 +376,8 @@ void PaceInitiator::receive_encrypted_nonce(ByteView z) {
 }
 
 Bytes PaceInitiator::mapping_public_key(SecureBytes injected_private) {
-  mapping_private_ = injected_private.empty() ? group_.random_private() : std::move(injected_private);
-  mapping_public_ = group_.public_key(mapping_private_);
+  mapping_private_ = injected_private.empty() ? group_->random_private() : std::move(injected_private);
+  mapping_public_ = group_->public_key(mapping_private_);
   return mapping_public_;
 }
 
@@ -277,13 +387,13 @@ void PaceInitiator::receive_chip_mapping_key(ByteView chip_mapping_public) {
       std::equal(chip_mapping_public.begin(), chip_mapping_public.end(), mapping_public_.begin())) {
     throw Error("PACE: the chip's mapping key equals the terminal's");
   }
-  Bytes h = group_.multiply(mapping_private_, chip_mapping_public);
-  group_.map_generic(nonce_, h);
+  Bytes h = group_->multiply(mapping_private_, chip_mapping_public);
+  group_->map_generic(nonce_, h);
 }
 
 Bytes PaceInitiator::ephemeral_public_key(SecureBytes injected_private) {
-  ephemeral_private_ = injected_private.empty() ? group_.random_private() : std::move(injected_private);
-  ephemeral_public_ = group_.public_key(ephemeral_private_);
+  ephemeral_private_ = injected_private.empty() ? group_->random_private() : std::move(injected_private);
+  ephemeral_public_ = group_->public_key(ephemeral_private_);
   return ephemeral_public_;
 }
 
@@ -293,7 +403,7 @@ void PaceInitiator::receive_chip_ephemeral_key(ByteView chip_ephemeral_public) {
       std::equal(chip_ephemeral_public.begin(), chip_ephemeral_public.end(), ephemeral_public_.begin())) {
     throw Error("PACE: the chip's ephemeral key equals the terminal's");
   }
-  SecureBytes k = group_.shared_x(ephemeral_private_, chip_ephemeral_public);
+  SecureBytes k = group_->shared_secret(ephemeral_private_, chip_ephemeral_public);
   chip_ephemeral_.assign(chip_ephemeral_public.begin(), chip_ephemeral_public.end());
   if (protocol_.cipher == SmCipher::Tdes) {
     ks_enc_ = kdf_3des(k, KeyUse::Enc);

@@ -1,6 +1,6 @@
 // PACE (ICAO 9303-11 §4.4, BSI TR-03110-3), host side: the protocol OIDs,
 // the password key K_pi, the standardized domain parameters, and the
-// terminal's computation for Generic Mapping over ECDH. Transport-agnostic:
+// terminal's computation for Generic Mapping over ECDH and DH. Transport-agnostic:
 // the caller sends MSE:Set AT and the four GENERAL AUTHENTICATE commands.
 #pragma once
 
@@ -32,34 +32,29 @@ PaceProtocol pace_protocol(const std::string& oid);
 /// CAN's digits as they are otherwise.
 SecureBytes pace_password_key(std::string_view password, PacePassword type, const PaceProtocol& protocol);
 
-/// An elliptic curve group with a replaceable generator (for the mapping).
-/// Standardized domain parameters of 9303-11 Table 6 (parameter IDs 8-18).
-class EcGroup {
+/// The group PACE computes in, with a replaceable generator (for the
+/// mapping): an elliptic curve (standardized parameter IDs 8-18 of 9303-11
+/// Table 6) or a prime-order MODP group (IDs 0-2, RFC 5114).
+class PaceGroup {
  public:
-  explicit EcGroup(int standard_parameter_id);
-  ~EcGroup();
-  EcGroup(const EcGroup&) = delete;
-  EcGroup& operator=(const EcGroup&) = delete;
+  virtual ~PaceGroup() = default;
+  static std::unique_ptr<PaceGroup> standard(int parameter_id);
 
-  std::size_t field_bytes() const;
+  virtual bool elliptic() const = 0;
   /// A uniformly random private key in [1, order-1].
-  SecureBytes random_private() const;
-  /// priv · G (current generator), uncompressed encoding 04 || x || y.
-  Bytes public_key(const SecureBytes& priv) const;
-  /// priv · peer: the whole point (04 || x || y). Throws for a peer point not on the curve.
-  Bytes multiply(const SecureBytes& priv, ByteView peer) const;
-  /// x-coordinate of priv · peer, fixed to the field size.
-  SecureBytes shared_x(const SecureBytes& priv, ByteView peer) const;
-  /// Generic Mapping: G' = s · G + H.
-  void map_generic(ByteView nonce, ByteView h_point);
-  Bytes generator() const;
-
- private:
-  struct Impl;
-  std::unique_ptr<Impl> impl_;
+  virtual SecureBytes random_private() const = 0;
+  /// priv · G, or g^priv: an uncompressed point 04||x||y, or an element padded to the modulus.
+  virtual Bytes public_key(const SecureBytes& priv) const = 0;
+  /// priv · peer, or peer^priv, encoded like a public key. Throws for a peer key outside the group.
+  virtual Bytes multiply(const SecureBytes& priv, ByteView peer) const = 0;
+  /// The key agreement's shared secret: the x-coordinate, or the whole element.
+  virtual SecureBytes shared_secret(const SecureBytes& priv, ByteView peer) const = 0;
+  /// Generic Mapping: G' = s·G + H, or g' = g^s · h.
+  virtual void map_generic(ByteView nonce, ByteView h) = 0;
+  virtual Bytes generator() const = 0;
 };
 
-/// The terminal's side of PACE-GM over ECDH. Private keys are random unless
+/// The terminal's side of PACE with Generic Mapping. Private keys are random unless
 /// a test injects them.
 class PaceInitiator {
  public:
@@ -83,13 +78,13 @@ class PaceInitiator {
   SessionKeys finish(ByteView chip_token) const;
 
   const Bytes& nonce() const { return nonce_; }
-  const EcGroup& group() const { return group_; }
+  const PaceGroup& group() const { return *group_; }
 
  private:
   Bytes token_over(ByteView public_key) const;
   PaceProtocol protocol_;
   int parameter_id_;
-  EcGroup group_;
+  std::unique_ptr<PaceGroup> group_;
   SecureBytes k_pi_;
   Bytes nonce_;
   SecureBytes mapping_private_, ephemeral_private_;

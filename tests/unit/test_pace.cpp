@@ -95,3 +95,52 @@ TEST_CASE("PACE refuses points off the curve and a mirrored key") {
   CHECK_THROWS_AS(pace.receive_chip_mapping_key(Bytes{0x04, 0x01}), Error);
   CHECK_THROWS_AS(PaceInitiator(pace_protocol("0.4.0.127.0.7.2.2.4.2.2"), 3, SecureBytes(16)), Error);
 }
+
+TEST_CASE("G.2 PACE DH Generic Mapping (RFC 5114 1024/160), step by step") {
+  auto protocol = pace_protocol("0.4.0.127.0.7.2.2.4.1.2");
+  SecureBytes k_pi = pace_password_key("T22000129364081251010318", PacePassword::Mrz, protocol);
+  PaceInitiator pace(protocol, 0, k_pi);
+  // OpenSSL's named group is the one the example uses.
+  CHECK(to_hex_upper(pace.group().generator()) ==
+        "A4D1CBD5C3FD34126765A442EFB99905F8104DD258AC507FD6406CFF14266D31266FEA1E5C41564B777E690F5504F2131602"
+        "17B4B01"
+        "B886A5E91547F9E2749F4D7FBD7D3B9A92EE1909D0D2263F80A76A6A24C087A091F531DBF0A0169B6A28AD662A4D18E73AFA"
+        "32D779D5"
+        "918D08BC8858F4DCEF97C2A24855E6EEB22B3B2E5");
+  pace.receive_encrypted_nonce(from_hex("854D8DF5827FA6852D1A4FA701CDDDCA"));
+  CHECK(to_hex_upper(pace.nonce()) == "FA5B7E3E49753A0DB9178B7B9BD898C8");
+  Bytes map_pub = pace.mapping_public_key(secret("5265030F751F4AD18B08AC565FC7AC952E41618D"));
+  CHECK(to_hex_upper(map_pub).substr(0, 32) == "23FB3749EA030D2A25B278D2A562047A");
+  pace.receive_chip_mapping_key(
+      from_hex("78879F57225AA8080D52ED0FC890A4B25336F699AA89A2D3A189654AF70729E623EA5738B26381E4DA19E004706FA"
+               "CE7B235C2DBF2F38"
+               "748312F3C98C2DD4882A41947B324AA1259AC22579DB93F7085655AF30889DBB845D9E6783FE42C9F244940030625"
+               "4C8AE8EE9DD812A8"
+               "04C0B66E8CAFC14F84D8258950A91B44126EE6"));
+  CHECK(to_hex_upper(pace.group().generator()) ==
+        "7C9CBFE98F9FBDDA8D143506FA7D9306F4CB17E3C71707AFF5E1C1A12370249684D64EE37AF44B8DBD9D45BF6023919CBAA0"
+        "27AB97A"
+        "CC771666C8E98FF483301BFA4872DEDE9034EDFACB70814166B7F360676829B826BEA57291B5AD69FBC84EF1E779032A3058"
+        "03F7434"
+        "1793E869742D401325B37EE8565FFCDEE618342DC5");
+  Bytes eph_pub = pace.ephemeral_public_key(secret("89CCD99B0E8D3B1F11E1296DCA68EC53411CF2CA"));
+  CHECK(to_hex_upper(eph_pub).substr(0, 32) == "907D89E2D425A178AA81AF4A7774EC8E");
+  pace.receive_chip_ephemeral_key(
+      from_hex("075693D9AE941877573E634B6E644F8E60AF17A0076B8B123D9201074D36152BD8B3A213F53820C42ADC79AB5D0AE"
+               "EC3AEFB91394DA"
+               "476BD97B9B14D0A65C1FC71A0E019CB08AF55E1F729005FBA7E3FA5DC41899238A250767A6D46DB974064386CD456"
+               "743585F8E5D90CC"
+               "8B4004B1F6D866C79CE0584E49687FF61BC29AEA1"));
+  CHECK(to_hex_upper(pace.terminal_token()) == "B46DD9BD4D98381F");
+  SessionKeys keys = pace.finish(from_hex("917F37B5C0E6D8D1"));
+  CHECK(hex(keys.ks_enc) == "2F7F46ADCC9E7E521B45D192FAFA9126");
+  CHECK(hex(keys.ks_mac) == "805A1D27D45A5116F73C54469462B7D8");
+
+  // An element outside the subgroup is refused.
+  PaceInitiator other(protocol, 0, k_pi);
+  other.receive_encrypted_nonce(from_hex("854D8DF5827FA6852D1A4FA701CDDDCA"));
+  (void)other.mapping_public_key();
+  CHECK_THROWS_WITH_AS(other.receive_chip_mapping_key(Bytes(128, 0xFF)),
+                       doctest::Contains("not in the group"), Error);
+  CHECK_THROWS_AS(PaceInitiator(protocol, 13, k_pi), Error);  // DH protocol on a curve
+}
