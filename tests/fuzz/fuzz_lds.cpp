@@ -6,6 +6,7 @@
 
 #include "core/error.hpp"
 #include "lds/biometric_dg.hpp"
+#include "lds/card_access.hpp"
 #include "lds/com.hpp"
 #include "lds/dg1.hpp"
 #include "lds/dg11.hpp"
@@ -70,6 +71,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       break;
     case 0x30:
       round_trip<lds::LdsSecurityObject>(in);
+      break;
+    case 0x31:  // EF.CardAccess: PACEInfos are re-encoded first, so compare decoded values
+      try {
+        auto ca = lds::CardAccess::decode(in);
+        auto again = lds::CardAccess::decode(ca.encode());
+        if (!(again.pace == ca.pace) || again.others.size() != ca.others.size()) std::abort();
+      } catch (const Error&) {
+      }
       break;
     default:
       break;

@@ -5,6 +5,7 @@
 
 #include "core/error.hpp"
 #include "iso7816/apdu.hpp"
+#include "lds/card_access.hpp"
 #include "secure/crypto.hpp"
 #include "secure/pace.hpp"
 
@@ -143,4 +144,28 @@ TEST_CASE("G.2 PACE DH Generic Mapping (RFC 5114 1024/160), step by step") {
   CHECK_THROWS_WITH_AS(other.receive_chip_mapping_key(Bytes(128, 0xFF)),
                        doctest::Contains("not in the group"), Error);
   CHECK_THROWS_AS(PaceInitiator(protocol, 13, k_pi), Error);  // DH protocol on a curve
+}
+
+TEST_CASE("EF.CardAccess with PACEInfo: the G.1 and G.2 examples, round trip and strictness") {
+  auto g1 = lds::CardAccess::decode(from_hex("31143012060A04007F0007020204020202010202010D"));
+  REQUIRE(g1.pace.size() == 1);
+  CHECK(g1.pace[0].protocol == "0.4.0.127.0.7.2.2.4.2.2");
+  CHECK(g1.pace[0].parameter_id == 13);
+  CHECK(to_hex_upper(g1.encode()) == "31143012060A04007F0007020204020202010202010D");
+  auto g2 = lds::CardAccess::decode(from_hex("31143012060A04007F00070202040102020102020100"));
+  CHECK(g2.pace[0].parameter_id == 0);
+  CHECK(to_hex_upper(g2.encode()) == "31143012060A04007F00070202040102020102020100");
+
+  lds::CardAccess both;
+  both.pace = {{"0.4.0.127.0.7.2.2.4.2.2", 2, 13}, {"0.4.0.127.0.7.2.2.4.6.2", 2, 13}};
+  both.others = g1.others;
+  CHECK(lds::CardAccess::decode(both.encode()).pace == both.pace);
+
+  CHECK_THROWS_AS(lds::CardAccess::decode(from_hex("31143012060A04007F0007020204020202010302010D")),
+                  DecodeError);                                             // version 3
+  CHECK_THROWS_AS(lds::CardAccess::decode(from_hex("3100")), DecodeError);  // empty
+  CHECK_THROWS_AS(lds::CardAccess::decode(from_hex("31143012060A04007F0007020204020202010202010D00")),
+                  DecodeError);  // trailing byte
+  CHECK_THROWS_AS(lds::CardAccess::decode(from_hex("31143012060A04007F00070202040202020102020120")),
+                  DecodeError);  // parameter ID 32
 }
