@@ -51,6 +51,8 @@ CommandApdu SecureMessaging::wrap(const CommandApdu& plain) {
   const std::size_t bs = block_size();
   std::uint8_t cla = static_cast<std::uint8_t>(plain.cla | 0x0C);
   Bytes padded_header = pad(Bytes{cla, plain.ins, plain.p1, plain.p2}, bs);
+  // The SSC counts this command before anything is computed: AES takes its IV from it.
+  increment_ssc();
   Bytes body;
   if (!plain.data.empty()) {
     Bytes cryptogram = encrypt(pad(plain.data, bs));
@@ -73,7 +75,6 @@ CommandApdu SecureMessaging::wrap(const CommandApdu& plain) {
     }
     append(body, tlv::encode(0x97, value));
   }
-  increment_ssc();
   Bytes mac_input = keys_.ssc;
   append(mac_input, padded_header);
   append(mac_input, body);

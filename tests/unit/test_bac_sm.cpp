@@ -157,3 +157,24 @@ TEST_CASE("APDU encoding: short and extended, all cases, strict decoding") {
   CHECK(iso7816::status_text(0x6A82) == "6A82 (file not found)");
   CHECK(iso7816::status_text(0x6110) == "6110 (more data available)");
 }
+
+TEST_CASE("AES-256 secure messaging end to end: SELECT EF.COM and two READ BINARY (gmrtd vector)") {
+  SessionKeys k{SmCipher::Aes, key("74B94F408BBB2CD92571FD5B6370A94CCE7A2FA42AE3EB4DA47B97CE6EAA24C6"),
+                key("9E28D5D9FF1D979BE752E8926BF0E1D35A440FC0AEFC4AA3BC5610055AC8B113"),
+                from_hex("00000000000000000000000000000020")};
+  SecureMessaging sm(k);
+  CHECK(to_hex_upper(sm.wrap(CommandApdu::decode(from_hex("00A4020C02011E"))).encode()) ==
+        "0CA4020C1D8711011D35E7EB510E21A0DD12380D9AD2B92D8E0828CB68B81D3FAFC000");
+  CHECK(sm.unwrap(ResponseApdu::decode(from_hex("990290008E08E083EAA61ADABFCE9000"))).sw == 0x9000);
+  CHECK(to_hex_upper(sm.wrap(CommandApdu::decode(from_hex("00B0000004"))).encode()) ==
+        "0CB000000D9701048E084AFC933E0CDBE5F000");
+  auto r = sm.unwrap(ResponseApdu::decode(
+      from_hex("871101D8059A9CF835105082CA2B1837E4AEC0990290008E08B36DB56761D706BB9000")));
+  CHECK(to_hex_upper(r.data) == "60185F01");
+  CHECK(to_hex_upper(sm.wrap(CommandApdu::decode(from_hex("00B0000416"))).encode()) ==
+        "0CB000040D9701168E0811F7EFC907D1F27400");
+  r =
+      sm.unwrap(ResponseApdu::decode(from_hex("87210142E919C115FAF69350B01813D77A9E8D91912A7F717AFD073F199070"
+                                              "E61B79C6990290008E083382E3D983F441369000")));
+  CHECK(to_hex_upper(r.data) == "04303130385F36063034303030305C06617563766D6E");
+}

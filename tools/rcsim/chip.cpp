@@ -124,6 +124,7 @@ Bytes Chip::atr() const {
 
 void Chip::power_on() {
   pending_response_.clear();
+  pace_.reset();
   applet_selected_ = false;
   selected_.reset();
   session_.reset();
@@ -225,7 +226,10 @@ Bytes Chip::process_command(const Bytes& apdu) {
         return protected_apdu && session_ ? sm_wrap({}, forced) : r;
       }
     }
-    bool bac_command = c.ins == 0x84 || c.ins == 0x82 || (c.ins == 0xA4 && c.p1 == 0x04);
+    // Access control itself (BAC, PACE), SELECT of the application and of EF.CardAccess stay open.
+    bool bac_command = c.ins == 0x84 || c.ins == 0x82 || c.ins == 0x22 || c.ins == 0x86 ||
+                       (c.ins == 0xA4 && c.p1 == 0x04) || (c.ins == 0xA4 && c.data == Bytes{0x01, 0x1C}) ||
+                       (c.ins == 0xB0 && selected_ == 0x011C);
     bool perso_command = c.ins == 0xE0 || c.ins == 0xD6 || c.ins == 0xD7 || c.ins == 0xDA;
     if (lifecycle_ == Lifecycle::Locked && perso_command) {
       sw = 0x6985;  // like the JMRTD applet: personalization is over
@@ -264,6 +268,10 @@ Bytes Chip::dispatch(const Command& c, std::uint16_t& sw) {
       return rnd_ic_;
     case 0x82:
       return external_authenticate(c, sw);
+    case 0x22:
+      return manage_security_environment(c, sw);
+    case 0x86:
+      return general_authenticate(c, sw);
     default:
       sw = 0x6D00;
       return {};
@@ -479,6 +487,8 @@ Bytes Chip::put_data(const Command& c, std::uint16_t& sw) {
     files_.clear();
     k_enc_.clear();
     k_mac_.clear();
+    mrz_password_.clear();
+    can_.clear();
     selected_.reset();
     lifecycle_ = Lifecycle::Blank;
     save();
@@ -505,6 +515,7 @@ Bytes Chip::put_data(const Command& c, std::uint16_t& sw) {
     std::string info;
     for (const auto& f : fields) info += f + static_cast<char>('0' + check_digit(f));
     Bytes seed = sha1(Bytes(info.begin(), info.end()));
+    mrz_password_ = seed;  // PACE's MRZ password is the whole SHA-1
     seed.resize(16);
     k_enc_ = kdf_3des(seed, 1);
     k_mac_ = kdf_3des(seed, 2);
@@ -512,8 +523,170 @@ Bytes Chip::put_data(const Command& c, std::uint16_t& sw) {
     save();
     return {};
   }
+  if (c.p1 == 0x00 && c.p2 == 0x65) {  // PACE CAN: 65 { 04 digits }
+    std::size_t pos = 0;
+    std::uint32_t tag = 0;
+    Bytes value, digits;
+    std::size_t p = 0;
+    if (!next_tlv(c.data, pos, tag, value) || tag != 0x65 || pos != c.data.size() ||
+        !next_tlv(value, p, tag, digits) || tag != 0x04 || p != value.size() || digits.empty() ||
+        !std::all_of(digits.begin(), digits.end(), [](std::uint8_t d) { return d >= '0' && d <= '9'; })) {
+      sw = 0x6A80;
+      return {};
+    }
+    can_ = digits;
+    save();
+    return {};
+  }
   sw = 0x6A88;
   return {};
+}
+
+std::optional<int> Chip::card_access_parameter_id(const Bytes& oid) const {
+  // EF.CardAccess: SET { SEQUENCE { 06 oid, 02 version, 02 parameterId } ... }
+  auto file = files_.find(0x011C);
+  if (file == files_.end()) return std::nullopt;
+  std::size_t pos = 0;
+  std::uint32_t tag = 0;
+  Bytes set;
+  if (!next_tlv(file->second.data, pos, tag, set) || tag != 0x31) return std::nullopt;
+  std::size_t p = 0;
+  Bytes seq;
+  while (p < set.size() && next_tlv(set, p, tag, seq)) {
+    std::size_t q = 0;
+    Bytes id, version, param;
+    if (tag != 0x30 || !next_tlv(seq, q, tag, id) || tag != 0x06 || id != oid) continue;
+    if (!next_tlv(seq, q, tag, version) || tag != 0x02) continue;
+    if (q < seq.size() && next_tlv(seq, q, tag, param) && tag == 0x02 && param.size() == 1) return param[0];
+  }
+  return std::nullopt;
+}
+
+Bytes Chip::manage_security_environment(const Command& c, std::uint16_t& sw) {
+  pace_.reset();
+  if (c.p1 != 0xC1 || c.p2 != 0xA4) {
+    sw = 0x6A86;  // only MSE:Set AT for PACE so far
+    return {};
+  }
+  Bytes oid, ref, param;
+  std::size_t pos = 0;
+  std::uint32_t tag = 0;
+  Bytes v;
+  while (pos < c.data.size()) {
+    if (!next_tlv(c.data, pos, tag, v)) {
+      sw = 0x6A80;
+      return {};
+    }
+    if (tag == 0x80)
+      oid = v;
+    else if (tag == 0x83)
+      ref = v;
+    else if (tag == 0x84)
+      param = v;
+  }
+  // id-PACE-ECDH-GM-AES-CBC-CMAC-128/192/256: 04 00 7F 00 07 02 02 04 02 {02,03,04}
+  static const Bytes kEcdhGm = {0x04, 0x00, 0x7F, 0x00, 0x07, 0x02, 0x02, 0x04, 0x02};
+  auto listed = card_access_parameter_id(oid);
+  if (oid.size() != 10 || !std::equal(kEcdhGm.begin(), kEcdhGm.end(), oid.begin()) || oid[9] < 2 ||
+      oid[9] > 4 || !listed || (param.size() == 1 && param[0] != *listed) || param.size() > 1 ||
+      ref.size() != 1) {
+    sw = 0x6A80;  // not a PACE protocol this chip offers
+    return {};
+  }
+  Bytes password = ref[0] == 0x01 ? mrz_password_ : ref[0] == 0x02 ? can_ : Bytes{};
+  if (password.empty()) {
+    sw = 0x6A88;  // no such password on this chip
+    return {};
+  }
+  Pace pace;
+  pace.oid = oid;
+  pace.parameter_id = *listed;
+  pace.key_bytes = oid[9] == 2 ? 16 : oid[9] == 3 ? 24 : 32;
+  pace.k_pi = kdf_aes(password, 3, pace.key_bytes);
+  try {
+    pace.curve = std::make_shared<EcCurve>(pace.parameter_id);
+  } catch (const std::invalid_argument&) {
+    sw = 0x6A80;
+    return {};
+  }
+  pace_ = std::move(pace);
+  session_.reset();
+  return {};
+}
+
+Bytes Chip::general_authenticate(const Command& c, std::uint16_t& sw) {
+  auto fail = [&](std::uint16_t code) {
+    pace_.reset();
+    sw = code;
+    return Bytes{};
+  };
+  if (!pace_) return fail(0x6985);
+  std::size_t pos = 0;
+  std::uint32_t tag = 0;
+  Bytes dyn, inner;
+  if (!next_tlv(c.data, pos, tag, dyn) || tag != 0x7C || pos != c.data.size()) return fail(0x6A80);
+  std::size_t p = 0;
+  std::uint32_t inner_tag = 0;
+  if (!dyn.empty() && (!next_tlv(dyn, p, inner_tag, inner) || p != dyn.size())) return fail(0x6A80);
+  Pace& pace = *pace_;
+  bool last = (c.cla & 0x10) == 0;
+  Bytes out;
+  auto token = [&](const Bytes& key) {
+    Bytes oid_do, input;
+    put_tlv(oid_do, 0x06, pace.oid);
+    put_tlv(oid_do, 0x86, key);
+    put_tlv(input, 0x7F49, oid_do);
+    Bytes t = aes_cmac(pace.ks_mac, input);
+    t.resize(8);
+    return t;
+  };
+  switch (pace.step) {
+    case 0: {  // encrypted nonce
+      if (!dyn.empty() || last) return fail(0x6A80);
+      pace.nonce = options_.random(16);
+      put_tlv(out, 0x80, aes_cbc(pace.k_pi, Bytes(16, 0), pace.nonce, true));
+      break;
+    }
+    case 1: {  // mapping
+      if (inner_tag != 0x81 || last) return fail(0x6A80);
+      pace.map_private = pace.curve->private_key(options_.random);
+      Bytes mine = pace.curve->public_key(pace.map_private);
+      Bytes h = pace.curve->multiply(pace.map_private, inner);
+      if (h.empty() || inner == mine || !pace.curve->map_generic(pace.nonce, h)) return fail(0x6A80);
+      put_tlv(out, 0x82, mine);
+      break;
+    }
+    case 2: {  // key agreement on the mapped generator
+      if (inner_tag != 0x83 || last) return fail(0x6A80);
+      pace.eph_private = pace.curve->private_key(options_.random);
+      pace.eph_public = pace.curve->public_key(pace.eph_private);
+      Bytes shared = pace.curve->multiply(pace.eph_private, inner);
+      if (shared.empty() || inner == pace.eph_public) return fail(0x6A80);
+      Bytes x(shared.begin() + 1,
+              shared.begin() + 1 + static_cast<std::ptrdiff_t>(pace.curve->field_bytes()));
+      pace.ks_enc = kdf_aes(x, 1, pace.key_bytes);
+      pace.ks_mac = kdf_aes(x, 2, pace.key_bytes);
+      pace.terminal_eph_public = inner;
+      put_tlv(out, 0x84, pace.eph_public);
+      break;
+    }
+    case 3: {  // mutual authentication
+      if (inner_tag != 0x85 || !last) return fail(0x6A80);
+      if (!equal_constant_time(token(pace.eph_public), inner)) return fail(0x6300);
+      put_tlv(out, 0x86, token(pace.terminal_eph_public));
+      session_ = Session{pace.ks_enc, pace.ks_mac, Bytes(16, 0), true};
+      pace_.reset();
+      Bytes wrapped;
+      put_tlv(wrapped, 0x7C, out);
+      return wrapped;
+    }
+    default:
+      return fail(0x6985);
+  }
+  ++pace.step;
+  Bytes wrapped;
+  put_tlv(wrapped, 0x7C, out);
+  return wrapped;
 }
 
 Bytes Chip::external_authenticate(const Command& c, std::uint16_t& sw) {
@@ -548,12 +721,30 @@ Bytes Chip::external_authenticate(const Command& c, std::uint16_t& sw) {
   out.insert(out.end(), m_ic.begin(), m_ic.end());
   Bytes seed(16);
   for (std::size_t i = 0; i < 16; ++i) seed[i] = static_cast<std::uint8_t>(k_ifd[i] ^ k_ic[i]);
-  Session session{kdf_3des(seed, 1), kdf_3des(seed, 2), {}};
+  Session session{kdf_3des(seed, 1), kdf_3des(seed, 2), {}, false};
   session.ssc.assign(rnd_ic_.begin() + 4, rnd_ic_.end());
   session.ssc.insert(session.ssc.end(), rnd_ifd.begin() + 4, rnd_ifd.end());
   session_ = session;
   rnd_ic_.clear();
   return out;
+}
+
+void Chip::Session::increment() {
+  for (std::size_t i = ssc.size(); i > 0; --i) {
+    if (++ssc[i - 1] != 0) break;
+  }
+}
+
+Bytes Chip::Session::mac(const Bytes& data) const {
+  if (!aes) return retail_mac(ks_mac, data);
+  Bytes full = aes_cmac(ks_mac, pad_block(data, 16));
+  full.resize(8);
+  return full;
+}
+
+Bytes Chip::Session::crypt(const Bytes& data, bool encrypt) const {
+  if (!aes) return tdes_cbc(ks_enc, data, encrypt);
+  return aes_cbc(ks_enc, aes_ecb_block(ks_enc, ssc), data, encrypt);
 }
 
 bool Chip::sm_unwrap(Command& c, std::uint16_t& sw) {
@@ -563,15 +754,14 @@ bool Chip::sm_unwrap(Command& c, std::uint16_t& sw) {
     return false;
   };
   if (!session_) return fail(0x6882);
-  for (std::size_t i = 8; i > 0; --i) {
-    if (++session_->ssc[i - 1] != 0) break;
-  }
+  session_->increment();
+  const std::size_t block = session_->block();
   Bytes do87, do97, do8e, do85;
   std::size_t pos = 0;
   std::uint32_t tag = 0;
   Bytes value;
   Bytes mac_input = session_->ssc;
-  Bytes header = pad8({c.cla, c.ins, c.p1, c.p2});
+  Bytes header = pad_block({c.cla, c.ins, c.p1, c.p2}, block);
   mac_input.insert(mac_input.end(), header.begin(), header.end());
   while (pos < c.data.size()) {
     std::size_t start = pos;
@@ -592,15 +782,15 @@ bool Chip::sm_unwrap(Command& c, std::uint16_t& sw) {
                      c.data.begin() + static_cast<std::ptrdiff_t>(pos));
   }
   if (do8e.size() != 8) return fail(0x6987);
-  if (!equal_constant_time(retail_mac(session_->ks_mac, mac_input), do8e)) return fail(0x6988);
+  if (!equal_constant_time(session_->mac(mac_input), do8e)) return fail(0x6988);
   Command inner{static_cast<std::uint8_t>(c.cla & ~0x0C), c.ins, c.p1, c.p2, {}, std::nullopt, c.extended};
   if (!do87.empty()) {
-    if (do87[0] != 0x01 || (do87.size() - 1) % 8 != 0) return fail(0x6988);
-    inner.data = tdes_cbc(session_->ks_enc, Bytes(do87.begin() + 1, do87.end()), false);
+    if (do87[0] != 0x01 || (do87.size() - 1) % block != 0) return fail(0x6988);
+    inner.data = session_->crypt(Bytes(do87.begin() + 1, do87.end()), false);
     if (!unpad(inner.data)) return fail(0x6988);
   } else if (!do85.empty()) {
-    if (do85.size() % 8 != 0) return fail(0x6988);
-    inner.data = tdes_cbc(session_->ks_enc, do85, false);
+    if (do85.size() % block != 0) return fail(0x6988);
+    inner.data = session_->crypt(do85, false);
     if (!unpad(inner.data)) return fail(0x6988);
   }
   if (!do97.empty()) {
@@ -613,20 +803,18 @@ bool Chip::sm_unwrap(Command& c, std::uint16_t& sw) {
 
 Bytes Chip::sm_wrap(const Bytes& data, std::uint16_t sw) {
   if (!session_) return {static_cast<std::uint8_t>(sw >> 8), static_cast<std::uint8_t>(sw)};
-  for (std::size_t i = 8; i > 0; --i) {
-    if (++session_->ssc[i - 1] != 0) break;
-  }
+  session_->increment();
   Bytes body;
   if (!data.empty()) {
     Bytes v = {0x01};
-    Bytes enc = tdes_cbc(session_->ks_enc, pad8(data), true);
+    Bytes enc = session_->crypt(pad_block(data, session_->block()), true);
     v.insert(v.end(), enc.begin(), enc.end());
     put_tlv(body, 0x87, v);
   }
   put_tlv(body, 0x99, {static_cast<std::uint8_t>(sw >> 8), static_cast<std::uint8_t>(sw)});
   Bytes mac_input = session_->ssc;
   mac_input.insert(mac_input.end(), body.begin(), body.end());
-  put_tlv(body, 0x8E, retail_mac(session_->ks_mac, mac_input));
+  put_tlv(body, 0x8E, session_->mac(mac_input));
   body.push_back(static_cast<std::uint8_t>(sw >> 8));
   body.push_back(static_cast<std::uint8_t>(sw));
   return body;
@@ -650,6 +838,8 @@ void Chip::save() const {
   }
   // The simulated EEPROM holds the BAC keys like a real chip; the state file is private (0600).
   if (!k_enc_.empty()) j["bac"] = {{"k_enc", hex(k_enc_)}, {"k_mac", hex(k_mac_)}};
+  if (!mrz_password_.empty()) j["pace_mrz"] = hex(mrz_password_);
+  if (!can_.empty()) j["pace_can"] = std::string(can_.begin(), can_.end());
   std::string text = j.dump();
   std::string tmp = options_.state_file + ".tmp";
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -673,6 +863,11 @@ void Chip::load() {
     File file{f.at("size").get<std::size_t>(), unhex(f.at("data").get<std::string>())};
     if (file.data.size() != file.size) throw std::runtime_error("state file: inconsistent file " + name);
     files_[static_cast<std::uint16_t>(std::stoul(name, nullptr, 16))] = std::move(file);
+  }
+  if (j.contains("pace_mrz")) mrz_password_ = unhex(j["pace_mrz"].get<std::string>());
+  if (j.contains("pace_can")) {
+    auto text = j["pace_can"].get<std::string>();
+    can_.assign(text.begin(), text.end());
   }
   if (j.contains("bac")) {
     k_enc_ = unhex(j["bac"].at("k_enc").get<std::string>());

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -66,6 +67,23 @@ class Chip {
   };
   struct Session {
     Bytes ks_enc, ks_mac, ssc;
+    bool aes = false;  // AES (PACE) or 3DES (BAC, PACE-3DES)
+
+    std::size_t block() const { return aes ? 16 : 8; }
+    void increment();
+    Bytes mac(const Bytes& data) const;  // over data padded to the block size, 8 bytes
+    Bytes crypt(const Bytes& data, bool encrypt) const;
+  };
+  /// A PACE run in progress (9303-11 §4.4): Generic Mapping over ECDH.
+  struct Pace {
+    Bytes oid;  // DER content of the protocol OID
+    int parameter_id = 0;
+    bool aes = true;
+    std::size_t key_bytes = 16;
+    Bytes k_pi, nonce, map_private, eph_private, eph_public, terminal_eph_public;
+    Bytes ks_enc, ks_mac;
+    std::shared_ptr<EcCurve> curve;
+    int step = 0;  // GENERAL AUTHENTICATE steps done
   };
 
   static std::optional<Command> parse(const Bytes& apdu);
@@ -78,6 +96,9 @@ class Chip {
   Bytes read_binary(const Command& c, std::uint16_t& sw);
   Bytes put_data(const Command& c, std::uint16_t& sw);
   Bytes external_authenticate(const Command& c, std::uint16_t& sw);
+  Bytes manage_security_environment(const Command& c, std::uint16_t& sw);
+  Bytes general_authenticate(const Command& c, std::uint16_t& sw);
+  std::optional<int> card_access_parameter_id(const Bytes& oid) const;
   bool sm_unwrap(Command& c, std::uint16_t& sw);
   Bytes sm_wrap(const Bytes& data, std::uint16_t sw);
   std::size_t used_memory() const;
@@ -90,6 +111,9 @@ class Chip {
   std::optional<std::uint16_t> selected_;
   bool applet_selected_ = false;
   Bytes k_enc_, k_mac_;  // BAC keys, once the seed is loaded
+  Bytes mrz_password_;   // SHA-1(MRZ_information): PACE's MRZ password
+  Bytes can_;            // PACE's CAN password (digits)
+  std::optional<Pace> pace_;
   Bytes rnd_ic_;
   std::optional<Session> session_;
   Bytes pending_response_;  // for GET RESPONSE: remaining data, then the status word

@@ -84,3 +84,164 @@ bool equal_constant_time(const Bytes& a, const Bytes& b) {
 }
 
 }  // namespace rcsim
+
+#include <cryptopp/aes.h>
+#include <cryptopp/cmac.h>
+#include <cryptopp/eccrypto.h>
+#include <cryptopp/ecp.h>
+#include <cryptopp/oids.h>
+
+namespace rcsim {
+
+Bytes pad_block(const Bytes& data, std::size_t block) {
+  Bytes out = data;
+  out.push_back(0x80);
+  while (out.size() % block != 0) out.push_back(0);
+  return out;
+}
+
+Bytes aes_cbc(const Bytes& key, const Bytes& iv, const Bytes& data, bool encrypt) {
+  if (data.size() % 16 != 0 || iv.size() != 16) throw std::invalid_argument("AES: bad data or IV length");
+  Bytes out(data.size());
+  if (encrypt) {
+    CryptoPP::CBC_Mode<CryptoPP::AES>::Encryption e(key.data(), key.size(), iv.data());
+    e.ProcessData(out.data(), data.data(), data.size());
+  } else {
+    CryptoPP::CBC_Mode<CryptoPP::AES>::Decryption d(key.data(), key.size(), iv.data());
+    d.ProcessData(out.data(), data.data(), data.size());
+  }
+  return out;
+}
+
+Bytes aes_ecb_block(const Bytes& key, const Bytes& block) {
+  CryptoPP::AES::Encryption e(key.data(), key.size());
+  Bytes out(16);
+  e.ProcessBlock(block.data(), out.data());
+  return out;
+}
+
+Bytes aes_cmac(const Bytes& key, const Bytes& data) {
+  CryptoPP::CMAC<CryptoPP::AES> mac(key.data(), key.size());
+  Bytes out(16);
+  mac.CalculateDigest(out.data(), data.data(), data.size());
+  return out;
+}
+
+Bytes kdf_aes(const Bytes& seed, std::uint32_t counter, std::size_t key_bytes) {
+  Bytes in = seed;
+  for (int shift = 24; shift >= 0; shift -= 8) in.push_back(static_cast<std::uint8_t>(counter >> shift));
+  Bytes out;
+  if (key_bytes == 16) {
+    out = sha1(in);
+  } else {
+    out.resize(CryptoPP::SHA256::DIGESTSIZE);
+    CryptoPP::SHA256().CalculateDigest(out.data(), in.data(), in.size());
+  }
+  out.resize(key_bytes);
+  return out;
+}
+
+struct EcCurve::Impl {
+  CryptoPP::DL_GroupParameters_EC<CryptoPP::ECP> params;
+  CryptoPP::ECP::Point generator;
+  std::size_t field_bytes = 0;
+
+  bool decode(const Bytes& b, CryptoPP::ECP::Point& p) const {
+    if (b.size() != 1 + 2 * field_bytes || b[0] != 0x04) return false;
+    if (!params.GetCurve().DecodePoint(p, b.data(), b.size())) return false;
+    return !p.identity && params.GetCurve().VerifyPoint(p);
+  }
+  Bytes encode(const CryptoPP::ECP::Point& p) const {
+    Bytes out(1 + 2 * field_bytes);
+    out[0] = 0x04;
+    p.x.Encode(out.data() + 1, field_bytes);
+    p.y.Encode(out.data() + 1 + field_bytes, field_bytes);
+    return out;
+  }
+};
+
+EcCurve::EcCurve(int parameter_id) : impl_(new Impl) {
+  using namespace CryptoPP::ASN1;
+  CryptoPP::OID oid;
+  switch (parameter_id) {
+    case 8:
+      oid = secp192r1();
+      break;
+    case 9:
+      oid = brainpoolP192r1();
+      break;
+    case 10:
+      oid = secp224r1();
+      break;
+    case 11:
+      oid = brainpoolP224r1();
+      break;
+    case 12:
+      oid = secp256r1();
+      break;
+    case 13:
+      oid = brainpoolP256r1();
+      break;
+    case 14:
+      oid = brainpoolP320r1();
+      break;
+    case 15:
+      oid = secp384r1();
+      break;
+    case 16:
+      oid = brainpoolP384r1();
+      break;
+    case 17:
+      oid = brainpoolP512r1();
+      break;
+    case 18:
+      oid = secp521r1();
+      break;
+    default:
+      delete impl_;
+      throw std::invalid_argument("not an elliptic curve parameter ID");
+  }
+  impl_->params.Initialize(oid);
+  impl_->generator = impl_->params.GetSubgroupGenerator();
+  impl_->field_bytes = impl_->params.GetCurve().GetField().MaxElementByteLength();
+}
+
+EcCurve::~EcCurve() { delete impl_; }
+
+std::size_t EcCurve::field_bytes() const { return impl_->field_bytes; }
+
+Bytes EcCurve::private_key(const std::function<Bytes(std::size_t)>& random) const {
+  const CryptoPP::Integer& order = impl_->params.GetSubgroupOrder();
+  for (;;) {
+    Bytes b = random(order.ByteCount());
+    CryptoPP::Integer k(b.data(), b.size());
+    if (!k.IsZero() && k < order) return b;
+  }
+}
+
+Bytes EcCurve::public_key(const Bytes& priv) const {
+  CryptoPP::Integer k(priv.data(), priv.size());
+  return impl_->encode(impl_->params.GetCurve().ScalarMultiply(impl_->generator, k));
+}
+
+Bytes EcCurve::multiply(const Bytes& priv, const Bytes& peer) const {
+  CryptoPP::ECP::Point p;
+  if (!impl_->decode(peer, p)) return {};
+  CryptoPP::Integer k(priv.data(), priv.size());
+  CryptoPP::ECP::Point r = impl_->params.GetCurve().ScalarMultiply(p, k);
+  if (r.identity) return {};
+  return impl_->encode(r);
+}
+
+bool EcCurve::map_generic(const Bytes& s, const Bytes& h) {
+  CryptoPP::ECP::Point hp;
+  if (!impl_->decode(h, hp)) return false;
+  CryptoPP::Integer si(s.data(), s.size());
+  const CryptoPP::ECP& curve = impl_->params.GetCurve();
+  CryptoPP::ECP::Point g2 = curve.Add(curve.ScalarMultiply(impl_->generator, si), hp);
+  if (g2.identity) return false;
+  impl_->generator = g2;
+  return true;
+}
+
+}  // namespace rcsim

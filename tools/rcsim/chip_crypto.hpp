@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 namespace rcsim {
@@ -19,5 +20,40 @@ Bytes retail_mac(const Bytes& key16, const Bytes& data);  // pads internally
 Bytes kdf_3des(const Bytes& seed, std::uint32_t counter);
 Bytes random_bytes(std::size_t n);
 bool equal_constant_time(const Bytes& a, const Bytes& b);
+
+}  // namespace rcsim
+
+namespace rcsim {
+
+Bytes pad_block(const Bytes& data, std::size_t block);
+Bytes aes_cbc(const Bytes& key, const Bytes& iv, const Bytes& data, bool encrypt);
+Bytes aes_ecb_block(const Bytes& key, const Bytes& block);
+/// AES-CMAC (full 16 bytes); the caller pads where the protocol says so.
+Bytes aes_cmac(const Bytes& key, const Bytes& data);
+/// ICAO KDF for AES keys: SHA-1 (16-byte keys) or SHA-256 (24, 32), truncated.
+Bytes kdf_aes(const Bytes& seed, std::uint32_t counter, std::size_t key_bytes);
+
+/// An elliptic curve of the PACE standardized domain parameters (IDs 8-18)
+/// with a replaceable generator, on Crypto++.
+class EcCurve {
+ public:
+  explicit EcCurve(int parameter_id);
+  ~EcCurve();
+  EcCurve(const EcCurve&) = delete;
+  EcCurve& operator=(const EcCurve&) = delete;
+
+  std::size_t field_bytes() const;
+  /// A private key from `random` (redrawn until it lies in [1, order-1]).
+  Bytes private_key(const std::function<Bytes(std::size_t)>& random) const;
+  Bytes public_key(const Bytes& priv) const;  // priv * G, 04 || x || y
+  /// priv * peer as 04 || x || y; empty if the peer point is not on the curve.
+  Bytes multiply(const Bytes& priv, const Bytes& peer) const;
+  /// G := s * G + H; false if H is not on the curve.
+  bool map_generic(const Bytes& s, const Bytes& h);
+
+ private:
+  struct Impl;
+  Impl* impl_;
+};
 
 }  // namespace rcsim
