@@ -27,10 +27,11 @@ const char* kCardAccess = "31143012060A04007F0007020204020202010202010D";
 
 /// A chip holding EF.CardAccess for PACE-ECDH-GM-AES-128 on brainpoolP256r1 and the G.1 MRZ.
 void personalize(rcsim::Chip& chip) {
-  chip.power_on();
-  REQUIRE(send(chip, "00A4040C07A0000002471001") == "9000");
+  chip.power_on();  // EF.CardAccess lives in the MF, the rest in the application
+  REQUIRE(send(chip, "00A4000C023F00") == "9000");
   REQUIRE(send(chip, "00E000000A6208800200168302011C") == "9000");
   REQUIRE(send(chip, std::string("00D6000016") + kCardAccess) == "9000");
+  REQUIRE(send(chip, "00A4040C07A0000002471001") == "9000");
   REQUIRE(send(chip,
                "00E000000A620880020004830201"
                "1E") == "9000");
@@ -87,6 +88,8 @@ TEST_CASE("rcsim answers the Appendix G.1 PACE exchange byte for byte") {
         ks_mac = from_hex("FE251C7858B356B24514B3BD5F4297D1");
   secure::SecureMessaging sm({secure::SmCipher::Aes, SecureBytes(ks_enc.begin(), ks_enc.end()),
                               SecureBytes(ks_mac.begin(), ks_mac.end()), Bytes(16, 0)});
+  auto aid = sm.wrap(iso7816::CommandApdu{0x00, 0xA4, 0x04, 0x0C, from_hex("A0000002471001"), std::nullopt});
+  CHECK(sm.unwrap(iso7816::ResponseApdu::decode(chip.process(aid.encode()))).sw == 0x9000);
   auto select = sm.wrap(iso7816::CommandApdu{0x00, 0xA4, 0x02, 0x0C, from_hex("011E"), std::nullopt});
   CHECK(sm.unwrap(iso7816::ResponseApdu::decode(chip.process(select.encode()))).sw == 0x9000);
   auto read = sm.wrap(iso7816::CommandApdu{0x00, 0xB0, 0x00, 0x00, {}, 4});
@@ -146,6 +149,8 @@ TEST_CASE("host PACE against rcsim: MRZ and CAN passwords, and wrong ones") {
   auto keys = run_pace(chip, "T22000129364081251010318", secure::PacePassword::Mrz);
   REQUIRE(keys);
   secure::SecureMessaging sm(*keys);
+  auto aid = sm.wrap(iso7816::CommandApdu{0x00, 0xA4, 0x04, 0x0C, from_hex("A0000002471001"), std::nullopt});
+  CHECK(sm.unwrap(iso7816::ResponseApdu::decode(chip.process(aid.encode()))).sw == 0x9000);
   auto read = sm.wrap(iso7816::CommandApdu{0x00, 0xA4, 0x02, 0x0C, from_hex("011E"), std::nullopt});
   CHECK(sm.unwrap(iso7816::ResponseApdu::decode(chip.process(read.encode()))).sw == 0x9000);
 

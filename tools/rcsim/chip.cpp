@@ -228,8 +228,9 @@ Bytes Chip::process_command(const Bytes& apdu) {
     }
     // Access control itself (BAC, PACE), SELECT of the application and of EF.CardAccess stay open.
     bool bac_command = c.ins == 0x84 || c.ins == 0x82 || c.ins == 0x22 || c.ins == 0x86 ||
-                       (c.ins == 0xA4 && c.p1 == 0x04) || (c.ins == 0xA4 && c.data == Bytes{0x01, 0x1C}) ||
-                       (c.ins == 0xB0 && selected_ == 0x011C);
+                       (c.ins == 0xA4 && c.p1 == 0x04) || (c.ins == 0xA4 && !applet_selected_) ||
+                       (c.ins == 0xA4 && c.p1 == 0x00) ||
+                       (c.ins == 0xB0 && !applet_selected_ && selected_ == 0x011C);
     bool perso_command = c.ins == 0xE0 || c.ins == 0xD6 || c.ins == 0xD7 || c.ins == 0xDA;
     if (lifecycle_ == Lifecycle::Locked && perso_command) {
       sw = 0x6985;  // like the JMRTD applet: personalization is over
@@ -288,13 +289,18 @@ Bytes Chip::select(const Command& c, std::uint16_t& sw) {
     selected_.reset();
     return {};
   }
+  if (c.p1 == 0x00 && (c.data.empty() || c.data == Bytes{0x3F, 0x00})) {  // the MF
+    applet_selected_ = false;
+    selected_.reset();
+    return {};
+  }
   if (c.p1 == 0x02 || c.p1 == 0x00) {
     if (c.data.size() != 2) {
       sw = 0x6700;
       return {};
     }
     auto fid = static_cast<std::uint16_t>(be(c.data));
-    if (files_.count(fid) == 0) {
+    if (current_files().count(fid) == 0) {
       sw = 0x6A82;
       return {};
     }
@@ -350,7 +356,7 @@ Bytes Chip::create_file(const Command& c, std::uint16_t& sw) {
     sw = 0x6A80;
     return {};
   }
-  if (files_.count(fid) != 0) {
+  if (current_files().count(fid) != 0) {
     sw = 0x6A89;  // file already exists
     return {};
   }
@@ -358,7 +364,7 @@ Bytes Chip::create_file(const Command& c, std::uint16_t& sw) {
     sw = 0x6A84;
     return {};
   }
-  files_[fid] = File{size, Bytes(size, 0)};
+  current_files()[fid] = File{size, Bytes(size, 0)};
   selected_ = fid;
   lifecycle_ = Lifecycle::Personalized;
   save();
@@ -410,7 +416,7 @@ Bytes Chip::update_binary(const Command& c, std::uint16_t& sw) {
     sw = 0x6700;
     return {};
   }
-  File& f = files_[*selected_];
+  File& f = current_files()[*selected_];
   if (offset > f.size || data.size() > f.size - offset) {
     sw = 0x6A84;
     return {};
@@ -442,7 +448,7 @@ Bytes Chip::read_binary(const Command& c, std::uint16_t& sw) {
     }
     offset = be(v);
   }
-  const File& f = files_[*selected_];
+  const File& f = current_files().at(*selected_);
   if (offset > f.size) {
     sw = 0x6B00;
     return {};
@@ -485,6 +491,7 @@ Bytes Chip::put_data(const Command& c, std::uint16_t& sw) {
   }
   if (c.p1 == 0xDE && c.p2 == 0xE5 && !options_.jmrtd_applet) {  // erase an unlocked card back to blank
     files_.clear();
+    mf_files_.clear();
     k_enc_.clear();
     k_mac_.clear();
     mrz_password_.clear();
@@ -544,8 +551,8 @@ Bytes Chip::put_data(const Command& c, std::uint16_t& sw) {
 
 std::optional<int> Chip::card_access_parameter_id(const Bytes& oid) const {
   // EF.CardAccess: SET { SEQUENCE { 06 oid, 02 version, 02 parameterId } ... }
-  auto file = files_.find(0x011C);
-  if (file == files_.end()) return std::nullopt;
+  auto file = mf_files_.find(0x011C);
+  if (file == mf_files_.end()) return std::nullopt;
   std::size_t pos = 0;
   std::uint32_t tag = 0;
   Bytes set;
@@ -823,6 +830,7 @@ Bytes Chip::sm_wrap(const Bytes& data, std::uint16_t sw) {
 std::size_t Chip::used_memory() const {
   std::size_t n = 0;
   for (const auto& [fid, f] : files_) n += f.size;
+  for (const auto& [fid, f] : mf_files_) n += f.size;
   return n;
 }
 
@@ -831,10 +839,13 @@ void Chip::save() const {
   nlohmann::json j;
   j["lifecycle"] = lifecycle_name(lifecycle_);
   j["files"] = nlohmann::json::object();
-  for (const auto& [fid, f] : files_) {
-    char name[8];
-    std::snprintf(name, sizeof name, "%04X", fid);
-    j["files"][name] = {{"size", f.size}, {"data", hex(f.data)}};
+  j["mf_files"] = nlohmann::json::object();
+  for (const auto* dir : {&files_, &mf_files_}) {
+    for (const auto& [fid, f] : *dir) {
+      char name[8];
+      std::snprintf(name, sizeof name, "%04X", fid);
+      j[dir == &files_ ? "files" : "mf_files"][name] = {{"size", f.size}, {"data", hex(f.data)}};
+    }
   }
   // The simulated EEPROM holds the BAC keys like a real chip; the state file is private (0600).
   if (!k_enc_.empty()) j["bac"] = {{"k_enc", hex(k_enc_)}, {"k_mac", hex(k_mac_)}};
@@ -859,10 +870,14 @@ void Chip::load() {
   lifecycle_ = lc == "locked"         ? Lifecycle::Locked
                : lc == "personalized" ? Lifecycle::Personalized
                                       : Lifecycle::Blank;
-  for (const auto& [name, f] : j["files"].items()) {
-    File file{f.at("size").get<std::size_t>(), unhex(f.at("data").get<std::string>())};
-    if (file.data.size() != file.size) throw std::runtime_error("state file: inconsistent file " + name);
-    files_[static_cast<std::uint16_t>(std::stoul(name, nullptr, 16))] = std::move(file);
+  for (const char* key : {"files", "mf_files"}) {
+    if (!j.contains(key)) continue;
+    auto& dir = std::string(key) == "files" ? files_ : mf_files_;
+    for (const auto& [name, f] : j[key].items()) {
+      File file{f.at("size").get<std::size_t>(), unhex(f.at("data").get<std::string>())};
+      if (file.data.size() != file.size) throw std::runtime_error("state file: inconsistent file " + name);
+      dir[static_cast<std::uint16_t>(std::stoul(name, nullptr, 16))] = std::move(file);
+    }
   }
   if (j.contains("pace_mrz")) mrz_password_ = unhex(j["pace_mrz"].get<std::string>());
   if (j.contains("pace_can")) {

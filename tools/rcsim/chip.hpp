@@ -107,7 +107,11 @@ class Chip {
 
   ChipOptions options_;
   Lifecycle lifecycle_ = Lifecycle::Blank;
-  std::map<std::uint16_t, File> files_;
+  std::map<std::uint16_t, File> files_;     // in the eMRTD application
+  std::map<std::uint16_t, File> mf_files_;  // in the master file (EF.CardAccess)
+  /// The files of the current context: the application once selected, the MF otherwise.
+  std::map<std::uint16_t, File>& current_files() { return applet_selected_ ? files_ : mf_files_; }
+  const std::map<std::uint16_t, File>& current_files() const { return applet_selected_ ? files_ : mf_files_; }
   std::optional<std::uint16_t> selected_;
   bool applet_selected_ = false;
   Bytes k_enc_, k_mac_;  // BAC keys, once the seed is loaded
