@@ -20,12 +20,17 @@ PCSC_LOG=$work/pcscd.log pcsc_up
 for example in application child-under-6; do
   "$BIN/rcperso" prepare --application "$src/examples/$example.json" --signer "$src/keys-sample/ds-ec" \
     --out "$work/$example" >/dev/null
+  # The JMRTD applet has no PACE: the BAC-only variant of the profile.
+  "$BIN/rcperso" prepare --application "$src/examples/$example.json" --signer "$src/keys-sample/ds-ec" \
+    --profile dk-residence-card-bac --out "$work/$example-bac" >/dev/null
 done
 for profile in rcsim jmrtd-applet; do
   for example in application child-under-6; do
     for i in $(seq 1 "$cards"); do
       card_in 0 "$work/rcsim.log" --card-profile "$profile" --state "$work/card-$profile-$example-$i"
-      "$BIN/bench_card" --reader "$(reader_name 0)" --card-profile "$profile" --chip "$work/$example" \
+      chip=$work/$example
+      [ "$profile" = jmrtd-applet ] && chip=$work/$example-bac
+      "$BIN/bench_card" --reader "$(reader_name 0)" --card-profile "$profile" --chip "$chip" \
         --csca "$src/keys-sample/csca-ec.pem" --label "$profile/$example #$i"
       card_out 0 "$CARD_PID"
       CARD_PID=""

@@ -45,14 +45,16 @@ CardProfile CardProfile::load(const fs::path& path) {
   JsonReader r(path.string());
   CardProfile p;
   const nlohmann::json* root = r.object(j, "");
-  r.known_keys(root, "",
-               {"profile", "description", "select_applet", "create_file", "max_file_size", "chunk_plain",
-                "read_chunk", "read_chunk_sm", "extended_length", "odd_ins", "bac_seed", "lock", "erase",
-                "create_application_df", "private_keys", "update_needs_le", "update_accepts_6282"});
+  r.known_keys(
+      root, "",
+      {"profile", "description", "select_applet", "select_mf", "create_file", "max_file_size", "chunk_plain",
+       "read_chunk", "read_chunk_sm", "extended_length", "odd_ins", "bac_seed", "lock", "erase",
+       "create_application_df", "private_keys", "update_needs_le", "update_accepts_6282"});
   if (root == nullptr) r.finish();
   r.required_string(root, "", "profile", p.name);
   r.optional_string(root, "", "description", p.description);
   if (auto a = apdu_field(r, *root, "select_applet", true)) p.select_applet = *a;
+  p.select_mf = apdu_field(r, *root, "select_mf", false);
   std::string tmpl;
   if (r.required_string(root, "", "create_file", tmpl)) {
     if (tmpl == "fcp") {

@@ -18,6 +18,8 @@ struct CardProfile {
   std::string name;
   std::string description;
   iso7816::CommandApdu select_applet;
+  /// SELECT of the master file, where EF.CardAccess (PACE) lives; none: the card cannot offer PACE.
+  std::optional<iso7816::CommandApdu> select_mf;
   CreateFileTemplate create_file = CreateFileTemplate::Fcp;
   std::size_t max_file_size = 32767;
   std::size_t chunk_plain = 255;    // UPDATE BINARY data bytes per command

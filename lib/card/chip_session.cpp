@@ -3,8 +3,10 @@
 #include <algorithm>
 
 #include "issuance/chip_image.hpp"
+#include "lds/card_access.hpp"
 #include "lds/com.hpp"
 #include "lds/files.hpp"
+#include "lds/security_dg.hpp"
 #include "tlv/tlv.hpp"
 
 namespace rcperso::card {
@@ -54,10 +56,11 @@ std::optional<std::size_t> tlv_total_size(ByteView head) {
 ChipSession::ChipSession(Transport& transport, ReadLimits limits) : transport_(transport), limits_(limits) {}
 
 void ChipSession::select_application(const CommandApdu& select) {
-  sm_.reset();
+  // After BAC a new SELECT starts over; after PACE it runs inside the channel.
+  if (bac_keys_) sm_.reset();
   bac_keys_.reset();
   select_application_ = select;
-  ResponseApdu r = transport_.transmit(select);
+  ResponseApdu r = send(select);
   if (!r.ok()) {
     throw Error(transport_.description() + ": the card has no eMRTD application (SELECT answered " +
                 iso7816::status_text(r.sw) + ")");
@@ -85,6 +88,95 @@ void ChipSession::open_bac(const secure::BacKeys& keys) {
     throw AccessDenied(std::string("BAC failed: ") + e.what());
   }
   bac_keys_ = keys;
+}
+
+std::optional<Bytes> ChipSession::read_card_access() {
+  sm_.reset();
+  ResponseApdu mf = transport_.transmit(CommandApdu{0x00, 0xA4, 0x00, 0x0C, from_hex("3F00"), std::nullopt});
+  if (!mf.ok()) return std::nullopt;  // no MF to select: a chip without PACE (the JMRTD applet)
+  std::uint16_t sw = select_file(lds::kCardAccessFid);
+  if (sw == 0x6A82) return std::nullopt;
+  if (sw != 0x9000) throw Error("EF.CardAccess: SELECT answered " + iso7816::status_text(sw));
+  return read_file(lds::kCardAccessFid, "EF.CardAccess");
+}
+
+std::string ChipSession::open_pace(ByteView card_access, std::string_view password,
+                                   secure::PacePassword type) {
+  lds::CardAccess ca;
+  try {
+    ca = lds::CardAccess::decode(card_access);
+  } catch (const DecodeError& e) {
+    throw Error(std::string("EF.CardAccess is malformed: ") + e.what());
+  }
+  // The first PACEInfo this host implements.
+  std::optional<secure::PaceProtocol> protocol;
+  int parameter_id = 0;
+  for (const auto& info : ca.pace) {
+    try {
+      auto p = secure::pace_protocol(info.protocol);
+      if (p.mapping != secure::PaceMapping::Generic || !info.parameter_id) continue;
+      protocol = p;
+      parameter_id = *info.parameter_id;
+      break;
+    } catch (const Error&) {
+      continue;
+    }
+  }
+  if (!protocol)
+    throw Error("EF.CardAccess offers no PACE protocol this inspection system implements (Generic Mapping)");
+  sm_.reset();
+  bac_keys_.reset();
+  secure::PaceInitiator pace(*protocol, parameter_id, secure::pace_password_key(password, type, *protocol));
+  // MSE:Set AT without Le; with the parameter reference first, without it for chips that refuse it.
+  ResponseApdu mse = transport_.transmit(
+      CommandApdu{0x00, 0x22, 0xC1, 0xA4, pace.mse_set_at_data(type, true), std::nullopt});
+  if (mse.sw == 0x6A80 || mse.sw == 0x6A86) {
+    mse = transport_.transmit(
+        CommandApdu{0x00, 0x22, 0xC1, 0xA4, pace.mse_set_at_data(type, false), std::nullopt});
+  }
+  const char* what = type == secure::PacePassword::Can ? "CAN" : "MRZ";
+  if (!mse.ok()) {
+    throw AccessDenied(std::string("PACE: the chip refused MSE:Set AT for ") + what + " (" +
+                       iso7816::status_text(mse.sw) + ")");
+  }
+  auto step = [&](tlv::Tag tag, ByteView value, bool last, tlv::Tag expect) -> Bytes {
+    Bytes inner = tag == 0 ? Bytes{} : tlv::encode(tag, value);
+    CommandApdu ga{
+        static_cast<std::uint8_t>(last ? 0x00 : 0x10), 0x86, 0x00, 0x00, tlv::encode(0x7C, inner), 256};
+    ResponseApdu r = transport_.transmit(ga);
+    if (!r.ok()) {
+      if (last && (r.sw == 0x6300 || (r.sw & 0xFFF0) == 0x63C0)) {
+        throw AccessDenied(std::string("PACE failed: the chip does not accept the ") + what + "; check the " +
+                           (type == secure::PacePassword::Can
+                                ? "card access number"
+                                : "document number, date of birth and date of expiry"));
+      }
+      throw AccessDenied(std::string("PACE: GENERAL AUTHENTICATE answered ") + iso7816::status_text(r.sw));
+    }
+    try {
+      tlv::Element outer = tlv::decode_single(r.data, 0x7C, "PACE response");
+      tlv::Reader reader(outer.value, "PACE response");
+      tlv::Element e = reader.expect(expect);
+      return Bytes(e.value.begin(), e.value.end());
+    } catch (const DecodeError& e) {
+      throw Error(std::string("PACE: malformed chip response: ") + e.what());
+    }
+  };
+  pace.receive_encrypted_nonce(step(0, {}, false, 0x80));
+  Bytes map = pace.mapping_public_key();
+  pace.receive_chip_mapping_key(step(0x81, map, false, 0x82));
+  Bytes eph = pace.ephemeral_public_key();
+  pace.receive_chip_ephemeral_key(step(0x83, eph, false, 0x84));
+  Bytes token = pace.terminal_token();
+  try {
+    sm_.emplace(pace.finish(step(0x85, token, true, 0x86)));
+  } catch (const AccessDenied&) {
+    throw;
+  } catch (const Error& e) {
+    throw AccessDenied(e.what());
+  }
+  return "PACE " + lds::oid_name(protocol->oid) + ", " + secure::pace_parameter_name(parameter_id) + ", " +
+         what;
 }
 
 void ChipSession::resume_secure_session() {
@@ -141,8 +233,9 @@ Bytes ChipSession::read_once(std::size_t offset, std::size_t want, const std::st
     read.extended = *read.le > 256;
     bool was_secured = secured();
     ResponseApdu r = send(read);
-    if ((r.sw >> 8) == 0x6C && !odd && was_secured && secured()) {
-      // Wrong Le under secure messaging: the card names the exact length (PC/SC handles it in the clear).
+    if ((r.sw >> 8) == 0x6C && !odd && was_secured == secured()) {
+      // Wrong Le: the card names the exact length. PC/SC repeats plain commands itself; under
+      // secure messaging the command must be wrapped again, with a new MAC.
       read.le = (r.sw & 0xFF) == 0 ? 256 : (r.sw & 0xFF);
       read.extended = false;
       r = send(read);

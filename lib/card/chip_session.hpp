@@ -7,12 +7,14 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "card/transport.hpp"
 #include "core/bytes.hpp"
 #include "core/error.hpp"
 #include "iso7816/apdu.hpp"
 #include "secure/bac.hpp"
+#include "secure/pace.hpp"
 #include "secure/secure_messaging.hpp"
 
 namespace rcperso::issuance {
@@ -39,8 +41,17 @@ class ChipSession {
  public:
   ChipSession(Transport& transport, ReadLimits limits);
 
-  /// SELECT the eMRTD application by AID; throws Error if the card lacks it.
+  /// SELECT the eMRTD application by AID (protected once PACE has run);
+  /// throws Error if the card lacks it.
   void select_application(const iso7816::CommandApdu& select);
+  /// EF.CardAccess from the master file, read before any access control;
+  /// nullopt when the chip has none (no PACE) or no selectable MF.
+  std::optional<Bytes> read_card_access();
+  /// PACE with a PACEInfo of EF.CardAccess this host supports (Generic
+  /// Mapping, ECDH or DH) and the MRZ_information or the CAN. Afterwards every
+  /// command is protected. Returns a description for reports; throws
+  /// AccessDenied if the chip refuses the password.
+  std::string open_pace(ByteView card_access, std::string_view password, secure::PacePassword type);
   /// BAC with keys from the MRZ; afterwards every command is protected.
   /// Throws AccessDenied if the chip does not accept the keys.
   void open_bac(const secure::BacKeys& keys);

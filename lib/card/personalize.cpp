@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "card/chip_session.hpp"
+#include "lds/card_access.hpp"
 #include "lds/dg1.hpp"
 #include "lds/files.hpp"
 #include "mrz/mrz.hpp"
@@ -44,6 +45,7 @@ std::string sw_text(std::uint16_t sw) { return iso7816::status_text(sw); }
 std::vector<const lds::FileInfo*> write_order(const issuance::ChipImage& image) {
   std::vector<const lds::FileInfo*> order;
   for (const auto& [name, bytes] : image.files) {
+    if (name == "EF.CardAccess") continue;  // in the MF, written on its own
     const lds::FileInfo* info = lds::file_by_name(name);
     if (info == nullptr) throw Error("chip image: unknown elementary file " + name);
     order.push_back(info);
@@ -224,6 +226,13 @@ CardState probe_card(Transport& card, const CardProfile& profile) {
       throw PersoError(std::string("probing the card: SELECT ") + name + " answered " + sw_text(sw));
     }
   }
+  if (profile.select_mf && card.transmit(*profile.select_mf).ok()) {
+    std::uint16_t sw = 0;
+    if (exists(card, lds::kCardAccessFid, sw)) any = true;
+    ResponseApdu back = card.transmit(profile.select_applet);
+    if (!back.ok())
+      throw PersoError("probing the card: SELECT of the application answered " + sw_text(back.sw));
+  }
   return any ? CardState::Personalized : CardState::Blank;
 }
 
@@ -247,7 +256,17 @@ PersoReport personalize(Transport& card, const CardProfile& profile, const issua
   if (image.file("EF.COM") == nullptr || image.file("EF.SOD") == nullptr) {
     throw Error("chip image lacks EF.COM or EF.SOD; prepare it with rcperso prepare");
   }
-  report.files = order.size();
+  const Bytes* card_access = image.file("EF.CardAccess");
+  if (card_access != nullptr) {
+    if (!profile.select_mf) {
+      throw Error("the chip image offers PACE (EF.CardAccess), but card profile " + profile.name +
+                  " has no master file to hold it; use a document profile without PACE for this card");
+    }
+    if (card_access->size() > profile.max_file_size)
+      throw Error("EF.CardAccess is larger than the card allows");
+    report.payload_bytes += card_access->size();
+  }
+  report.files = order.size() + (card_access != nullptr ? 1 : 0);
   mrz::ParsedMrz mrz = mrz_of(image);
   if (profile.bac_seed && !mrz.all_checks_ok())
     throw Error("chip image: the MRZ in EF.DG1 has wrong check digits");
@@ -278,9 +297,16 @@ PersoReport personalize(Transport& card, const CardProfile& profile, const issua
   }
   perso.step(std::string("card is blank (") + profile.name + ")");
 
-  // 2-3. Create and write every file.
+  // 2-3. Create and write every file: EF.CardAccess in the MF, the rest in the application.
+  if (card_access != nullptr) {
+    perso.must(*profile.select_mf, "SELECT of the master file");
+    const lds::FileInfo* info = lds::file_by_name("EF.CardAccess");
+    perso.create(*info, card_access->size());
+    perso.write(*info, *card_access);
+    perso.must(profile.select_applet, "SELECT of the application");
+  }
   for (const auto* f : order) perso.create(*f, image.file(f->name)->size());
-  perso.step("created " + std::to_string(order.size()) + " files");
+  perso.step("created " + std::to_string(report.files) + " files");
   for (const auto* f : order) perso.write(*f, *image.file(f->name));
   report.write_chunk = perso.chunk_;
   perso.step("wrote " + std::to_string(report.payload_bytes) + " bytes in chunks of up to " +
@@ -303,9 +329,20 @@ PersoReport personalize(Transport& card, const CardProfile& profile, const issua
   limits.extended_length = profile.extended_length;
   limits.max_file_size = profile.max_file_size;
   ChipSession session(card, limits);
+  std::string access = "no access control";
   try {
+    if (card_access != nullptr) {
+      auto read = session.read_card_access();
+      if (!read || *read != *card_access)
+        throw PersoError("read-back: EF.CardAccess differs from what was written");
+      if (profile.bac_seed)
+        access = session.open_pace(*card_access, mrz.key_seed(), secure::PacePassword::Mrz);
+    }
     session.select_application(profile.select_applet);
-    if (profile.bac_seed) session.open_bac(secure::bac_keys(mrz.key_seed()));
+    if (profile.bac_seed && card_access == nullptr) {
+      session.open_bac(secure::bac_keys(mrz.key_seed()));
+      access = "BAC and secure messaging";
+    }
   } catch (const AccessDenied& e) {
     throw PersoError(std::string("read-back: ") + e.what());
   } catch (const CardError&) {
@@ -322,6 +359,7 @@ PersoReport personalize(Transport& card, const CardProfile& profile, const issua
     throw PersoError(std::string("read-back failed: ") + e.what());
   }
   for (const auto& problem : back.manifest_problems) throw PersoError("read-back: " + problem);
+  if (card_access != nullptr) back.files["EF.CardAccess"] = *card_access;  // compared above
   for (const auto& [name, bytes] : image.files) {
     const Bytes* read = back.file(name);
     if (read == nullptr)
@@ -336,9 +374,7 @@ PersoReport personalize(Transport& card, const CardProfile& profile, const issua
     if (image.file(name) == nullptr)
       throw PersoError("read-back: the card holds " + name + ", which was not written");
   }
-  perso.step(std::string("read back ") + std::to_string(back.files.size()) + " files" +
-             (profile.bac_seed ? " through BAC and secure messaging" : " (no access control)") +
-             ": identical");
+  perso.step("read back " + std::to_string(back.files.size()) + " files (" + access + "): identical");
 
   // 6. Passive Authentication and the issuer's rules on what the card holds.
   report.verification = inspection::verify_chip(back, options.verify);

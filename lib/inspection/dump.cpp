@@ -10,8 +10,10 @@
 #include "core/error.hpp"
 #include "image/image.hpp"
 #include "inspection/chip_view.hpp"
+#include "lds/card_access.hpp"
 #include "lds/files.hpp"
 #include "pki/certificate.hpp"
+#include "secure/pace.hpp"
 
 namespace rcperso::inspection {
 
@@ -194,6 +196,19 @@ json describe_chip(const issuance::ChipImage& chip) {
     d["DG14"] = {{"security_infos", infos}};
   }
   if (v.dg15) d["DG15"] = {{"public_key_algorithm", lds::oid_name(v.dg15->algorithm)}};
+  if (const Bytes* ca = chip.file("EF.CardAccess")) {
+    try {
+      json pace = json::array();
+      for (const auto& p : lds::CardAccess::decode(*ca).pace) {
+        pace.push_back(
+            {{"protocol", lds::oid_name(p.protocol)},
+             {"domain_parameters", p.parameter_id ? secure::pace_parameter_name(*p.parameter_id) : "-"}});
+      }
+      d["CardAccess"] = {{"pace", pace}};
+    } catch (const DecodeError& e) {
+      d["CardAccess"] = {{"error", e.what()}};
+    }
+  }
   d["fingerprints"] = fingerprint_status(v);
   if (v.sod) {
     const auto& s = *v.sod;

@@ -25,7 +25,20 @@ void structure_checks(const issuance::ChipImage& chip, const ChipView& v, std::v
     auto err = v.errors.find(name);
     if (err != v.errors.end()) {
       out.push_back(fail(check, err->second));
-    } else if (name == "EF.CVCA" || name == "EF.CardAccess" ||
+    } else if (name == "EF.CardAccess") {
+      // Not covered by EF.SOD (it lives in the MF); a terminal still relies on it to choose PACE.
+      try {
+        auto ca = lds::CardAccess::decode(data);
+        std::string offered;
+        for (const auto& p : ca.pace) {
+          offered += (offered.empty() ? "" : ", ") + lds::oid_name(p.protocol) +
+                     (p.parameter_id ? " parameter " + std::to_string(*p.parameter_id) : std::string());
+        }
+        out.push_back(pass(check, offered.empty() ? "no PACEInfo" : "PACE: " + offered));
+      } catch (const DecodeError& e) {
+        out.push_back(fail(check, e.what()));
+      }
+    } else if (name == "EF.CVCA" ||
                (name != "EF.COM" && name != "EF.SOD" && name != "EF.DG1" && name != "EF.DG2" &&
                 name != "EF.DG3" && name != "EF.DG7" && name != "EF.DG11" && name != "EF.DG12" &&
                 name != "EF.DG14" && name != "EF.DG15")) {

@@ -7,7 +7,7 @@
 
 #include "core/error.hpp"
 #include "core/json_reader.hpp"
-
+#include "secure/pace.hpp"
 
 namespace rcperso::issuance {
 
@@ -23,7 +23,7 @@ DocumentProfile DocumentProfile::from_json(const nlohmann::json& j, const std::s
   auto root = r.object(j, "");
   r.known_keys(root, "",
                {"profile", "description", "mrz", "issuing_state", "lds", "data_groups", "signature", "face",
-                "fingerprints", "signature_image", "validity"});
+                "fingerprints", "signature_image", "validity", "access_control"});
   r.required_string(root, "", "profile", p.name);
   r.optional_string(root, "", "description", p.description);
   r.required_string(root, "", "issuing_state", p.issuing_state);
@@ -160,6 +160,38 @@ DocumentProfile DocumentProfile::from_json(const nlohmann::json& j, const std::s
     r.required_int(*v, "validity", "adult_age", p.validity.adult_age, 1, 30);
     r.required_int(*v, "validity", "max_years_minor", p.validity.max_years_minor, 1, 20);
     r.required_int(*v, "validity", "max_years_adult", p.validity.max_years_adult, 1, 20);
+  }
+  const nlohmann::json* ac = nullptr;
+  if (root != nullptr && root->contains("access_control"))
+    ac = r.object((*root)["access_control"], "access_control");
+  if (ac != nullptr) {
+    r.known_keys(*ac, "access_control", {"pace", "bac"});
+    r.optional_bool(*ac, "access_control", "bac", p.bac);
+    auto pace = ac->find("pace");
+    if (pace != ac->end() && !pace->is_array()) r.problem("access_control.pace", "must be a list");
+    if (pace != ac->end() && pace->is_array()) {
+      for (std::size_t i = 0; i < pace->size(); ++i) {
+        std::string path = "access_control.pace[" + std::to_string(i) + "]";
+        const auto& item = (*pace)[i];
+        r.known_keys(item, path, {"protocol", "parameter_id"});
+        lds::PaceInfo info;
+        int id = 0;
+        bool ok = r.required_string(item, path, "protocol", info.protocol) &&
+                  r.required_int(item, path, "parameter_id", id, 0, 18);
+        if (!ok) continue;
+        info.parameter_id = id;
+        try {
+          auto protocol = secure::pace_protocol(info.protocol);
+          if ((id <= 2) == protocol.ecdh)
+            r.problem(path, "parameter_id " + std::to_string(id) + " does not fit " + info.protocol);
+        } catch (const Error& e) {
+          r.problem(path + ".protocol", e.what());
+        }
+        p.pace.push_back(info);
+      }
+    }
+    if (p.pace.empty() && !p.bac)
+      r.problem("access_control", "needs PACE or BAC, or the chip cannot be read");
   }
   if (p.issuing_state.size() != 3) r.problem("issuing_state", "must be a 3-letter code");
   r.finish();

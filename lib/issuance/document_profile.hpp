@@ -4,8 +4,10 @@
 #pragma once
 
 #include <filesystem>
+
 #include <string>
 #include <vector>
+#include "lds/card_access.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -66,6 +68,10 @@ struct DocumentProfile {
   FingerprintSettings fingerprints;
   SignatureImageSettings signature;
   ValidityRules validity;
+  /// PACE protocols the chip offers (EF.CardAccess), in order of preference;
+  /// empty: BAC only. BAC stays available for legacy readers when `bac` is set.
+  std::vector<lds::PaceInfo> pace;
+  bool bac = true;
   std::filesystem::path source;  // file it was loaded from
 
   bool has_dg(int dg) const;
@@ -77,6 +83,5 @@ struct DocumentProfile {
   /// A path to a .json file, or a profile name looked up in the profile directories.
   static DocumentProfile resolve(const std::string& name_or_path);
 };
-
 
 }  // namespace rcperso::issuance

@@ -9,6 +9,7 @@
 #include "core/error.hpp"
 #include "image/image.hpp"
 #include "lds/biometric_dg.hpp"
+#include "lds/card_access.hpp"
 #include "lds/com.hpp"
 #include "lds/dg1.hpp"
 #include "lds/dg11.hpp"
@@ -210,6 +211,12 @@ ChipImage prepare(const Application& app, const DocumentProfile& profile, pki::S
     lso.hashes.push_back({dg, pki::digest(hash, data)});
   }
   chip.files["EF.COM"] = com.encode();
+  // EF.CardAccess tells terminals which PACE the chip offers (outside the SOD, in the MF).
+  if (!profile.pace.empty()) {
+    lds::CardAccess card_access;
+    card_access.pace = profile.pace;
+    chip.files["EF.CardAccess"] = card_access.encode();
+  }
   auto scheme = signer.is_rsa() ? pki::scheme_from_name(profile.rsa_signature_scheme)
                                 : pki::scheme_from_name(profile.ec_signature_scheme);
   chip.files["EF.SOD"] = pki::build_sod(lso, signer, hash, scheme, options.now);

@@ -74,6 +74,30 @@ int curve_nid(int parameter_id) {
 
 }  // namespace
 
+std::string pace_parameter_name(int parameter_id) {
+  static const char* const kNames[] = {"MODP 1024/160",
+                                       "MODP 2048/224",
+                                       "MODP 2048/256",
+                                       "",
+                                       "",
+                                       "",
+                                       "",
+                                       "",
+                                       "NIST P-192",
+                                       "brainpoolP192r1",
+                                       "NIST P-224",
+                                       "brainpoolP224r1",
+                                       "NIST P-256",
+                                       "brainpoolP256r1",
+                                       "brainpoolP320r1",
+                                       "NIST P-384",
+                                       "brainpoolP384r1",
+                                       "brainpoolP512r1",
+                                       "NIST P-521"};
+  if (parameter_id >= 0 && parameter_id <= 18 && kNames[parameter_id][0] != '\0') return kNames[parameter_id];
+  return "parameter " + std::to_string(parameter_id);
+}
+
 PaceProtocol pace_protocol(const std::string& oid) {
   std::string prefix = std::string(kPaceOid) + ".";
   if (oid.rfind(prefix, 0) != 0) throw Error("not a PACE protocol OID: " + oid);

@@ -28,6 +28,9 @@ struct PaceProtocol {
 /// The protocol an id-PACE-* OID names; throws rcperso::Error for others.
 PaceProtocol pace_protocol(const std::string& oid);
 
+/// "brainpoolP256r1", "MODP 2048/224" ... for a standardized domain parameter ID.
+std::string pace_parameter_name(int parameter_id);
+
 /// K_pi = KDF_pi(password): from SHA-1(MRZ_information) for the MRZ, the
 /// CAN's digits as they are otherwise.
 SecureBytes pace_password_key(std::string_view password, PacePassword type, const PaceProtocol& protocol);

@@ -68,6 +68,8 @@ for example in application child-under-6 exempt-adult; do
     --csca "$csca" --crl "$src/keys-sample/csca-ec.crl.pem" --profile dk-residence-card \
     --save "$work/$example.read" --apdu-log "$work/$example.apdu"
   contains "$example: PA on the card" "$work/out" "PASS  DS chain to CSCA"
+  contains "$example: PACE with the MRZ" "$work/out" "PASS  access control"
+  contains "$example: PACE named" "$work/out" ", MRZ"
   contains "$example: issuer's rules" "$work/out" "PASS  validity period"
   for f in EF.COM EF.SOD EF.DG1 EF.DG2; do
     if cmp -s "$work/$example.chip/$f" "$work/$example.read/$f"; then pass=$((pass + 1)); else
@@ -86,26 +88,34 @@ check "locked card: write refused" 1 "$BIN/rcperso" write "$work/application.chi
   --card-profile rcsim --csca "$csca"
 contains "locked card: message" "$work/err" "the card is locked"
 lacks "locked card: not issued" "$work/out" "ISSUED"
-check "wrong MRZ: BAC fails" 1 "$BIN/rcverify" --reader "$R0" --bac RC0012345 880315 311101 --csca "$csca"
-contains "wrong MRZ: message" "$work/out" "BAC failed"
+check "wrong MRZ: PACE fails" 1 "$BIN/rcverify" --reader "$R0" --bac RC0012345 880315 311101 --csca "$csca"
+contains "wrong MRZ: message" "$work/out" "PACE failed: the chip does not accept the MRZ"
 check "no key on a locked card" 1 "$BIN/rcdump" --reader "$R0"
 contains "no key: message" "$work/err" "access control is needed"
 card_out 0 "$CARD_PID"
 
-# --- the JMRTD applet's command set ------------------------------------------
+# --- the JMRTD applet's command set (no PACE: the BAC-only variant of the profile) ---
+check "prepare BAC-only" 0 "$BIN/rcperso" prepare --application "$work/examples/application.json" \
+  --profile dk-residence-card-bac --signer "$src/keys-sample/ds-ec" --out "$work/bac.chip"
+card_in 0 "$work/rcsim.log" --card-profile jmrtd-applet --state "$work/jmrtd-pace.card" || exit 1
+check "jmrtd-applet: a PACE chip image is refused" 2 "$BIN/rcperso" write "$work/application.chip" \
+  --reader "$R0" --card-profile jmrtd-applet --csca "$csca"
+contains "jmrtd-applet: no master file" "$work/err" "no master file"
+card_out 0 "$CARD_PID"
 card_in 0 "$work/rcsim.log" --card-profile jmrtd-applet --state "$work/jmrtd.card" || exit 1
-check "jmrtd-applet: rcsim profile does not fit" 1 "$BIN/rcperso" write "$work/application.chip" \
+check "jmrtd-applet: rcsim profile does not fit" 1 "$BIN/rcperso" write "$work/bac.chip" \
   --reader "$R0" --card-profile rcsim --csca "$csca"
 contains "jmrtd-applet: refused command named" "$work/err" "CREATE FILE EF.COM"
 card_out 0 "$CARD_PID"
 rm -f "$work/jmrtd.card"
 card_in 0 "$work/rcsim.log" --card-profile jmrtd-applet --state "$work/jmrtd.card" || exit 1
-check "jmrtd-applet: write" 0 "$BIN/rcperso" write "$work/application.chip" --reader "$R0" \
+check "jmrtd-applet: write" 0 "$BIN/rcperso" write "$work/bac.chip" --reader "$R0" \
   --card-profile jmrtd-applet --csca "$csca"
 contains "jmrtd-applet: ISSUED" "$work/out" "ISSUED"
 contains "jmrtd-applet: 255-byte chunks" "$work/out" "chunks of up to 255"
 check "jmrtd-applet: rcverify" 0 "$BIN/rcverify" --reader "$R0" --bac RC0012345 880314 311101 --csca "$csca" \
   --card-profile jmrtd-applet
+contains "jmrtd-applet: BAC without PACE" "$work/out" "BAC (the chip offers no PACE)"
 card_out 0 "$CARD_PID"
 
 # --- injected faults ------------------------------------------------------------
@@ -203,11 +213,11 @@ echo "pulled out at $points points of a $total-APDU run: $issued_after_return re
 
 # A profile that cannot erase reports a torn card as spoiled.
 card_in 0 "$work/rcsim.log" --card-profile jmrtd-applet --state "$work/torn-jmrtd.card" --vanish-after 40 || exit 1
-check "jmrtd torn: not issued" 1 "$BIN/rcperso" write "$work/application.chip" --reader "$R0" \
+check "jmrtd torn: not issued" 1 "$BIN/rcperso" write "$work/bac.chip" --reader "$R0" \
   --card-profile jmrtd-applet --csca "$csca"
 card_out 0 "$CARD_PID"
 card_in 0 "$work/rcsim.log" --card-profile jmrtd-applet --state "$work/torn-jmrtd.card" || exit 1
-check "jmrtd torn, back: spoiled" 1 "$BIN/rcperso" write "$work/application.chip" --reader "$R0" \
+check "jmrtd torn, back: spoiled" 1 "$BIN/rcperso" write "$work/bac.chip" --reader "$R0" \
   --card-profile jmrtd-applet --csca "$csca"
 contains "jmrtd torn: spoiled message" "$work/err" "spoiled"
 card_out 0 "$CARD_PID"

@@ -3,6 +3,7 @@
 // the right and a wrong MRZ, and the card pulled out at every APDU.
 #include <doctest/doctest.h>
 
+#include <map>
 #include <string>
 
 #include "card/chip_session.hpp"
@@ -16,6 +17,7 @@
 #include "pki/hash.hpp"
 #include "pki/signer.hpp"
 #include "pki/sod_builder.hpp"
+#include "secure/pace.hpp"
 #include "sim_transport.hpp"
 #include "test_support.hpp"
 
@@ -23,15 +25,36 @@ using namespace rcperso;
 
 namespace {
 
+issuance::ChipImage prepare_example(bool pace) {
+  auto profile =
+      issuance::DocumentProfile::load(test::source_dir() / "profiles/documents/dk-residence-card.json");
+  if (!pace) profile.pace.clear();  // for applets without PACE (the JMRTD applet)
+  auto app = issuance::load_application(test::source_dir() / "examples/application.json", profile);
+  auto signer = pki::open_signer((test::source_dir() / "keys-sample/ds-ec").string());
+  return issuance::prepare(app, profile, *signer);
+}
+
+/// The example with PACE (EF.CardAccess) and BAC, as the Danish profile prepares it.
 const issuance::ChipImage& example_chip() {
-  static const issuance::ChipImage chip = [] {
-    auto profile =
-        issuance::DocumentProfile::load(test::source_dir() / "profiles/documents/dk-residence-card.json");
-    auto app = issuance::load_application(test::source_dir() / "examples/application.json", profile);
-    auto signer = pki::open_signer((test::source_dir() / "keys-sample/ds-ec").string());
-    return issuance::prepare(app, profile, *signer);
-  }();
+  static const issuance::ChipImage chip = prepare_example(true);
   return chip;
+}
+
+/// The same without PACE.
+const issuance::ChipImage& example_chip_bac() {
+  static const issuance::ChipImage chip = prepare_example(false);
+  return chip;
+}
+
+const issuance::ChipImage& example_for(const std::string& card_profile) {
+  return card_profile == "jmrtd-applet" ? example_chip_bac() : example_chip();
+}
+
+/// The chip's files without EF.CardAccess, which lives in the MF and is not read through BAC.
+std::map<std::string, Bytes> lds_files(const issuance::ChipImage& chip) {
+  auto files = chip.files;
+  files.erase("EF.CardAccess");
+  return files;
 }
 
 card::CardProfile card_profile(const std::string& name) {
@@ -69,6 +92,19 @@ issuance::ChipImage read_with_bac(rcsim::Chip& chip, const std::string& seed) {
   return card::read_chip(session);
 }
 
+issuance::ChipImage read_with_pace(rcsim::Chip& chip, const std::string& password,
+                                   secure::PacePassword type) {
+  test::SimTransport t(chip);
+  card::ChipSession session(t, card::ReadLimits{});
+  auto card_access = session.read_card_access();
+  REQUIRE(card_access);
+  session.open_pace(*card_access, password, type);
+  session.select_application(card_profile("rcsim").select_applet);
+  auto read = card::read_chip(session);
+  read.files["EF.CardAccess"] = *card_access;
+  return read;
+}
+
 }  // namespace
 
 TEST_CASE("personalization writes, reads back through BAC, verifies and locks, for each BAC profile") {
@@ -76,23 +112,28 @@ TEST_CASE("personalization writes, reads back through BAC, verifies and locks, f
     CAPTURE(name);
     rcsim::Chip chip(chip_for(name));
     test::SimTransport t(chip);
-    auto report = card::personalize(t, card_profile(name), example_chip(), perso_options());
+    const auto& image = example_for(name);
+    auto report = card::personalize(t, card_profile(name), image, perso_options());
     CHECK(report.found == card::CardState::Blank);
     CHECK(report.locked);
     CHECK(chip.lifecycle() == rcsim::Lifecycle::Locked);
-    CHECK(report.files == example_chip().files.size());
+    CHECK(report.files == image.files.size());
     CHECK(report.verification.passed());
     std::size_t payload = 0;
-    for (const auto& [n, b] : example_chip().files) payload += b.size();
+    for (const auto& [n, b] : image.files) payload += b.size();
     CHECK(report.payload_bytes == payload);
     CHECK(report.write_wire.apdus > 0);
     CHECK(report.write_wire.bytes_sent >= payload);  // every byte went over the wire
 
     // An inspection system reads the same bytes back with the MRZ.
     chip.power_on();
-    auto back = read_with_bac(chip, key_seed_of(example_chip()));
+    auto back = read_with_bac(chip, key_seed_of(image));
     CHECK(back.manifest_problems.empty());
-    CHECK(back.files == example_chip().files);
+    CHECK(back.files == lds_files(image));
+    if (image.file("EF.CardAccess") != nullptr) {
+      chip.power_on();
+      CHECK(read_with_pace(chip, key_seed_of(image), secure::PacePassword::Mrz).files == image.files);
+    }
   }
 }
 
@@ -120,8 +161,11 @@ TEST_CASE("a locked card is refused and a wrong MRZ fails BAC") {
 TEST_CASE("a card profile that does not match the applet stops at the first refused command") {
   rcsim::Chip chip(chip_for("jmrtd-applet"));
   test::SimTransport t(chip);
-  CHECK_THROWS_WITH_AS(card::personalize(t, card_profile("rcsim"), example_chip(), perso_options()),
+  CHECK_THROWS_WITH_AS(card::personalize(t, card_profile("rcsim"), example_chip_bac(), perso_options()),
                        doctest::Contains("CREATE FILE EF.COM"), card::PersoError);
+  // A PACE chip image needs a card with a master file.
+  CHECK_THROWS_WITH_AS(card::personalize(t, card_profile("jmrtd-applet"), example_chip(), perso_options()),
+                       doctest::Contains("no master file"), Error);
   CHECK(chip.lifecycle() != rcsim::Lifecycle::Locked);
 }
 
@@ -144,7 +188,7 @@ TEST_CASE("a card that names the exact length (6Cxx) under secure messaging is r
   auto report = card::personalize(t, card_profile("rcsim"), example_chip(), perso_options());
   CHECK(report.locked);
   chip.power_on();
-  CHECK(read_with_bac(chip, key_seed_of(example_chip())).files == example_chip().files);
+  CHECK(read_with_bac(chip, key_seed_of(example_chip())).files == lds_files(example_chip()));
 }
 
 TEST_CASE("files beyond offset 32767 are written with D7 and read with B1") {
@@ -209,7 +253,7 @@ TEST_CASE(
     {
       rcsim::Chip chip(chip_for(name));
       test::SimTransport t(chip);
-      auto report = card::personalize(t, card_profile(name), example_chip(), perso_options());
+      auto report = card::personalize(t, card_profile(name), example_for(name), perso_options());
       total = report.write_wire.apdus + report.verify_wire.apdus;
     }
     REQUIRE(total > 20);
@@ -220,19 +264,19 @@ TEST_CASE(
       options.vanish_after = static_cast<long>(k);
       rcsim::Chip chip(options);
       test::SimTransport t(chip);
-      CHECK_THROWS_AS(card::personalize(t, card_profile(name), example_chip(), perso_options()),
+      CHECK_THROWS_AS(card::personalize(t, card_profile(name), example_for(name), perso_options()),
                       card::CardError);
 
       chip.reinsert();
       bool locked_before = chip.lifecycle() == rcsim::Lifecycle::Locked;
       try {
-        auto report = card::personalize(t, card_profile(name), example_chip(), perso_options());
+        auto report = card::personalize(t, card_profile(name), example_for(name), perso_options());
         // Issued on the second attempt: the card is complete, verified and locked.
         CHECK(report.locked);
         CHECK(report.verification.passed());
         CHECK((report.found == card::CardState::Blank || erasable));
         chip.power_on();
-        CHECK(read_with_bac(chip, key_seed_of(example_chip())).files == example_chip().files);
+        CHECK(read_with_bac(chip, key_seed_of(example_for(name))).files == lds_files(example_for(name)));
       } catch (const card::PersoError& e) {
         // Refused: the card held files it could not erase, or was locked already.
         std::string why = e.what();

@@ -39,11 +39,17 @@ ConnectedCard connect_card(const ReaderArgs& args) {
 }
 
 void add_access_key_options(CLI::App& app, AccessKeyArgs& args) {
-  auto* bac = app.add_option("--bac", args.bac,
-                             "BAC key: DOCNO DOB DOE (dates as YYMMDD or YYYY-MM-DD), as printed in the MRZ")
-                  ->expected(3);
-  app.add_option("--mrz", args.mrz, "BAC key from the whole MRZ (lines joined or separated by newlines)")
-      ->excludes(bac);
+  auto* bac =
+      app.add_option("--bac", args.bac,
+                     "Access key (PACE, or BAC on chips without PACE): DOCNO DOB DOE (dates as YYMMDD or "
+                     "YYYY-MM-DD), as printed in the MRZ")
+          ->expected(3);
+  auto* mrz = app.add_option("--mrz", args.mrz,
+                             "Access key from the whole MRZ (lines joined or separated by newlines)")
+                  ->excludes(bac);
+  app.add_option("--can", args.can, "PACE with the card access number printed on the card")
+      ->excludes(bac)
+      ->excludes(mrz);
 }
 
 namespace {
@@ -90,8 +96,14 @@ std::string mrz_information_from(const AccessKeyArgs& args) {
   return secure::mrz_information(number, mrz_date(args.bac[1], "DOB"), mrz_date(args.bac[2], "DOE"));
 }
 
-issuance::ChipImage read_card(card::Transport& transport, const std::string& mrz_information,
-                              const std::optional<card::CardProfile>& profile) {
+issuance::ChipImage read_card(card::Transport& transport, const AccessKeyArgs& key,
+                              const std::optional<card::CardProfile>& profile, std::string& access) {
+  std::string mrz_information = mrz_information_from(key);
+  if (!key.can.empty() &&
+      (key.can.size() < 4 || key.can.size() > 12 ||
+       !std::all_of(key.can.begin(), key.can.end(), [](unsigned char c) { return std::isdigit(c); }))) {
+    throw ValidationError(std::vector<Problem>{{"--can", "the card access number is 4 to 12 digits"}});
+  }
   card::ReadLimits limits;
   iso7816::CommandApdu select{0x00, 0xA4, 0x04, 0x0C, from_hex("A0000002471001"), std::nullopt};
   if (profile) {
@@ -101,9 +113,25 @@ issuance::ChipImage read_card(card::Transport& transport, const std::string& mrz
     select = profile->select_applet;
   }
   card::ChipSession session(transport, limits);
-  session.select_application(select);
-  if (!mrz_information.empty()) session.open_bac(secure::bac_keys(mrz_information));
-  return card::read_chip(session);
+  std::optional<Bytes> card_access = session.read_card_access();
+  if (card_access && (!key.can.empty() || !mrz_information.empty())) {
+    access = !key.can.empty() ? session.open_pace(*card_access, key.can, secure::PacePassword::Can)
+                              : session.open_pace(*card_access, mrz_information, secure::PacePassword::Mrz);
+    session.select_application(select);
+  } else {
+    if (!key.can.empty())
+      throw card::AccessDenied("the chip offers no PACE (no EF.CardAccess), so a CAN cannot open it");
+    session.select_application(select);
+    if (!mrz_information.empty()) {
+      session.open_bac(secure::bac_keys(mrz_information));
+      access = card_access ? "BAC" : "BAC (the chip offers no PACE)";
+    } else {
+      access = "none (no access key given)";
+    }
+  }
+  issuance::ChipImage chip = card::read_chip(session);
+  if (card_access) chip.files["EF.CardAccess"] = *card_access;
+  return chip;
 }
 
 void check_new_directory(const std::string& dir, const char* option) {

@@ -35,6 +35,7 @@ ConnectedCard connect_card(const ReaderArgs& args);
 struct AccessKeyArgs {
   std::vector<std::string> bac;  // DOCNO DOB DOE
   std::string mrz;               // the MRZ lines
+  std::string can;               // card access number (PACE)
 };
 
 void add_access_key_options(CLI::App& app, AccessKeyArgs& args);
@@ -42,10 +43,12 @@ void add_access_key_options(CLI::App& app, AccessKeyArgs& args);
 /// Throws ValidationError naming the option for malformed values.
 std::string mrz_information_from(const AccessKeyArgs& args);
 
-/// Reads the chip in the reader: the eMRTD application, through BAC when a
-/// key is given, with the card profile's read limits when one is given.
-issuance::ChipImage read_card(card::Transport& card, const std::string& mrz_information,
-                              const std::optional<card::CardProfile>& profile);
+/// Reads the chip in the reader as an inspection system does: EF.CardAccess
+/// first; PACE with the CAN or the MRZ when the chip offers it, BAC with the
+/// MRZ only when it does not; then the eMRTD application, with the card
+/// profile's read limits when one is given. `access` tells what was used.
+issuance::ChipImage read_card(card::Transport& card, const AccessKeyArgs& key,
+                              const std::optional<card::CardProfile>& profile, std::string& access);
 
 /// Fails early (before the card is read) if --save cannot be created.
 void check_new_directory(const std::string& dir, const char* option);

@@ -46,19 +46,21 @@ int tool_main(int argc, char** argv) {
   return rcperso::cli::run_guarded("rcdump", [&] {
     using namespace rcperso;
     issuance::ChipImage chip;
+    std::string access;
     if (reader_opt->count() > 0) {
-      std::string seed = cli::mrz_information_from(key);
+      (void)cli::mrz_information_from(key);  // a malformed key fails before the card is touched
       cli::check_new_directory(save_dir, "--save");
       std::optional<card::CardProfile> cp;
       if (!card_profile.empty()) cp = card::CardProfile::resolve(card_profile);
       auto connected = cli::connect_card(reader);
       try {
-        chip = cli::read_card(*connected.card, seed, cp);
+        chip = cli::read_card(*connected.card, key, cp, access);
       } catch (const card::AccessDenied& e) {
         std::cerr << "rcdump: " << e.what() << "\n";
         return cli::kExitFail;
       }
       for (const auto& p : chip.manifest_problems) std::cerr << "rcdump: warning: " << p << "\n";
+      std::cerr << "rcdump: read with access control: " << access << "\n";
       if (!save_dir.empty()) cli::save_card_image(chip, save_dir, connected.reader);
     } else {
       chip = issuance::read_chip_image(chip_dir);

@@ -289,7 +289,7 @@ Bytes Chip::select(const Command& c, std::uint16_t& sw) {
     selected_.reset();
     return {};
   }
-  if (c.p1 == 0x00 && (c.data.empty() || c.data == Bytes{0x3F, 0x00})) {  // the MF
+  if (c.p1 == 0x00 && (c.data.empty() || c.data == Bytes{0x3F, 0x00}) && !options_.jmrtd_applet) {  // the MF
     applet_selected_ = false;
     selected_.reset();
     return {};

@@ -53,14 +53,15 @@ int tool_main(int argc, char** argv) {
   return rcperso::cli::run_guarded("rcverify", [&] {
     using namespace rcperso;
     issuance::ChipImage chip;
+    std::string access;
     if (reader_opt->count() > 0) {
-      std::string seed = cli::mrz_information_from(key);
+      (void)cli::mrz_information_from(key);  // a malformed key fails before the card is touched
       cli::check_new_directory(save_dir, "--save");
       std::optional<card::CardProfile> cp;
       if (!card_profile.empty()) cp = card::CardProfile::resolve(card_profile);
       auto connected = cli::connect_card(reader);
       try {
-        chip = cli::read_card(*connected.card, seed, cp);
+        chip = cli::read_card(*connected.card, key, cp, access);
       } catch (const card::AccessDenied& e) {
         std::cout << "FAIL  access control: " << e.what() << "\n";
         return cli::kExitFail;
@@ -72,6 +73,7 @@ int tool_main(int argc, char** argv) {
     }
     if (!profile.empty()) options.profile = issuance::DocumentProfile::resolve(profile);
     auto report = inspection::verify_chip(chip, options);
+    if (!access.empty()) report.checks.insert(report.checks.begin(), pass("access control", access));
     std::cout << (json ? report.to_json().dump(2) + "\n" : report.to_text());
     return report.passed() ? cli::kExitOk : cli::kExitFail;
   });
