@@ -369,6 +369,23 @@ std::unique_ptr<PaceGroup> PaceGroup::standard(int parameter_id) {
   return std::make_unique<EcGroup>(parameter_id);
 }
 
+SessionKeys chip_authentication_keys(const PaceGroup& group, const SecureBytes& terminal_private,
+                                     ByteView chip_static_public, SmCipher cipher, int key_bits) {
+  SecureBytes k = group.shared_secret(terminal_private, chip_static_public);
+  SessionKeys keys;
+  keys.cipher = cipher;
+  if (cipher == SmCipher::Tdes) {
+    keys.ks_enc = kdf_3des(k, KeyUse::Enc);
+    keys.ks_mac = kdf_3des(k, KeyUse::Mac);
+    keys.ssc.assign(8, 0);
+  } else {
+    keys.ks_enc = kdf_aes(k, KeyUse::Enc, key_bits);
+    keys.ks_mac = kdf_aes(k, KeyUse::Mac, key_bits);
+    keys.ssc.assign(16, 0);
+  }
+  return keys;
+}
+
 PaceInitiator::PaceInitiator(PaceProtocol protocol, int parameter_id, SecureBytes k_pi)
     : protocol_(std::move(protocol)),
       parameter_id_(parameter_id),

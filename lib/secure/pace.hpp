@@ -57,6 +57,13 @@ class PaceGroup {
   virtual Bytes generator() const = 0;
 };
 
+/// Chip Authentication v1 (9303-11 §6.2) session keys: K = the shared secret
+/// of the terminal's ephemeral key and the chip's static key from DG14,
+/// KS_enc/KS_mac = KDF(K, 1/2), SSC zero. The caller sends the terminal's
+/// public key with MSE:Set KAT (or MSE:Set AT + GENERAL AUTHENTICATE).
+SessionKeys chip_authentication_keys(const PaceGroup& group, const SecureBytes& terminal_private,
+                                     ByteView chip_static_public, SmCipher cipher, int key_bits);
+
 /// The terminal's side of PACE with Generic Mapping. Private keys are random unless
 /// a test injects them.
 class PaceInitiator {

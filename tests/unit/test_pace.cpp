@@ -169,3 +169,54 @@ TEST_CASE("EF.CardAccess with PACEInfo: the G.1 and G.2 examples, round trip and
   CHECK_THROWS_AS(lds::CardAccess::decode(from_hex("31143012060A04007F00070202040202020102020120")),
                   DecodeError);  // parameter ID 32
 }
+
+TEST_CASE(
+    "BSI worked example for EAC: PACE-GM ECDH brainpoolP256r1 with a PIN, then Chip Authentication keys") {
+  auto protocol = pace_protocol(kOid);
+  SecureBytes k_pi = pace_password_key("123456", PacePassword::Can, protocol);  // a PIN derives like a CAN
+  CHECK(hex(k_pi) == "591468CDA83D65219CCCB8560233600F");
+  PaceInitiator pace(protocol, 13, k_pi);
+  pace.receive_encrypted_nonce(from_hex("CE834CDE69FFBB1D1EB21585CD709F18"));
+  CHECK(to_hex_upper(pace.nonce()) == "7D98C00FC6C9E9543BBF94A87073A123");
+  CHECK(to_hex_upper(pace.mapping_public_key(
+            secret("752287F5B02DE3C4BC3E17945118C51B23C97278E4CD748048AC56BA5BDC3D46"))) ==
+        "043DD29BBE5907FD21A152ADA4895FAAE7ACC55F5E50EFBFDE5AB0C6EB54F198D615913635F0FDF5BEB383E00355F82D3C41"
+        "ED0DF2E28363433DFB73856A15DC9F");
+  pace.receive_chip_mapping_key(from_hex(
+      "049CFCF7582AC986D0DD52FA53123414C3E1B96B4D00ABA8E574679B70EFB5BC3B45D2F13729CC2AE178E7E241B443213533"
+      "B77DBB44649A815DDC4A2384BA422A"));
+  CHECK(to_hex_upper(pace.group().generator()) ==
+        "043929D28BA1E5339D6C5DADE5E33BD3C2F0BD14DD77C7521532261659C918FA6014DD48FA84E62BDE438EDB4C9771D042CD"
+        "B24B7788BDBAB2031C45751E777F66");
+  CHECK(to_hex_upper(pace.ephemeral_public_key(
+            secret("009D9A32DF93A57CCE33CA3CDD3457E33A976F293546C73550F397259C93BE0120"))) ==
+        "04518BC4E532AD2A9BD6527804D5D665ABD51041037A0CC8AA922804EB501C222B3427388599AFAAE9FBACE2DF93E13C3C49"
+        "79CD12F0AE3E3C0126028391554582");
+  pace.receive_chip_ephemeral_key(from_hex(
+      "04282CF38073036AFAC216AF135BD994DA0C357F10BD4C34AFEA1042B2EB0FD6804DF3658B835AC2E7133F13691184542BB5"
+      "0B109963A4662ABDC08B9763AF4B5B"));
+  CHECK(to_hex_upper(pace.terminal_token()) == "A27AE7B36573C1D9");
+  SessionKeys keys = pace.finish(from_hex("A2658C2F38600B0F"));
+  CHECK(hex(keys.ks_enc) == "68406B4162100563D9C901A6154D2901");
+  CHECK(hex(keys.ks_mac) == "73FF268784F72AF833FDC9464049AFC9");
+
+  // Chip Authentication (ICAO v1, through DG14: no nonce) with the example's static and ephemeral keys. K is
+  // the published value; the v1 session keys (KDF(K, 1/2), no nonce) are derived, not published.
+  auto group = PaceGroup::standard(13);
+  SecureBytes terminal = secret("00A6A4D255C5BF7A77EC3D0553DB74F693CF044E18C98364D4977A296108AF19BD");
+  CHECK(to_hex_upper(group->public_key(terminal)) ==
+        "045A7A377FC9CAFC03AC7FF45441A8B2909D88EAB8E6B0173847AB49B949DF3799A34EE57EC55268CF8B1C3EC489F8BF4CF4"
+        "C68D3FD9670E89C0D5D3FFF1AAF89F");
+  SecureBytes k = group->shared_secret(terminal, from_hex("04A44EBE5451DF7AADB01E459B8C928A87746A57927C8C28A6"
+                                                          "775C97A7E1FE8D9A46FF4A1CC7E4D1389AEA19758E4F75C28C"
+                                                          "598FD734AEBEB135337CF95BE12E94"));
+  CHECK(hex(k) == "791DA04273CCFE862E52DF60347E2557192E1F8D7517822CE3D306056C1CDEB4");
+  SessionKeys ca = chip_authentication_keys(*group, terminal,
+                                            from_hex("04A44EBE5451DF7AADB01E459B8C928A87746A57927C8C28A6775C9"
+                                                     "7A7E1FE8D9A46FF4A1CC7E4D1389AEA19758E4F75C28C"
+                                                     "598FD734AEBEB135337CF95BE12E94"),
+                                            SmCipher::Aes, 128);
+  CHECK(hex(ca.ks_enc) == "74DFF1029B548FA273C13D86CE775A5B");
+  CHECK(hex(ca.ks_mac) == "4AE4F2F70ABC8C4C3DA7588BE9A1C9E2");
+  CHECK(to_hex_upper(ca.ssc) == "00000000000000000000000000000000");
+}
