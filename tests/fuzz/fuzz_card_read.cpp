@@ -1,4 +1,4 @@
-// libFuzzer harness: reading a chip from a hostile card. The input is a
+// libFuzzer harness: reading a chip from a hostile card, PACE included. The input is a
 // script of response APDUs (2-byte length + bytes each) that a fake card
 // plays back to read_chip: file headers, lengths, B1 wrappers, status words.
 #include <cstddef>
@@ -45,6 +45,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   card::ReadLimits limits;
   limits.max_file_size = 64 * 1024;
   card::ChipSession session(card, limits);
+  try {
+    // EF.CardAccess and PACE first, as an inspection system does; hostile points and lengths must be refused.
+    if (auto card_access = session.read_card_access()) {
+      (void)session.open_pace(*card_access, "123456", secure::PacePassword::Can);
+    }
+  } catch (const Error&) {
+  } catch (const card::CardError&) {
+  }
   try {
     session.select_application(iso7816::CommandApdu{0x00, 0xA4, 0x04, 0x0C, Bytes(7, 0xA0), std::nullopt});
     (void)card::read_chip(session);
