@@ -18,6 +18,7 @@ namespace {
 
 constexpr std::size_t kMaxShortOffset = 0x7FFF;
 constexpr std::size_t kSmallestChunk = 16;
+constexpr std::size_t kHeaderProbe = 8;  // enough for any TLV header we accept (3 tag + 4 length bytes)
 constexpr std::uint16_t kEndOfFileWarning = 0x6282;
 
 std::string hex4(std::uint16_t v) {
@@ -239,6 +240,12 @@ Bytes ChipSession::read_once(std::size_t offset, std::size_t want, const std::st
       read.le = (r.sw & 0xFF) == 0 ? 256 : (r.sw & 0xFF);
       read.extended = false;
       r = send(read);
+    }
+    if (r.sw == 0x6B00 && offset == 0 && want > kHeaderProbe) {
+      // Some chips refuse an Le that runs past the end of the file. Only the first read of a file
+      // can do that (later ones ask for exactly what is left): ask for the header alone.
+      want = kHeaderProbe;
+      continue;
     }
     if (wrong_length(r.sw) && chunk > kSmallestChunk) {
       // The card or reader takes less than promised: step down and retry.

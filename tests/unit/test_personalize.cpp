@@ -225,6 +225,20 @@ TEST_CASE("files beyond offset 32767 are written with D7 and read with B1") {
   CHECK(read_with_bac(chip, key_seed_of(image)).files.at("EF.DG2") == image.files.at("EF.DG2"));
 }
 
+TEST_CASE("a card that answers 6B00 when Le runs past the end of a file: header first, full chunks after") {
+  auto options = chip_for("rcsim");
+  options.past_end_6b00 = true;
+  rcsim::Chip chip(options);
+  test::SimTransport t(chip);
+  auto report = card::personalize(t, card_profile("rcsim"), example_chip(), perso_options());
+  CHECK(report.locked);
+  // Per file at most one refused read and one header read more than usual; chunks stay large.
+  rcsim::Chip plain_chip(chip_for("rcsim"));
+  test::SimTransport plain(plain_chip);
+  auto usual = card::personalize(plain, card_profile("rcsim"), example_chip(), perso_options());
+  CHECK(report.verify_wire.apdus <= usual.verify_wire.apdus + 2 * (example_chip().files.size() + 1));
+}
+
 TEST_CASE("a file too large for the card profile is refused before the card is touched") {
   auto image = example_chip();
   image.files["EF.DG2"].resize(40000);

@@ -461,6 +461,10 @@ Bytes Chip::read_binary(const Command& c, std::uint16_t& sw) {
   // For B1, Le counts the DO 53 wrapper (at most 4 header bytes) too.
   std::size_t room = c.ins == 0xB1 ? (want > 4 ? want - 4 : 0) : want;
   std::size_t n = std::min(room, f.size - offset);
+  if (options_.past_end_6b00 && n < room && c.ins == 0xB0) {
+    sw = 0x6B00;
+    return {};
+  }
   if (options_.exact_le && n < room && n > 0 && c.ins == 0xB0 && n < 256) {
     sw = static_cast<std::uint16_t>(0x6C00 | n);
     return {};

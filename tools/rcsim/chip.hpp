@@ -28,8 +28,10 @@ struct ChipOptions {
   /// T=0 style: response data longer than this comes as 61xx, fetched with GET RESPONSE (0: off).
   std::size_t response_chunk = 0;
   /// READ BINARY asking past the end of the file gets 6Cxx with the exact length.
-  bool exact_le = false;   // the JMRTD applet's command set only: CREATE FILE 63, no erase
-  long vanish_after = -1;  // APDUs before the card "is pulled out"
+  bool exact_le = false;
+  /// ... or with 6B00, as some chips do.
+  bool past_end_6b00 = false;  // the JMRTD applet's command set only: CREATE FILE 63, no erase
+  long vanish_after = -1;      // APDUs before the card "is pulled out"
   std::vector<std::pair<Bytes, std::uint16_t>> fail_on;  // plain APDU prefix -> status word
   std::string state_file;                                // empty: no persistence
   /// The chip's random source (RND.IC, K.IC); tests replay worked examples with it.

@@ -107,6 +107,8 @@ int rcsim_main(int argc, char** argv) {
   app.add_option("--max-chunk", options.max_chunk, "Largest UPDATE/READ BINARY data accepted");
   app.add_option("--memory", options.memory, "File memory in bytes");
   app.add_flag("--exact-le", options.exact_le, "Answer READ BINARY past the end of a file with 6Cxx");
+  app.add_flag("--past-end-6b00", options.past_end_6b00,
+               "Answer READ BINARY past the end of a file with 6B00");
   app.add_option("--response-chunk", options.response_chunk,
                  "Send response data longer than N bytes as 61xx for GET RESPONSE, like a T=0 card");
   app.add_flag("--once", once, "Exit when the reader connection ends instead of reconnecting");
