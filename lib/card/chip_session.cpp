@@ -123,8 +123,10 @@ std::string ChipSession::open_pace(ByteView card_access, std::string_view passwo
       continue;
     }
   }
-  if (!protocol)
-    throw Error("EF.CardAccess offers no PACE protocol this inspection system implements (Generic Mapping)");
+  if (!protocol) {
+    throw PaceUnsupported(
+        "EF.CardAccess offers no PACE protocol this inspection system implements (Generic Mapping)");
+  }
   sm_.reset();
   bac_keys_.reset();
   secure::PaceInitiator pace(*protocol, parameter_id, secure::pace_password_key(password, type, *protocol));

@@ -30,6 +30,12 @@ class AccessDenied : public Error {
   using Error::Error;
 };
 
+/// EF.CardAccess offers only PACE variants this host does not implement.
+class PaceUnsupported : public Error {
+ public:
+  using Error::Error;
+};
+
 struct ReadLimits {
   std::size_t chunk_plain = 231;  // READ BINARY Le without secure messaging
   std::size_t chunk_sm = 223;     // ... and with it (fits a short response after wrapping)

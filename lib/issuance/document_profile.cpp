@@ -182,6 +182,9 @@ DocumentProfile DocumentProfile::from_json(const nlohmann::json& j, const std::s
         info.parameter_id = id;
         try {
           auto protocol = secure::pace_protocol(info.protocol);
+          if (protocol.mapping != secure::PaceMapping::Generic) {
+            r.problem(path + ".protocol", "only Generic Mapping can be issued and verified by this version");
+          }
           if ((id <= 2) == protocol.ecdh)
             r.problem(path, "parameter_id " + std::to_string(id) + " does not fit " + info.protocol);
         } catch (const Error& e) {

@@ -114,9 +114,18 @@ issuance::ChipImage read_card(card::Transport& transport, const AccessKeyArgs& k
   }
   card::ChipSession session(transport, limits);
   std::optional<Bytes> card_access = session.read_card_access();
+  bool pace_done = false;
   if (card_access && (!key.can.empty() || !mrz_information.empty())) {
-    access = !key.can.empty() ? session.open_pace(*card_access, key.can, secure::PacePassword::Can)
-                              : session.open_pace(*card_access, mrz_information, secure::PacePassword::Mrz);
+    try {
+      access = !key.can.empty() ? session.open_pace(*card_access, key.can, secure::PacePassword::Can)
+                                : session.open_pace(*card_access, mrz_information, secure::PacePassword::Mrz);
+      pace_done = true;
+    } catch (const card::PaceUnsupported& e) {
+      if (!key.can.empty()) throw;
+      access = std::string("BAC (") + e.what() + ")";  // such chips usually keep BAC
+    }
+  }
+  if (pace_done) {
     session.select_application(select);
   } else {
     if (!key.can.empty())
@@ -124,7 +133,7 @@ issuance::ChipImage read_card(card::Transport& transport, const AccessKeyArgs& k
     session.select_application(select);
     if (!mrz_information.empty()) {
       session.open_bac(secure::bac_keys(mrz_information));
-      access = card_access ? "BAC" : "BAC (the chip offers no PACE)";
+      if (access.empty()) access = card_access ? "BAC" : "BAC (the chip offers no PACE)";
     } else {
       access = "none (no access key given)";
     }
