@@ -3,11 +3,17 @@
 // follows, and the refusals a wrong password or a bad point must cause.
 #include <doctest/doctest.h>
 
+#include <fstream>
 #include "core/error.hpp"
 #include "iso7816/apdu.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "issuance/document_profile.hpp"
 #include "lds/card_access.hpp"
 #include "secure/crypto.hpp"
 #include "secure/pace.hpp"
+#include "test_support.hpp"
 
 using namespace rcperso;
 using namespace rcperso::secure;
@@ -219,4 +225,40 @@ TEST_CASE(
   CHECK(hex(ca.ks_enc) == "74DFF1029B548FA273C13D86CE775A5B");
   CHECK(hex(ca.ks_mac) == "4AE4F2F70ABC8C4C3DA7588BE9A1C9E2");
   CHECK(to_hex_upper(ca.ssc) == "00000000000000000000000000000000");
+}
+
+TEST_CASE("document profiles: access control is checked strictly") {
+  std::ifstream in(test::source_dir() / "profiles/documents/dk-residence-card.json");
+  nlohmann::json base = nlohmann::json::parse(in);
+  auto dk = issuance::DocumentProfile::from_json(base, "dk");
+  REQUIRE(dk.pace.size() == 1);
+  CHECK(dk.pace[0].protocol == kOid);
+  CHECK(dk.pace[0].parameter_id == 13);
+  CHECK(dk.bac);
+
+  auto problems = [&](const nlohmann::json& access_control) {
+    nlohmann::json j = base;
+    j["access_control"] = access_control;
+    try {
+      (void)issuance::DocumentProfile::from_json(j, "test");
+    } catch (const ValidationError& e) {
+      std::string all;
+      for (const auto& p : e.problems()) all += p.field + ": " + p.message + "\n";
+      return all;
+    }
+    return std::string();
+  };
+  CHECK(problems({{"pace", nlohmann::json::array()}, {"bac", true}}).empty());
+  CHECK(problems({{"pace", nlohmann::json::array()}, {"bac", false}}).find("needs PACE or BAC") !=
+        std::string::npos);
+  CHECK(problems({{"pace", {{{"protocol", kOid}, {"parameter_id", 0}}}}}).find("does not fit") !=
+        std::string::npos);
+  CHECK(problems({{"pace", {{{"protocol", "0.4.0.127.0.7.2.2.4.4.2"}, {"parameter_id", 13}}}}})
+            .find("only Generic Mapping") != std::string::npos);
+  CHECK(problems({{"pace", {{{"protocol", "1.2.3"}, {"parameter_id", 13}}}}}).find("pace[0].protocol") !=
+        std::string::npos);
+  CHECK(
+      problems({{"pace", {{{"protocol", kOid}, {"parameter_id", 13}, {"mapping", "gm"}}}}}).find("mapping") !=
+      std::string::npos);
+  CHECK(problems({{"pace", "yes"}}).find("must be a list") != std::string::npos);
 }
