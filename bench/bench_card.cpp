@@ -1,8 +1,8 @@
 // Benchmark of one card through the real PC/SC stack (pcscd + vpcd + a
 // virtual card; bench/card_bench.sh sets it up): issue a chip image (write,
-// read back through BAC, verify, lock), then read and verify it again as an
-// inspection system would. Prints APDUs, bytes on the wire against the
-// chip's payload, and wall time for each phase, on one line.
+// read back, verify, lock), then read and verify it again as an inspection
+// system would (EF.CardAccess, PACE or BAC, every file, Passive Authentication). Prints APDUs, bytes on the
+// wire against the chip's payload, and wall time for each phase, on one line.
 //
 //   bench_card --reader R --card-profile P --chip DIR --csca FILE [--label TEXT]
 #include <chrono>
@@ -67,10 +67,18 @@ int main(int argc, char** argv) {
     limits.chunk_sm = profile.read_chunk_sm;
     limits.extended_length = profile.extended_length;
     card::ChipSession session(card, limits);
-    session.select_application(profile.select_applet);
-    if (profile.bac_seed) {
-      auto mrz = mrz::parse(lds::Dg1::decode(*chip.file("EF.DG1")).mrz);
-      session.open_bac(secure::bac_keys(mrz.key_seed()));
+    auto mrz = mrz::parse(lds::Dg1::decode(*chip.file("EF.DG1")).mrz);
+    std::string access = "plain";
+    if (auto card_access = session.read_card_access(); card_access && profile.bac_seed) {
+      access = "PACE";
+      session.open_pace(*card_access, mrz.key_seed(), secure::PacePassword::Mrz);
+      session.select_application(profile.select_applet);
+    } else {
+      session.select_application(profile.select_applet);
+      if (profile.bac_seed) {
+        access = "BAC";
+        session.open_bac(secure::bac_keys(mrz.key_seed()));
+      }
     }
     auto read = card::read_chip(session);
     auto verdict = inspection::verify_chip(read, options.verify);
@@ -84,9 +92,9 @@ int main(int argc, char** argv) {
     std::size_t write_wire = report.write_wire.bytes_sent + report.write_wire.bytes_received;
     std::printf(
         "%-34s payload %6zu B | issue: %4zu APDUs, write %6zu B on the wire (%.3f x), %.3f s in all "
-        "| read+verify: %3zu APDUs, %6zu B (%.3f x), %.3f s\n",
+        "| read+verify (%s): %3zu APDUs, %6zu B (%.3f x), %.3f s\n",
         label.c_str(), report.payload_bytes, report.write_wire.apdus + report.verify_wire.apdus, write_wire,
-        ratio(write_wire, report.payload_bytes), issue_s, read_apdus, read_wire,
+        ratio(write_wire, report.payload_bytes), issue_s, access.c_str(), read_apdus, read_wire,
         ratio(read_wire, report.payload_bytes), read_s);
     return 0;
   } catch (const std::exception& e) {

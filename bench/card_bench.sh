@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Card benchmark through the real PC/SC stack: pcscd, vpcd and rcsim. For an
 # adult card (~57 KB) and a child's card (~22 KB), with the rcsim profile
-# (extended length: 4096-byte writes, 1024-byte SM reads) and the
+# (extended length: 4096-byte writes and SM reads) and the
 # jmrtd-applet profile (short APDUs: 255-byte writes, 223-byte SM reads),
 # prints per card: APDUs, wire bytes against payload, and wall time.
 # Targets: wire <= 1.10 x payload with extended length, <= 1.25 x with
