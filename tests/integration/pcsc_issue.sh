@@ -2,7 +2,7 @@
 # Personalization through the real PC/SC stack: pcscd, vsmartcard's vpcd
 # reader driver and rcsim as the card. Every example is issued and verified;
 # the jmrtd-applet profile is used; locked cards refuse writes; a wrong MRZ
-# fails BAC; faults are injected; and the card is pulled out at 32+ points of
+# fails PACE; faults are injected; and the card is pulled out at 30+ points of
 # a run without ever being reported issued unless complete and verified.
 set -uo pipefail
 src=$1
@@ -15,31 +15,7 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-fail=0
-pass=0
-
-check() {  # check NAME EXPECTED_EXIT COMMAND...
-  local name=$1 expected=$2
-  shift 2
-  "$@" >"$work/out" 2>"$work/err"
-  local got=$?
-  if [ "$got" -ne "$expected" ]; then
-    echo "FAIL: $name: exit $got, expected $expected"
-    sed 's/^/    /' "$work/out" "$work/err" | tail -30
-    fail=$((fail + 1))
-  else
-    pass=$((pass + 1))
-  fi
-}
-contains() {  # contains NAME FILE TEXT
-  if grep -qF -- "$3" "$2"; then pass=$((pass + 1)); else
-    echo "FAIL: $1: '$3' not found in $(basename "$2")"; sed 's/^/    /' "$2" | tail -30; fail=$((fail + 1)); fi
-}
-lacks() {  # lacks NAME FILE TEXT
-  if grep -qF -- "$3" "$2"; then
-    echo "FAIL: $1: '$3' found in $(basename "$2")"; sed 's/^/    /' "$2" | tail -30; fail=$((fail + 1))
-  else pass=$((pass + 1)); fi
-}
+source "$src/tests/integration/lib/checks.sh"
 field() {  # field JSONFILE KEY: the first "KEY": "value" in the file
   sed -n "s/.*\"$2\": *\"\\([^\"]*\\)\".*/\\1/p" "$1" | head -1
 }

@@ -7,26 +7,7 @@ src=$1
 bin=$2
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-fail=0
-pass=0
-
-check() {  # check NAME EXPECTED_EXIT COMMAND...
-  local name=$1 expected=$2
-  shift 2
-  "$@" >"$work/out" 2>"$work/err"
-  local got=$?
-  if [ "$got" -ne "$expected" ]; then
-    echo "FAIL: $name: exit $got, expected $expected"
-    sed 's/^/    /' "$work/out" "$work/err" | head -40
-    fail=$((fail + 1))
-  else
-    pass=$((pass + 1))
-  fi
-}
-contains() {  # contains NAME FILE TEXT
-  if grep -qF -- "$3" "$2"; then pass=$((pass + 1)); else
-    echo "FAIL: $1: '$3' not found in $(basename "$2")"; sed 's/^/    /' "$2" | head -40; fail=$((fail + 1)); fi
-}
+source "$src/tests/integration/lib/checks.sh"
 
 cp -r "$src/examples" "$work/examples"
 chip=$work/chip

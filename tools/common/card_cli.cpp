@@ -143,6 +143,37 @@ issuance::ChipImage read_card(card::Transport& transport, const AccessKeyArgs& k
   return chip;
 }
 
+void add_card_read_options(CLI::App& app, CardReadArgs& args, CLI::Option* chip_dir) {
+  args.reader_option =
+      app.add_option("--reader", args.reader.reader,
+                     "Read the card in this PC/SC reader (name, unique part, or index; '' for "
+                     "the only one)")
+          ->excludes(chip_dir);
+  app.add_option("--apdu-log", args.reader.apdu_log,
+                 "Append an APDU log for QA (no keys, MRZ or biometric data)");
+  app.add_option("--wait", args.reader.wait_seconds, "Seconds to wait for a card")
+      ->check(CLI::Range(0.0, 3600.0));
+  add_access_key_options(app, args.key);
+  app.add_option("--card-profile", args.card_profile,
+                 "Card profile whose read limits to use (default: short APDUs)");
+  app.add_option("--save", args.save_dir, "Keep what was read from the card as a chip image directory");
+}
+
+bool reading_a_card(const CardReadArgs& args) {
+  return args.reader_option != nullptr && args.reader_option->count() > 0;
+}
+
+issuance::ChipImage read_card_for_inspection(const CardReadArgs& args, std::string& access) {
+  (void)mrz_information_from(args.key);  // a malformed key fails before the card is touched
+  check_new_directory(args.save_dir, "--save");
+  std::optional<card::CardProfile> profile;
+  if (!args.card_profile.empty()) profile = card::CardProfile::resolve(args.card_profile);
+  auto connected = connect_card(args.reader);
+  issuance::ChipImage chip = read_card(*connected.card, args.key, profile, access);
+  if (!args.save_dir.empty()) save_card_image(chip, args.save_dir, connected.reader);
+  return chip;
+}
+
 void check_new_directory(const std::string& dir, const char* option) {
   if (dir.empty()) return;
   std::error_code ec;

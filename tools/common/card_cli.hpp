@@ -50,6 +50,23 @@ std::string mrz_information_from(const AccessKeyArgs& args);
 issuance::ChipImage read_card(card::Transport& card, const AccessKeyArgs& key,
                               const std::optional<card::CardProfile>& profile, std::string& access);
 
+/// What rcverify and rcdump need to read a card instead of a chip image directory.
+struct CardReadArgs {
+  ReaderArgs reader;
+  AccessKeyArgs key;
+  std::string card_profile;
+  std::string save_dir;
+  CLI::Option* reader_option = nullptr;
+};
+
+/// --reader (excluding the CHIPDIR positional), --apdu-log, --wait, --bac/--mrz/--can, --card-profile,
+/// --save.
+void add_card_read_options(CLI::App& app, CardReadArgs& args, CLI::Option* chip_dir);
+bool reading_a_card(const CardReadArgs& args);
+/// Checks the key and --save, connects, reads (see read_card) and keeps the
+/// result with --save. Throws card::AccessDenied when access control fails.
+issuance::ChipImage read_card_for_inspection(const CardReadArgs& args, std::string& access);
+
 /// Fails early (before the card is read) if --save cannot be created.
 void check_new_directory(const std::string& dir, const char* option);
 /// Keeps what was read as a chip image directory (with a manifest of hashes).

@@ -21,22 +21,10 @@ int tool_main(int argc, char** argv) {
   std::string chip_dir;
   rcperso::inspection::VerifyOptions options;
   std::string profile;
-  std::string card_profile;
-  std::string save_dir;
   bool json = false;
-  rcperso::cli::ReaderArgs reader;
-  rcperso::cli::AccessKeyArgs key;
+  rcperso::cli::CardReadArgs card;
   auto* dir_opt = app.add_option("CHIPDIR", chip_dir, "Chip image directory");
-  auto* reader_opt = app.add_option("--reader", reader.reader,
-                                    "Read the card in this PC/SC reader (name, unique part, or index; '' for "
-                                    "the only one)")
-                         ->excludes(dir_opt);
-  app.add_option("--apdu-log", reader.apdu_log, "Append an APDU log for QA (no keys, MRZ or biometric data)");
-  app.add_option("--wait", reader.wait_seconds, "Seconds to wait for a card")->check(CLI::Range(0.0, 3600.0));
-  rcperso::cli::add_access_key_options(app, key);
-  app.add_option("--card-profile", card_profile,
-                 "Card profile whose read limits to use (default: short APDUs)");
-  app.add_option("--save", save_dir, "Keep what was read from the card as a chip image directory");
+  rcperso::cli::add_card_read_options(app, card, dir_opt);
   app.add_option("--csca", options.csca_files, "Trusted CSCA certificate(s), PEM or DER")->required();
   app.add_option("--crl", options.crl_files, "CRL(s) to check the Document Signer against");
   app.add_option("--profile", profile,
@@ -44,7 +32,7 @@ int tool_main(int argc, char** argv) {
   app.add_flag("--json", json, "Print the report as JSON");
   try {
     app.parse(argc, argv);
-    if (chip_dir.empty() && reader_opt->count() == 0) {
+    if (chip_dir.empty() && !rcperso::cli::reading_a_card(card)) {
       throw CLI::ValidationError("CHIPDIR", "give a chip image directory or --reader");
     }
   } catch (const CLI::ParseError& e) {
@@ -54,19 +42,13 @@ int tool_main(int argc, char** argv) {
     using namespace rcperso;
     issuance::ChipImage chip;
     std::string access;
-    if (reader_opt->count() > 0) {
-      (void)cli::mrz_information_from(key);  // a malformed key fails before the card is touched
-      cli::check_new_directory(save_dir, "--save");
-      std::optional<card::CardProfile> cp;
-      if (!card_profile.empty()) cp = card::CardProfile::resolve(card_profile);
-      auto connected = cli::connect_card(reader);
+    if (cli::reading_a_card(card)) {
       try {
-        chip = cli::read_card(*connected.card, key, cp, access);
+        chip = cli::read_card_for_inspection(card, access);
       } catch (const card::AccessDenied& e) {
         std::cout << "FAIL  access control: " << e.what() << "\n";
         return cli::kExitFail;
       }
-      if (!save_dir.empty()) cli::save_card_image(chip, save_dir, connected.reader);
     } else {
       chip = issuance::read_chip_image(chip_dir);
       if (profile.empty() && chip.manifest.is_object()) profile = chip.manifest.value("profile", "");
