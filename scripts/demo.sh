@@ -2,7 +2,7 @@
 # The main job on the bundled example, through the real PC/SC stack: start
 # pcscd with vsmartcard's virtual reader and rcsim (the virtual chip) as a
 # blank card, issue examples/application.json onto it with the TEST ONLY
-# sample signer (prepare, write, read back through BAC, verify, lock), then
+# sample signer (prepare, write, read back through PACE, verify, lock), then
 # inspect the card as a border inspection system would and show its content.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,11 +25,11 @@ card_in 0 out/rcsim.log --card-profile rcsim --state out/example-card.state
 card_pid=$CARD_PID
 reader=$(reader_name 0)
 
-echo "== rcperso issue (prepare, write, read back through BAC, verify, lock)"
+echo "== rcperso issue (prepare, write, read back through PACE, verify, lock)"
 "$BIN/rcperso" issue --application examples/application.json --profile dk-residence-card \
   --signer keys-sample/ds-ec --reader "$reader" --card-profile rcsim --keep out/example-chip
 
-echo "== rcverify on the card (BAC with the MRZ data, Passive Authentication, issuer's rules)"
+echo "== rcverify on the card (PACE with the MRZ data, Passive Authentication, issuer's rules)"
 "$BIN/rcverify" --reader "$reader" --bac RC0012345 880314 311101 --csca keys-sample/csca-ec.pem \
   --crl keys-sample/csca-ec.crl.pem --profile dk-residence-card --save out/example-read --apdu-log out/apdu.log
 
