@@ -40,8 +40,9 @@ Bytes fid_bytes(std::uint16_t fid) {
 
 std::string sw_text(std::uint16_t sw) { return iso7816::status_text(sw); }
 
-/// The files in the order they are written: EF.COM first (its presence marks
-/// a card that was touched), EF.SOD last (its presence marks a complete write).
+/// The application's files in the order they are written: EF.COM first (with
+/// EF.CardAccess in the MF, its presence marks a card that was touched),
+/// EF.SOD last (its presence marks a complete write).
 std::vector<const lds::FileInfo*> write_order(const issuance::ChipImage& image) {
   std::vector<const lds::FileInfo*> order;
   for (const auto& [name, bytes] : image.files) {
@@ -312,7 +313,7 @@ PersoReport personalize(Transport& card, const CardProfile& profile, const issua
   perso.step("wrote " + std::to_string(report.payload_bytes) + " bytes in chunks of up to " +
              std::to_string(perso.chunk_));
 
-  // 4. The access key seed (BAC); private keys come with the next profiles.
+  // 4. The access key seed: BAC's keys and PACE's MRZ password. Chip private keys come with CA/AA.
   if (profile.bac_seed) {
     perso.load_access_key(mrz);
     perso.step("access key seed loaded");
