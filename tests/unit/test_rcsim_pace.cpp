@@ -158,3 +158,60 @@ TEST_CASE("host PACE against rcsim: MRZ and CAN passwords, and wrong ones") {
   CHECK_FALSE(run_pace(chip, "123457", secure::PacePassword::Can).has_value());
   CHECK_FALSE(run_pace(chip, "T22000129364081251010317", secure::PacePassword::Mrz).has_value());
 }
+
+TEST_CASE("rcsim answers the Appendix G.2 PACE exchange (DH, MODP 1024/160) with the example's keys") {
+  std::deque<Bytes> randomness = {
+      from_hex("FA5B7E3E49753A0DB9178B7B9BD898C8"),           // nonce s
+      from_hex("66DDAFEAC1609CB5B963BB0CB3FF8B3E047F336C"),   // chip mapping key
+      from_hex("A5B780126B7C980E9FCEA1D4539DA1D27C342DFA")};  // chip ephemeral key
+  rcsim::ChipOptions options;
+  options.random = [&](std::size_t n) {
+    REQUIRE(!randomness.empty());
+    Bytes next = randomness.front();
+    randomness.pop_front();
+    REQUIRE(next.size() == n);
+    return next;
+  };
+  rcsim::Chip chip(options);
+  chip.power_on();
+  REQUIRE(send(chip, "00A4000C023F00") == "9000");
+  REQUIRE(send(chip, "00E000000A6208800200168302011C") == "9000");
+  REQUIRE(send(chip, "00D600001631143012060A04007F00070202040102020102020100") == "9000");
+  REQUIRE(send(chip, "00A4040C07A0000002471001") == "9000");
+  REQUIRE(send(chip,
+               "00DA00621D621B0409"
+               "543232303030313239"
+               "0406"
+               "363430383132"
+               "0406"
+               "313031303331") == "9000");
+  chip.power_on();
+
+  // The host side with the example's terminal keys; the chip answers with the example's values.
+  auto protocol = secure::pace_protocol("0.4.0.127.0.7.2.2.4.1.2");
+  secure::PaceInitiator pace(
+      protocol, 0,
+      secure::pace_password_key("T22000129364081251010318", secure::PacePassword::Mrz, protocol));
+  CHECK(send(chip, "0022C1A40F800A04007F00070202040102830101") == "9000");
+  std::uint16_t sw = 0;
+  auto z = general_authenticate(chip, 0, {}, false, sw);
+  REQUIRE(z);
+  CHECK(to_hex_upper(*z) == "854D8DF5827FA6852D1A4FA701CDDDCA");
+  pace.receive_encrypted_nonce(*z);
+  Bytes key = from_hex("5265030F751F4AD18B08AC565FC7AC952E41618D");
+  auto map = general_authenticate(chip, 0x81, pace.mapping_public_key(SecureBytes(key.begin(), key.end())),
+                                  false, sw);
+  REQUIRE(map);
+  CHECK(to_hex_upper(*map).substr(0, 32) == "78879F57225AA8080D52ED0FC890A4B2");
+  pace.receive_chip_mapping_key(*map);
+  key = from_hex("89CCD99B0E8D3B1F11E1296DCA68EC53411CF2CA");
+  auto eph = general_authenticate(chip, 0x83, pace.ephemeral_public_key(SecureBytes(key.begin(), key.end())),
+                                  false, sw);
+  REQUIRE(eph);
+  CHECK(to_hex_upper(*eph).substr(0, 32) == "075693D9AE941877573E634B6E644F8E");
+  pace.receive_chip_ephemeral_key(*eph);
+  auto token = general_authenticate(chip, 0x85, pace.terminal_token(), true, sw);
+  REQUIRE(token);
+  CHECK(to_hex_upper(*token) == "917F37B5C0E6D8D1");
+  CHECK(randomness.empty());
+}

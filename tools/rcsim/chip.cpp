@@ -595,11 +595,11 @@ Bytes Chip::manage_security_environment(const Command& c, std::uint16_t& sw) {
     else if (tag == 0x84)
       param = v;
   }
-  // id-PACE-ECDH-GM-AES-CBC-CMAC-128/192/256: 04 00 7F 00 07 02 02 04 02 {02,03,04}
-  static const Bytes kEcdhGm = {0x04, 0x00, 0x7F, 0x00, 0x07, 0x02, 0x02, 0x04, 0x02};
+  // id-PACE-{DH,ECDH}-GM-AES-CBC-CMAC-128/192/256: 04 00 7F 00 07 02 02 04 {01,02} {02,03,04}
+  static const Bytes kPace = {0x04, 0x00, 0x7F, 0x00, 0x07, 0x02, 0x02, 0x04};
   auto listed = card_access_parameter_id(oid);
-  if (oid.size() != 10 || !std::equal(kEcdhGm.begin(), kEcdhGm.end(), oid.begin()) || oid[9] < 2 ||
-      oid[9] > 4 || !listed || (param.size() == 1 && param[0] != *listed) || param.size() > 1 ||
+  if (oid.size() != 10 || !std::equal(kPace.begin(), kPace.end(), oid.begin()) || oid[8] < 1 || oid[8] > 2 ||
+      oid[9] < 2 || oid[9] > 4 || !listed || (param.size() == 1 && param[0] != *listed) || param.size() > 1 ||
       ref.size() != 1) {
     sw = 0x6A80;  // not a PACE protocol this chip offers
     return {};
@@ -615,9 +615,13 @@ Bytes Chip::manage_security_environment(const Command& c, std::uint16_t& sw) {
   pace.key_bytes = oid[9] == 2 ? 16 : oid[9] == 3 ? 24 : 32;
   pace.k_pi = kdf_aes(password, 3, pace.key_bytes);
   try {
-    pace.curve = std::make_shared<EcCurve>(pace.parameter_id);
+    pace.curve = PaceDomain::standard(pace.parameter_id);
   } catch (const std::invalid_argument&) {
     sw = 0x6A80;
+    return {};
+  }
+  if (pace.curve->elliptic() != (oid[8] == 2)) {
+    sw = 0x6A80;  // a DH protocol on a curve, or the reverse
     return {};
   }
   pace_ = std::move(pace);
@@ -645,7 +649,7 @@ Bytes Chip::general_authenticate(const Command& c, std::uint16_t& sw) {
   auto token = [&](const Bytes& key) {
     Bytes oid_do, input;
     put_tlv(oid_do, 0x06, pace.oid);
-    put_tlv(oid_do, 0x86, key);
+    put_tlv(oid_do, pace.curve->elliptic() ? 0x86 : 0x84, key);
     put_tlv(input, 0x7F49, oid_do);
     Bytes t = aes_cmac(pace.ks_mac, input);
     t.resize(8);
@@ -673,8 +677,7 @@ Bytes Chip::general_authenticate(const Command& c, std::uint16_t& sw) {
       pace.eph_public = pace.curve->public_key(pace.eph_private);
       Bytes shared = pace.curve->multiply(pace.eph_private, inner);
       if (shared.empty() || inner == pace.eph_public) return fail(0x6A80);
-      Bytes x(shared.begin() + 1,
-              shared.begin() + 1 + static_cast<std::ptrdiff_t>(pace.curve->field_bytes()));
+      Bytes x = pace.curve->shared_secret(shared);
       pace.ks_enc = kdf_aes(x, 1, pace.key_bytes);
       pace.ks_mac = kdf_aes(x, 2, pace.key_bytes);
       pace.terminal_eph_public = inner;

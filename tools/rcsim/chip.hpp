@@ -76,7 +76,7 @@ class Chip {
     Bytes mac(const Bytes& data) const;  // over data padded to the block size, 8 bytes
     Bytes crypt(const Bytes& data, bool encrypt) const;
   };
-  /// A PACE run in progress (9303-11 §4.4): Generic Mapping over ECDH.
+  /// A PACE run in progress (9303-11 §4.4): Generic Mapping over ECDH or DH.
   struct Pace {
     Bytes oid;  // DER content of the protocol OID
     int parameter_id = 0;
@@ -84,8 +84,8 @@ class Chip {
     std::size_t key_bytes = 16;
     Bytes k_pi, nonce, map_private, eph_private, eph_public, terminal_eph_public;
     Bytes ks_enc, ks_mac;
-    std::shared_ptr<EcCurve> curve;
-    int step = 0;  // GENERAL AUTHENTICATE steps done
+    std::shared_ptr<PaceDomain> curve;  // the domain, with the mapped generator once mapped
+    int step = 0;                       // GENERAL AUTHENTICATE steps done
   };
 
   static std::optional<Command> parse(const Bytes& apdu);

@@ -89,6 +89,7 @@ bool equal_constant_time(const Bytes& a, const Bytes& b) {
 #include <cryptopp/cmac.h>
 #include <cryptopp/eccrypto.h>
 #include <cryptopp/ecp.h>
+#include <cryptopp/nbtheory.h>
 #include <cryptopp/oids.h>
 
 namespace rcsim {
@@ -233,6 +234,10 @@ Bytes EcCurve::multiply(const Bytes& priv, const Bytes& peer) const {
   return impl_->encode(r);
 }
 
+Bytes EcCurve::shared_secret(const Bytes& product) const {
+  return Bytes(product.begin() + 1, product.begin() + 1 + static_cast<std::ptrdiff_t>(impl_->field_bytes));
+}
+
 bool EcCurve::map_generic(const Bytes& s, const Bytes& h) {
   CryptoPP::ECP::Point hp;
   if (!impl_->decode(h, hp)) return false;
@@ -242,6 +247,72 @@ bool EcCurve::map_generic(const Bytes& s, const Bytes& h) {
   if (g2.identity) return false;
   impl_->generator = g2;
   return true;
+}
+
+namespace {
+
+/// MODP 1024/160 (RFC 5114 2.1; PACE parameter ID 0): p, q and g as the standard gives them.
+class DhGroup : public PaceDomain {
+ public:
+  DhGroup()
+      : p_("0xB10B8F96A080E01DDE92DE5EAE5D54EC52C99FBCFB06A3C69A6A9DCA52D23B616073E28675A23D189838EF1E2EE652C"
+           "013ECB4AEA"
+           "906112324975C3CD49B83BFACCBDD7D90C4BD7098488E9C219A73724EFFD6FAE5644738FAA31A4FF55BCCC0A151AF5F0D"
+           "C8B4BD45BF37"
+           "DF365C1A65E68CFDA76D4DA708DF1FB2BC2E4A4371"),
+        q_("0xF518AA8781A8DF278ABA4E7D64B7CB9D49462353"),
+        g_("0xA4D1CBD5C3FD34126765A442EFB99905F8104DD258AC507FD6406CFF14266D31266FEA1E5C41564B777E690F5504F21"
+           "3160217B4B01"
+           "B886A5E91547F9E2749F4D7FBD7D3B9A92EE1909D0D2263F80A76A6A24C087A091F531DBF0A0169B6A28AD662A4D18E73"
+           "AFA32D779D59"
+           "18D08BC8858F4DCEF97C2A24855E6EEB22B3B2E5") {}
+  bool elliptic() const override { return false; }
+  Bytes private_key(const std::function<Bytes(std::size_t)>& random) const override {
+    for (;;) {
+      Bytes b = random(q_.ByteCount());
+      CryptoPP::Integer k(b.data(), b.size());
+      if (!k.IsZero() && k < q_) return b;
+    }
+  }
+  Bytes public_key(const Bytes& priv) const override {
+    return encode(a_exp_b_mod_c(g_, CryptoPP::Integer(priv.data(), priv.size()), p_));
+  }
+  Bytes multiply(const Bytes& priv, const Bytes& peer) const override {
+    CryptoPP::Integer y;
+    if (!decode(peer, y)) return {};
+    return encode(a_exp_b_mod_c(y, CryptoPP::Integer(priv.data(), priv.size()), p_));
+  }
+  Bytes shared_secret(const Bytes& product) const override { return product; }
+  bool map_generic(const Bytes& s, const Bytes& h) override {
+    CryptoPP::Integer hv;
+    if (!decode(h, hv)) return false;
+    CryptoPP::Integer g2 =
+        a_times_b_mod_c(a_exp_b_mod_c(g_, CryptoPP::Integer(s.data(), s.size()), p_), hv, p_);
+    if (g2 == CryptoPP::Integer::One()) return false;
+    g_ = g2;
+    return true;
+  }
+
+ private:
+  bool decode(const Bytes& b, CryptoPP::Integer& y) const {
+    if (b.size() != p_.ByteCount()) return false;
+    y = CryptoPP::Integer(b.data(), b.size());
+    return y > CryptoPP::Integer::One() && y < p_ - CryptoPP::Integer::One() &&
+           a_exp_b_mod_c(y, q_, p_) == CryptoPP::Integer::One();
+  }
+  Bytes encode(const CryptoPP::Integer& v) const {
+    Bytes out(p_.ByteCount());
+    v.Encode(out.data(), out.size());
+    return out;
+  }
+  CryptoPP::Integer p_, q_, g_;
+};
+
+}  // namespace
+
+std::shared_ptr<PaceDomain> PaceDomain::standard(int parameter_id) {
+  if (parameter_id == 0) return std::make_shared<DhGroup>();
+  return std::make_shared<EcCurve>(parameter_id);
 }
 
 }  // namespace rcsim

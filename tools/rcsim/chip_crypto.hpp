@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <vector>
 
 namespace rcsim {
@@ -33,23 +34,40 @@ Bytes aes_cmac(const Bytes& key, const Bytes& data);
 /// ICAO KDF for AES keys: SHA-1 (16-byte keys) or SHA-256 (24, 32), truncated.
 Bytes kdf_aes(const Bytes& seed, std::uint32_t counter, std::size_t key_bytes);
 
+/// A PACE group with a replaceable generator: an elliptic curve or a MODP group.
+class PaceDomain {
+ public:
+  virtual ~PaceDomain() = default;
+  /// An elliptic curve (IDs 8-18) or MODP 1024/160 (ID 0); throws std::invalid_argument otherwise.
+  static std::shared_ptr<PaceDomain> standard(int parameter_id);
+  virtual bool elliptic() const = 0;
+  virtual Bytes private_key(const std::function<Bytes(std::size_t)>& random) const = 0;
+  virtual Bytes public_key(const Bytes& priv) const = 0;
+  /// priv * peer (or peer^priv), encoded like a public key; empty if the peer key is not in the group.
+  virtual Bytes multiply(const Bytes& priv, const Bytes& peer) const = 0;
+  /// The key agreement's secret from multiply(): the x-coordinate, or the whole element.
+  virtual Bytes shared_secret(const Bytes& product) const = 0;
+  /// G := s * G + H (or g := g^s * h); false if H is not in the group.
+  virtual bool map_generic(const Bytes& s, const Bytes& h) = 0;
+};
+
 /// An elliptic curve of the PACE standardized domain parameters (IDs 8-18)
 /// with a replaceable generator, on Crypto++.
-class EcCurve {
+class EcCurve : public PaceDomain {
  public:
   explicit EcCurve(int parameter_id);
-  ~EcCurve();
+  ~EcCurve() override;
   EcCurve(const EcCurve&) = delete;
   EcCurve& operator=(const EcCurve&) = delete;
 
+  bool elliptic() const override { return true; }
   std::size_t field_bytes() const;
   /// A private key from `random` (redrawn until it lies in [1, order-1]).
-  Bytes private_key(const std::function<Bytes(std::size_t)>& random) const;
-  Bytes public_key(const Bytes& priv) const;  // priv * G, 04 || x || y
-  /// priv * peer as 04 || x || y; empty if the peer point is not on the curve.
-  Bytes multiply(const Bytes& priv, const Bytes& peer) const;
-  /// G := s * G + H; false if H is not on the curve.
-  bool map_generic(const Bytes& s, const Bytes& h);
+  Bytes private_key(const std::function<Bytes(std::size_t)>& random) const override;
+  Bytes public_key(const Bytes& priv) const override;  // priv * G, 04 || x || y
+  Bytes multiply(const Bytes& priv, const Bytes& peer) const override;
+  Bytes shared_secret(const Bytes& product) const override;
+  bool map_generic(const Bytes& s, const Bytes& h) override;
 
  private:
   struct Impl;
