@@ -28,7 +28,7 @@ double ratio(std::size_t wire, std::size_t payload) {
 
 int main(int argc, char** argv) {
   using namespace rcperso;
-  std::string reader, card_profile, chip_dir, csca, label;
+  std::string reader, card_profile, chip_dir, csca, label, chip_keys;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string key = argv[i], value = argv[i + 1];
     if (key == "--reader")
@@ -41,14 +41,20 @@ int main(int argc, char** argv) {
       csca = value;
     else if (key == "--label")
       label = value;
+    else if (key == "--chip-keys")
+      chip_keys = value;
   }
   if (reader.empty() || card_profile.empty() || chip_dir.empty() || csca.empty()) {
-    std::cerr << "usage: bench_card --reader R --card-profile P --chip DIR --csca FILE [--label TEXT]\n";
+    std::cerr << "usage: bench_card --reader R --card-profile P --chip DIR --csca FILE [--chip-keys FILE] "
+                 "[--label TEXT]\n";
     return 2;
   }
   try {
     auto profile = card::CardProfile::resolve(card_profile);
     auto chip = issuance::read_chip_image(chip_dir);
+    // The benchmark writes one image to many cards, so it reads the key file without erasing it.
+    if (!chip_keys.empty())
+      chip.keys = issuance::read_chip_keys(chip_keys, chip.manifest.value("document_number", ""));
     card::PcscContext context;
     std::string name = context.resolve(reader);
     card::PcscCard card(context, name);
@@ -59,7 +65,8 @@ int main(int argc, char** argv) {
     auto report = card::personalize(card, profile, chip, options);
     double issue_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
-    // Inspection: a new session, BAC with the MRZ, every file read, Passive Authentication.
+    // Inspection: a new session, PACE or BAC with the MRZ, Chip Authentication when DG14 offers it,
+    // every file read, Passive Authentication.
     auto before = card.stats();
     t0 = std::chrono::steady_clock::now();
     card::ReadLimits limits;
@@ -80,8 +87,13 @@ int main(int argc, char** argv) {
         session.open_bac(secure::bac_keys(mrz.key_seed()));
       }
     }
-    auto read = card::read_chip(session);
+    std::vector<Check> mechanisms;
+    auto read = card::read_chip(session, &mechanisms);
     auto verdict = inspection::verify_chip(read, options.verify);
+    for (const auto& m : mechanisms) {
+      if (m.status == Status::Fail) throw Error(m.name + ": " + m.detail);
+      if (m.status == Status::Pass && m.name == "Chip Authentication") access += "+CA";
+    }
     double read_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     auto after = card.stats();
     std::size_t read_apdus = after.apdus - before.apdus;

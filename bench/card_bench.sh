@@ -19,7 +19,8 @@ trap '[ -n "${CARD_PID:-}" ] && kill "$CARD_PID" 2>/dev/null; pcsc_down; rm -rf 
 PCSC_LOG=$work/pcscd.log pcsc_up
 for example in application child-under-6; do
   "$BIN/rcperso" prepare --application "$src/examples/$example.json" --signer "$src/keys-sample/ds-ec" \
-    --out "$work/$example" >/dev/null
+    --out "$work/$example" --chip-keys "$work/$example.keys" >/dev/null
+
   # The JMRTD applet has no PACE: the BAC-only variant of the profile.
   "$BIN/rcperso" prepare --application "$src/examples/$example.json" --signer "$src/keys-sample/ds-ec" \
     --profile dk-residence-card-bac --out "$work/$example-bac" >/dev/null
@@ -29,8 +30,9 @@ for profile in rcsim jmrtd-applet; do
     for i in $(seq 1 "$cards"); do
       card_in 0 "$work/rcsim.log" --card-profile "$profile" --state "$work/card-$profile-$example-$i"
       chip=$work/$example
-      [ "$profile" = jmrtd-applet ] && chip=$work/$example-bac
-      "$BIN/bench_card" --reader "$(reader_name 0)" --card-profile "$profile" --chip "$chip" \
+      keys=(--chip-keys "$work/$example.keys")
+      [ "$profile" = jmrtd-applet ] && chip=$work/$example-bac && keys=()
+      "$BIN/bench_card" --reader "$(reader_name 0)" --card-profile "$profile" --chip "$chip" "${keys[@]}" \
         --csca "$src/keys-sample/csca-ec.pem" --label "$profile/$example #$i"
       card_out 0 "$CARD_PID"
       CARD_PID=""

@@ -7,6 +7,8 @@
 #include "lds/com.hpp"
 #include "lds/files.hpp"
 #include "lds/security_dg.hpp"
+#include "lds/security_infos.hpp"
+#include "tlv/der.hpp"
 #include "tlv/tlv.hpp"
 
 namespace rcperso::card {
@@ -89,6 +91,8 @@ void ChipSession::open_bac(const secure::BacKeys& keys) {
     throw AccessDenied(std::string("BAC failed: ") + e.what());
   }
   bac_keys_ = keys;
+  pace_access_.reset();
+  chip_auth_.reset();
 }
 
 std::optional<Bytes> ChipSession::read_card_access() {
@@ -178,16 +182,87 @@ std::string ChipSession::open_pace(ByteView card_access, std::string_view passwo
   } catch (const Error& e) {
     throw AccessDenied(e.what());
   }
+  pace_access_ = PaceAccess{Bytes(card_access.begin(), card_access.end()),
+                            SecureString(password.begin(), password.end()), type};
+  chip_auth_.reset();
   return "PACE " + lds::oid_name(protocol->oid) + ", " + secure::pace_parameter_name(parameter_id) + ", " +
          what;
 }
 
+std::string ChipSession::chip_authentication(const secure::ChipAuthProtocol& protocol,
+                                             ByteView chip_public_key_info,
+                                             std::optional<std::uint64_t> key_id) {
+  if (!sm_) throw Error("Chip Authentication needs an open PACE or BAC channel");
+  secure::ChipAuthentication ca(protocol, chip_public_key_info);
+  Bytes key_ref;
+  if (key_id) {
+    Bytes id;  // the key reference as a minimal unsigned integer
+    std::uint64_t v = *key_id;
+    do {
+      id.insert(id.begin(), static_cast<std::uint8_t>(v));
+      v >>= 8;
+    } while (v != 0);
+    key_ref = tlv::encode(0x84, id);
+  }
+  ResponseApdu r;
+  if (protocol.cipher == secure::SmCipher::Tdes) {
+    Bytes data = tlv::encode(0x91, ca.terminal_public_key());
+    append(data, key_ref);
+    r = send(CommandApdu{0x00, 0x22, 0x41, 0xA6, data, std::nullopt});
+    if (!r.ok())
+      throw AccessDenied("Chip Authentication: the chip refused MSE:Set KAT (" + iso7816::status_text(r.sw) +
+                         ")");
+  } else {
+    Bytes data = tlv::encode(0x80, der::oid_content(protocol.oid));
+    append(data, key_ref);
+    r = send(CommandApdu{0x00, 0x22, 0x41, 0xA4, data, std::nullopt});
+    if (!r.ok()) {
+      throw AccessDenied("Chip Authentication: the chip refused MSE:Set AT (" + iso7816::status_text(r.sw) +
+                         ")");
+    }
+    r = send(CommandApdu{0x00, 0x86, 0x00, 0x00,
+                         tlv::encode(0x7C, tlv::encode(0x80, ca.terminal_public_key())), 256});
+    if (!r.ok()) {
+      throw AccessDenied("Chip Authentication: GENERAL AUTHENTICATE answered " + iso7816::status_text(r.sw));
+    }
+  }
+  // From here on only the holder of DG14's private key can answer: one protected SELECT proves it.
+  sm_.emplace(ca.session_keys());
+  chip_auth_ = ChipAuthRun{protocol, Bytes(chip_public_key_info.begin(), chip_public_key_info.end()), key_id};
+  ca_terminal_key_ = ca.compressed_terminal_public_key();
+  std::uint16_t sw = 0;
+  try {
+    sw = select_file(lds::file_by_name("EF.COM")->fid);
+  } catch (const Error& e) {
+    throw AccessDenied(std::string("Chip Authentication failed: the chip's answer does not verify under the "
+                                   "new session keys (") +
+                       e.what() + "); it does not hold the private key of DG14 (a cloned chip?)");
+  }
+  if (sw != 0x9000 || !sm_) {
+    throw AccessDenied("Chip Authentication failed: under the new session keys the chip answered " +
+                       iso7816::status_text(sw) +
+                       "; it does not hold the private key of DG14 (a cloned chip?)");
+  }
+  return lds::oid_name(protocol.oid) + ", " + secure::describe_ec_key(chip_public_key_info);
+}
+
 void ChipSession::resume_secure_session() {
-  secure::BacKeys keys = *bac_keys_;
-  ResponseApdu r = transport_.transmit(select_application_);
-  if (!r.ok()) throw Error("reopening the session: SELECT answered " + iso7816::status_text(r.sw));
-  open_bac(keys);
-  std::uint16_t sw = select_file(selected_file_);
+  const std::uint16_t file = selected_file_;
+  std::optional<ChipAuthRun> chip_auth = chip_auth_;
+  if (pace_access_) {
+    PaceAccess access = *pace_access_;
+    open_pace(access.card_access, std::string_view(access.password.data(), access.password.size()),
+              access.type);
+    ResponseApdu r = send(select_application_);
+    if (!r.ok()) throw Error("reopening the session: SELECT answered " + iso7816::status_text(r.sw));
+  } else {
+    secure::BacKeys keys = *bac_keys_;
+    ResponseApdu r = transport_.transmit(select_application_);
+    if (!r.ok()) throw Error("reopening the session: SELECT answered " + iso7816::status_text(r.sw));
+    open_bac(keys);
+  }
+  if (chip_auth) chip_authentication(chip_auth->protocol, chip_auth->public_key_info, chip_auth->key_id);
+  std::uint16_t sw = select_file(file);
   if (sw != 0x9000)
     throw Error("reopening the session: SELECT of the file answered " + iso7816::status_text(sw));
 }
@@ -252,7 +327,10 @@ Bytes ChipSession::read_once(std::size_t offset, std::size_t want, const std::st
     if (wrong_length(r.sw) && chunk > kSmallestChunk) {
       // The card or reader takes less than promised: step down and retry.
       chunk = chunk > 223 ? 223 : chunk / 2;
-      if (was_secured && !secured() && bac_keys_) resume_secure_session();
+      if (was_secured && !secured()) {
+        if (!can_resume()) throw Error(name + ": the chip ended secure messaging and it cannot be reopened");
+        resume_secure_session();
+      }
       continue;
     }
     if (r.sw == 0x6982 || r.sw == 0x6985) {
@@ -318,7 +396,68 @@ Bytes ChipSession::read_file(std::uint16_t fid, const std::string& name) {
   return data;
 }
 
-issuance::ChipImage read_chip(ChipSession& session) {
+namespace {
+
+/// Reads DG14 and runs Chip Authentication with its first offer this host implements.
+/// Returns false when CA failed (the channel is gone).
+bool read_dg14_and_authenticate(ChipSession& session, issuance::ChipImage& chip,
+                                std::vector<Check>* mechanisms) {
+  const char* name = "Chip Authentication";
+  const lds::FileInfo* info = lds::file_by_dg(14);
+  try {
+    chip.files[info->name] = session.read_file(info->fid, info->name);
+  } catch (const Error& e) {
+    chip.manifest_problems.push_back(std::string("EF.COM lists EF.DG14 but it could not be read: ") +
+                                     e.what());
+    if (mechanisms != nullptr) mechanisms->push_back(fail(name, "EF.DG14 could not be read"));
+    return session.secured();
+  }
+  std::vector<lds::ChipAuthenticationOffer> offers;
+  try {
+    offers = lds::chip_authentication_offers(lds::Dg14::decode(chip.files[info->name]));
+  } catch (const DecodeError& e) {
+    if (mechanisms != nullptr)
+      mechanisms->push_back(fail(name, std::string("EF.DG14 is malformed: ") + e.what()));
+    return true;
+  }
+  if (offers.empty()) {
+    if (mechanisms != nullptr)
+      mechanisms->push_back(skip(name, "not offered (EF.DG14 has no Chip Authentication key)"));
+    return true;
+  }
+  std::string unsupported;
+  for (const auto& offer : offers) {
+    secure::ChipAuthProtocol protocol;
+    try {
+      protocol = secure::chip_authentication_protocol(offer.info.protocol);
+    } catch (const Error& e) {
+      unsupported = e.what();
+      continue;
+    }
+    try {
+      std::string how =
+          session.chip_authentication(protocol, offer.key.subject_public_key_info, offer.info.key_id);
+      if (mechanisms != nullptr) mechanisms->push_back(pass(name, how));
+      return true;
+    } catch (const AccessDenied& e) {
+      if (mechanisms != nullptr) mechanisms->push_back(fail(name, e.what()));
+      return false;
+    } catch (const CardError&) {
+      throw;
+    } catch (const Error& e) {
+      if (mechanisms != nullptr) mechanisms->push_back(fail(name, e.what()));
+      return session.secured();
+    }
+  }
+  if (mechanisms != nullptr)
+    mechanisms->push_back(
+        fail(name, "EF.DG14 offers only protocols this inspection system lacks: " + unsupported));
+  return true;
+}
+
+}  // namespace
+
+issuance::ChipImage read_chip(ChipSession& session, std::vector<Check>* mechanisms) {
   issuance::ChipImage chip;
   const lds::FileInfo* com_info = lds::file_by_name("EF.COM");
   const lds::FileInfo* sod_info = lds::file_by_name("EF.SOD");
@@ -331,9 +470,24 @@ issuance::ChipImage read_chip(ChipSession& session) {
   }
   chip.files[com_info->name] = std::move(com_bytes);
   chip.files[sod_info->name] = session.read_file(sod_info->fid, sod_info->name);
-  for (int dg : com.data_groups()) {
+  std::vector<int> groups = com.data_groups();
+  if (std::find(groups.begin(), groups.end(), 14) != groups.end()) {
+    if (!read_dg14_and_authenticate(session, chip, mechanisms)) {
+      std::string rest;
+      for (int dg : groups) {
+        if (dg != 14 && lds::file_by_dg(dg) != nullptr)
+          rest += std::string(rest.empty() ? "" : ", ") + lds::file_by_dg(dg)->name;
+      }
+      if (!rest.empty())
+        chip.manifest_problems.push_back("not read after Chip Authentication failed: " + rest);
+      return chip;
+    }
+  } else if (mechanisms != nullptr) {
+    mechanisms->push_back(skip("Chip Authentication", "not offered (no EF.DG14)"));
+  }
+  for (int dg : groups) {
     const lds::FileInfo* info = lds::file_by_dg(dg);
-    if (info == nullptr) continue;
+    if (info == nullptr || dg == 14) continue;
     bool was_secured = session.secured();
     try {
       chip.files[info->name] = session.read_file(info->fid, info->name);

@@ -8,12 +8,16 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "card/transport.hpp"
 #include "core/bytes.hpp"
+#include "core/check.hpp"
 #include "core/error.hpp"
+#include "core/secure_bytes.hpp"
 #include "iso7816/apdu.hpp"
 #include "secure/bac.hpp"
+#include "secure/chip_auth.hpp"
 #include "secure/pace.hpp"
 #include "secure/secure_messaging.hpp"
 
@@ -62,6 +66,15 @@ class ChipSession {
   /// Throws AccessDenied if the chip does not accept the keys.
   void open_bac(const secure::BacKeys& keys);
   bool secured() const { return sm_.has_value(); }
+  /// Chip Authentication v1 inside the open channel: MSE:Set KAT (3DES) or
+  /// MSE:Set AT + GENERAL AUTHENTICATE (AES), then secure messaging with the
+  /// new keys, confirmed by one protected SELECT. Returns a description;
+  /// throws AccessDenied when the chip refuses or its answers do not verify
+  /// under the new keys (the chip lacks DG14's private key).
+  std::string chip_authentication(const secure::ChipAuthProtocol& protocol, ByteView chip_public_key_info,
+                                  std::optional<std::uint64_t> key_id);
+  /// Comp() of the terminal's Chip Authentication key, which Terminal Authentication signs.
+  const Bytes& chip_authentication_terminal_key() const { return ca_terminal_key_; }
 
   /// Sends a command, wrapped when secure messaging is on; CardError if the card is gone.
   iso7816::ResponseApdu send(const iso7816::CommandApdu& plain);
@@ -77,22 +90,40 @@ class ChipSession {
   /// One READ BINARY of up to `want` bytes (fewer at the end of the file).
   Bytes read_once(std::size_t offset, std::size_t want, const std::string& name);
   Bytes read_range(std::size_t offset, std::size_t length, const std::string& name);
-  /// After the chip dropped secure messaging over a too-long command: BAC
-  /// again and reselect the file, so a smaller chunk can be tried.
+  /// After the chip dropped secure messaging over a too-long command: the
+  /// same access control (BAC or PACE) and Chip Authentication again, and the
+  /// file reselected, so a smaller chunk can be tried.
   void resume_secure_session();
+  bool can_resume() const { return bac_keys_.has_value() || pace_access_.has_value(); }
   Transport& transport_;
   ReadLimits limits_;
   std::optional<secure::SecureMessaging> sm_;
   iso7816::CommandApdu select_application_;
   std::optional<secure::BacKeys> bac_keys_;  // wiped on destruction (SecureBytes)
+  struct PaceAccess {
+    Bytes card_access;
+    SecureString password;
+    secure::PacePassword type = secure::PacePassword::Mrz;
+  };
+  std::optional<PaceAccess> pace_access_;  // to resume a PACE channel
+  struct ChipAuthRun {
+    secure::ChipAuthProtocol protocol;
+    Bytes public_key_info;
+    std::optional<std::uint64_t> key_id;
+  };
+  std::optional<ChipAuthRun> chip_auth_;  // to run it again after a resumed channel
   std::uint16_t selected_file_ = 0;
+  Bytes ca_terminal_key_;
 };
 
 /// Reads EF.COM, EF.SOD and every data group EF.COM lists into a chip image
 /// (no manifest). The session must have its application selected (and BAC
 /// open where the chip needs it). A listed file the chip lacks or withholds
 /// becomes a manifest problem, which rcverify reports as a failed check.
-issuance::ChipImage read_chip(ChipSession& session);
+/// When DG14 offers Chip Authentication it is read first and CA runs before
+/// the other data groups; `mechanisms` (if given) gets its result line. A
+/// failed CA ends the reading: what was not read is a manifest problem.
+issuance::ChipImage read_chip(ChipSession& session, std::vector<Check>* mechanisms = nullptr);
 
 /// Length of a BER-TLV from the first bytes of a file (tag + length only):
 /// the total size of the TLV, or nullopt if more bytes are needed. Throws

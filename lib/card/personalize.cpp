@@ -3,12 +3,16 @@
 #include <algorithm>
 #include <chrono>
 
+#include <openssl/crypto.h>
+
 #include "card/chip_session.hpp"
 #include "lds/card_access.hpp"
 #include "lds/dg1.hpp"
 #include "lds/files.hpp"
+#include "lds/security_infos.hpp"
 #include "mrz/mrz.hpp"
 #include "secure/bac.hpp"
+#include "secure/chip_auth.hpp"
 #include "tlv/tlv.hpp"
 
 namespace rcperso::card {
@@ -92,6 +96,24 @@ CommandApdu create_file_apdu(const CardProfile& profile, const lds::FileInfo& fi
   return c;
 }
 
+/// The card profile's PUT DATA for a prime-curve Chip Authentication key (tags 81-87).
+constexpr const char* kChipAuthKeyName = "ca_ec_prime";
+
+/// DG14's Chip Authentication key, if the chip image offers CA.
+std::optional<Bytes> chip_authentication_public_key(const issuance::ChipImage& image) {
+  const Bytes* dg14 = image.file("EF.DG14");
+  if (dg14 == nullptr) return std::nullopt;
+  std::vector<lds::ChipAuthenticationOffer> offers;
+  try {
+    offers = lds::chip_authentication_offers(lds::Dg14::decode(*dg14));
+  } catch (const DecodeError& e) {
+    throw Error(std::string("chip image: EF.DG14 is malformed: ") + e.what());
+  }
+  if (offers.empty()) return std::nullopt;
+  if (offers.size() > 1) throw Error("chip image: EF.DG14 offers more than one Chip Authentication key");
+  return offers.front().key.subject_public_key_info;
+}
+
 struct Personalizer {
   Personalizer(Transport& card, const CardProfile& profile, const PersoOptions& options)
       : card_(card), profile_(profile), options_(options) {}
@@ -173,6 +195,27 @@ struct Personalizer {
     put.data = seed.wrap(0x62);
     put.le.reset();
     must(put, "loading the access key seed (PUT DATA)");
+  }
+
+  void load_chip_authentication_key(ByteView public_key_info, const SecureBytes& private_key) {
+    secure::EcDomain d = secure::ec_domain_of(public_key_info);
+    tlv::Writer key;
+    key.add(0x81, d.prime).add(0x82, d.a).add(0x83, d.b).add(0x84, d.generator).add(0x85, d.order);
+    SecureBytes data(key.bytes().begin(), key.bytes().end());
+    Bytes header;
+    tlv::encode_tag(header, 0x86);
+    tlv::encode_length(header, private_key.size());
+    data.insert(data.end(), header.begin(), header.end());
+    data.insert(data.end(), private_key.begin(), private_key.end());
+    Bytes cofactor = tlv::encode(0x87, d.cofactor);
+    data.insert(data.end(), cofactor.begin(), cofactor.end());
+    CommandApdu put = profile_.private_keys.at(kChipAuthKeyName);
+    put.data.assign(data.begin(), data.end());
+    put.le.reset();
+    ResponseApdu r = card_.transmit(put);
+    OPENSSL_cleanse(put.data.data(), put.data.size());
+    if (!r.ok())
+      throw PersoError("loading the Chip Authentication key (PUT DATA) failed: the card answered " + sw_text(r.sw));
   }
 
   Transport& card_;
@@ -272,6 +315,21 @@ PersoReport personalize(Transport& card, const CardProfile& profile, const issua
   if (profile.bac_seed && !mrz.all_checks_ok())
     throw Error("chip image: the MRZ in EF.DG1 has wrong check digits");
 
+  std::optional<Bytes> ca_public_key = chip_authentication_public_key(image);
+  if (ca_public_key) {
+    if (!image.keys.chip_authentication) {
+      throw Error("the chip image offers Chip Authentication (EF.DG14) but its chip keys were not given; "
+                  "pass the key file that rcperso prepare wrote (--chip-keys)");
+    }
+    if (profile.private_keys.count(kChipAuthKeyName) == 0) {
+      throw Error("card profile " + profile.name + " cannot load a Chip Authentication key (no private_keys." +
+                  kChipAuthKeyName + "); use a document profile without Chip Authentication for this card");
+    }
+    if (!secure::chip_key_matches(*ca_public_key, *image.keys.chip_authentication)) {
+      throw Error("the chip keys do not belong to this chip image: the private key does not match EF.DG14");
+    }
+  }
+
   Personalizer perso(card, profile, options);
   perso.chunk_ = profile.chunk_plain;
   const WireStats at_start = card.stats();
@@ -318,6 +376,10 @@ PersoReport personalize(Transport& card, const CardProfile& profile, const issua
     perso.load_access_key(mrz);
     perso.step("access key seed loaded");
   }
+  if (ca_public_key) {
+    perso.load_chip_authentication_key(*ca_public_key, *image.keys.chip_authentication);
+    perso.step("Chip Authentication key loaded");
+  }
   report.write_seconds = seconds_since(start);
   const WireStats after_write = card.stats();
   report.write_wire = minus(after_write, at_start);
@@ -353,11 +415,15 @@ PersoReport personalize(Transport& card, const CardProfile& profile, const issua
   }
   issuance::ChipImage back;
   try {
-    back = read_chip(session);
+    back = read_chip(session, &report.mechanisms);
   } catch (const CardError&) {
     throw;
   } catch (const Error& e) {
     throw PersoError(std::string("read-back failed: ") + e.what());
+  }
+  for (const auto& m : report.mechanisms) {
+    if (m.status == Status::Fail) throw PersoError("read-back: " + m.name + ": " + m.detail);
+    if (m.status == Status::Pass) perso.step(m.name + " passed (" + m.detail + ")");
   }
   for (const auto& problem : back.manifest_problems) throw PersoError("read-back: " + problem);
   if (card_access != nullptr) back.files["EF.CardAccess"] = *card_access;  // compared above

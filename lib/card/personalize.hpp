@@ -43,6 +43,8 @@ struct PersoReport {
   WireStats verify_wire;          // BAC, read-back, lock
   double write_seconds = 0;
   double verify_seconds = 0;  // read-back, Passive Authentication and lock
+  /// Chip Authentication (and later mechanisms) as the read-back ran them.
+  std::vector<Check> mechanisms;
   inspection::VerifyReport verification;
   bool locked = false;
 };

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/bytes.hpp"
+#include "issuance/chip_keys.hpp"
 
 namespace rcperso::issuance {
 
@@ -24,6 +25,9 @@ struct ChipImage {
   /// Where the files on disk disagree with the manifest (a tampered or
   /// damaged image); reported by rcverify as a failed check, not thrown.
   std::vector<std::string> manifest_problems;
+  /// The chip's private keys, made in preparation. In memory only:
+  /// write_chip_image never writes them (see chip_keys.hpp for their own file).
+  ChipKeys keys;
 
   const Bytes* file(const std::string& name) const;
   /// DG number -> bytes for every EF.DGn present.

@@ -7,6 +7,7 @@
 
 #include "core/error.hpp"
 #include "core/json_reader.hpp"
+#include "secure/chip_auth.hpp"
 #include "secure/pace.hpp"
 
 namespace rcperso::issuance {
@@ -23,7 +24,7 @@ DocumentProfile DocumentProfile::from_json(const nlohmann::json& j, const std::s
   auto root = r.object(j, "");
   r.known_keys(root, "",
                {"profile", "description", "mrz", "issuing_state", "lds", "data_groups", "signature", "face",
-                "fingerprints", "signature_image", "validity", "access_control"});
+                "fingerprints", "signature_image", "validity", "access_control", "chip_authentication"});
   r.required_string(root, "", "profile", p.name);
   r.optional_string(root, "", "description", p.description);
   r.required_string(root, "", "issuing_state", p.issuing_state);
@@ -62,7 +63,7 @@ DocumentProfile DocumentProfile::from_json(const nlohmann::json& j, const std::s
           continue;
         }
         int dg = dgs[i].get<int>();
-        if (dg != 1 && dg != 2 && dg != 3 && dg != 7 && dg != 11 && dg != 12) {
+        if (dg != 1 && dg != 2 && dg != 3 && dg != 7 && dg != 11 && dg != 12 && dg != 14) {
           r.problem(field, "data group " + std::to_string(dg) + " is not produced by this version");
         } else if (!seen.insert(dg).second) {
           r.problem(field, "data group " + std::to_string(dg) + " listed twice");
@@ -196,6 +197,32 @@ DocumentProfile DocumentProfile::from_json(const nlohmann::json& j, const std::s
     if (p.pace.empty() && !p.bac)
       r.problem("access_control", "needs PACE or BAC, or the chip cannot be read");
   }
+  auto ca = root != nullptr ? root->find("chip_authentication") : nlohmann::json::const_iterator{};
+  if (root != nullptr && ca != root->end() && !ca->is_null()) {
+    if (const nlohmann::json* c = r.object(*ca, "chip_authentication")) {
+      r.known_keys(*c, "chip_authentication", {"protocol", "curve"});
+      ChipAuthenticationSettings settings;
+      bool ok = r.required_string(*c, "chip_authentication", "protocol", settings.protocol) &&
+                r.required_string(*c, "chip_authentication", "curve", settings.curve);
+      if (ok) {
+        try {
+          (void)secure::chip_authentication_protocol(settings.protocol);
+        } catch (const Error& e) {
+          r.problem("chip_authentication.protocol", e.what());
+        }
+        if (!secure::is_supported_chip_curve(settings.curve)) {
+          r.problem("chip_authentication.curve",
+                    "'" + settings.curve +
+                        "' is not a prime curve this version can make keys on (e.g. brainpoolP256r1)");
+        }
+        p.chip_authentication = settings;
+      }
+    }
+  }
+  if (p.chip_authentication && !p.has_dg(14))
+    r.problem("data_groups", "Chip Authentication needs DG14 (its public key) in the list");
+  if (!p.chip_authentication && p.has_dg(14))
+    r.problem("data_groups", "DG14 is written only with chip_authentication");
   if (p.issuing_state.size() != 3) r.problem("issuing_state", "must be a 3-letter code");
   r.finish();
   return p;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 
 #include <string>
 #include <vector>
@@ -52,6 +53,13 @@ struct ValidityRules {
   int max_years_adult = 10;
 };
 
+/// Chip Authentication v1: the protocol in DG14's ChipAuthenticationInfo and
+/// the curve of the chip key pair made for every card.
+struct ChipAuthenticationSettings {
+  std::string protocol;  // id-CA-ECDH-*, dotted
+  std::string curve;     // "brainpoolP256r1"
+};
+
 struct DocumentProfile {
   std::string name;  // "dk-residence-card"
   std::string description;
@@ -72,6 +80,8 @@ struct DocumentProfile {
   /// empty: BAC only. BAC stays available for legacy readers when `bac` is set.
   std::vector<lds::PaceInfo> pace;
   bool bac = true;
+  /// Chip Authentication with a key pair made in preparation (DG14); none: no CA.
+  std::optional<ChipAuthenticationSettings> chip_authentication;
   std::filesystem::path source;  // file it was loaded from
 
   bool has_dg(int dg) const;

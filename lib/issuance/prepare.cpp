@@ -16,10 +16,14 @@
 #include "lds/dg12.hpp"
 #include "lds/dg7.hpp"
 #include "lds/files.hpp"
+#include "lds/security_infos.hpp"
 #include "lds/sod.hpp"
 #include "mrz/mrz.hpp"
 #include "pki/hash.hpp"
 #include "pki/sod_builder.hpp"
+#include "secure/chip_auth.hpp"
+#include "tlv/der.hpp"
+#include "tlv/tlv.hpp"
 
 namespace rcperso::issuance {
 
@@ -197,6 +201,28 @@ ChipImage prepare(const Application& app, const DocumentProfile& profile, pki::S
     chip.files["EF.DG12"] = dg12.encode();
   }
 
+  // DG14: Chip Authentication's public key and protocol, and the PACEInfos of EF.CardAccess, which the
+  // SOD protects only here. The private key goes with the chip image, never into it.
+  if (profile.chip_authentication) {
+    secure::ChipKeyPair pair = secure::generate_chip_ec_key(profile.chip_authentication->curve);
+    lds::ChipAuthenticationPublicKeyInfo key{lds::kIdPkEcdh, pair.subject_public_key_info, std::nullopt};
+    lds::ChipAuthenticationInfo info{profile.chip_authentication->protocol, 1, std::nullopt};
+    std::vector<Bytes> infos{key.encode(), info.encode()};
+    if (!profile.pace.empty()) {
+      lds::CardAccess pace_infos;
+      pace_infos.pace = profile.pace;
+      const Bytes encoded_set = pace_infos.encode();
+      tlv::Reader set(encoded_set, "PACEInfos");
+      tlv::Reader items = set.enter(set.expect(der::kSet));
+      while (!items.at_end()) {
+        ByteView encoded = items.next().encoded;
+        infos.emplace_back(encoded.begin(), encoded.end());
+      }
+    }
+    chip.files["EF.DG14"] = lds::make_dg14(infos).encode();
+    chip.keys.chip_authentication = std::move(pair.private_key);
+  }
+
   // EF.COM and EF.SOD over everything above.
   lds::Com com;
   com.lds_version = profile.lds_version;
@@ -227,6 +253,7 @@ ChipImage prepare(const Application& app, const DocumentProfile& profile, pki::S
                    {"created", utc_timestamp(options.now, "%Y-%m-%dT%H:%M:%SZ")},
                    {"signer", signer.key_type()},
                    {"fingerprints", rep.fingerprint_status}};
+  if (chip.keys.chip_authentication) chip.manifest["chip_keys"] = {"chip_authentication"};  // names only
   describe_files(chip);
   return chip;
 }

@@ -47,6 +47,7 @@ for example in application child-under-6 exempt-adult; do
   contains "$example: PACE with the MRZ" "$work/out" "PASS  access control"
   contains "$example: PACE named" "$work/out" ", MRZ"
   contains "$example: issuer's rules" "$work/out" "PASS  validity period"
+  contains "$example: Chip Authentication" "$work/out" "PASS  Chip Authentication"
   for f in EF.COM EF.SOD EF.DG1 EF.DG2; do
     if cmp -s "$work/$example.chip/$f" "$work/$example.read/$f"; then pass=$((pass + 1)); else
       echo "FAIL: $example: $f read from the card differs from the prepared one"; fail=$((fail + 1)); fi
@@ -58,9 +59,67 @@ for example in application child-under-6 exempt-adult; do
   card_out 0 "$CARD_PID"
 done
 
+# --- chip keys: one prepared image written many times below -----------------
+# Every card gets its own copy of the key file, since an issued card's keys are erased.
+check "prepare with chip keys" 0 "$BIN/rcperso" prepare --application "$work/examples/application.json" \
+  --signer "$src/keys-sample/ds-ec" --out "$work/app.chip" --chip-keys "$work/app.keys"
+contains "prepare: keys apart" "$work/out" "chip keys written to $work/app.keys"
+others=$(find "$work/app.chip" -type f ! -name 'EF.*' ! -name manifest.json | wc -l)
+[ "$others" -eq 0 ] && ! grep -qiF "$(sed -n 's/^chip_authentication //p' "$work/app.keys")" \
+  "$work/app.chip/manifest.json" && pass=$((pass + 1)) || { echo "FAIL: chip key material in the chip image"; fail=$((fail + 1)); }
+[ "$(stat -c %a "$work/app.keys")" = 600 ] && pass=$((pass + 1)) || { echo "FAIL: key file not 0600"; fail=$((fail + 1)); }
+check "prepare without --chip-keys" 2 "$BIN/rcperso" prepare --application "$work/examples/application.json" \
+  --signer "$src/keys-sample/ds-ec" --out "$work/nokeys.chip"
+contains "prepare without keys: says why" "$work/err" "--chip-keys"
+[ ! -e "$work/nokeys.chip" ] && pass=$((pass + 1)) || { echo "FAIL: image written without keys"; fail=$((fail + 1)); }
+keys() {  # a fresh private copy of the prepared image's chip keys
+  local copy
+  copy=$(mktemp "$work/app.keys.XXXXXX")
+  cat "$work/app.keys" >"$copy"
+  echo "$copy"
+}
+
+# --- Chip Authentication: the key goes to one card; clones and wrong keys fail ---
+card_in 0 "$work/rcsim.log" --state "$work/ca.card" || exit 1
+k=$(keys)
+check "CA: write" 0 "$BIN/rcperso" write "$work/app.chip" --chip-keys "$k" --reader "$R0" --card-profile rcsim \
+  --csca "$csca"
+contains "CA: read-back runs it" "$work/out" "Chip Authentication passed"
+contains "CA: key file erased" "$work/out" "chip keys erased"
+[ ! -e "$k" ] && pass=$((pass + 1)) || { echo "FAIL: chip key file left after issue"; fail=$((fail + 1)); }
+card_out 0 "$CARD_PID"
+card_in 0 "$work/rcsim.log" --state "$work/ca.card" --cloned || exit 1
+check "cloned chip: rcverify fails" 1 "$BIN/rcverify" --reader "$R0" --bac RC0012345 880314 311101 --csca "$csca"
+contains "cloned chip: CA fails" "$work/out" "FAIL  Chip Authentication"
+contains "cloned chip: says why" "$work/out" "does not hold the private key of DG14"
+contains "cloned chip: PACE still named" "$work/out" "PASS  access control"
+check "cloned chip: rcdump warns" 0 "$BIN/rcdump" --reader "$R0" --bac RC0012345 880314 311101
+contains "cloned chip: rcdump says FAIL" "$work/err" "Chip Authentication: FAIL"
+card_out 0 "$CARD_PID"
+card_in 0 "$work/rcsim.log" --state "$work/ca-clone.card" --cloned || exit 1
+check "cloned blank card: not issued" 1 "$BIN/rcperso" write "$work/app.chip" --chip-keys "$(keys)" \
+  --reader "$R0" --card-profile rcsim --csca "$csca"
+contains "cloned blank card: CA named" "$work/err" "Chip Authentication failed"
+lacks "cloned blank card: no ISSUED" "$work/out" "ISSUED"
+card_out 0 "$CARD_PID"
+card_in 0 "$work/rcsim.log" --state "$work/ca-keys.card" || exit 1
+check "write without chip keys" 2 "$BIN/rcperso" write "$work/app.chip" --reader "$R0" --card-profile rcsim \
+  --csca "$csca"
+contains "without chip keys: says which" "$work/err" "needs its chip keys"
+check "prepare again" 0 "$BIN/rcperso" prepare --application "$work/examples/application.json" \
+  --signer "$src/keys-sample/ds-ec" --out "$work/other.chip" --chip-keys "$work/other.keys"
+check "keys of another preparation" 2 "$BIN/rcperso" write "$work/app.chip" --chip-keys "$work/other.keys" \
+  --reader "$R0" --card-profile rcsim --csca "$csca"
+contains "foreign keys: refused before the card" "$work/err" "private key does not match EF.DG14"
+chmod 644 "$work/other.keys"
+check "key file open to others" 2 "$BIN/rcperso" write "$work/other.chip" --chip-keys "$work/other.keys" \
+  --reader "$R0" --card-profile rcsim --csca "$csca"
+contains "open key file: refused" "$work/err" "must be private"
+card_out 0 "$CARD_PID"
+
 # --- a locked card refuses writes, and a wrong MRZ fails BAC ---------------
 card_in 0 "$work/rcsim.log" --state "$work/application.card" || exit 1
-check "locked card: write refused" 1 "$BIN/rcperso" write "$work/application.chip" --reader "$R0" \
+check "locked card: write refused" 1 "$BIN/rcperso" write "$work/app.chip" --chip-keys "$(keys)" --reader "$R0" \
   --card-profile rcsim --csca "$csca"
 contains "locked card: message" "$work/err" "the card is locked"
 lacks "locked card: not issued" "$work/out" "ISSUED"
@@ -74,7 +133,7 @@ card_out 0 "$CARD_PID"
 check "prepare BAC-only" 0 "$BIN/rcperso" prepare --application "$work/examples/application.json" \
   --profile dk-residence-card-bac --signer "$src/keys-sample/ds-ec" --out "$work/bac.chip"
 card_in 0 "$work/rcsim.log" --card-profile jmrtd-applet --state "$work/jmrtd-pace.card" || exit 1
-check "jmrtd-applet: a PACE chip image is refused" 2 "$BIN/rcperso" write "$work/application.chip" \
+check "jmrtd-applet: a PACE chip image is refused" 2 "$BIN/rcperso" write "$work/app.chip" --chip-keys "$(keys)" \
   --reader "$R0" --card-profile jmrtd-applet --csca "$csca"
 contains "jmrtd-applet: no master file" "$work/err" "no master file"
 card_out 0 "$CARD_PID"
@@ -96,19 +155,19 @@ card_out 0 "$CARD_PID"
 
 # --- injected faults ------------------------------------------------------------
 card_in 0 "$work/rcsim.log" --fail 00DADEAD=6581 --state "$work/lockfail.card" || exit 1
-check "lock fails: not issued" 1 "$BIN/rcperso" write "$work/application.chip" --reader "$R0" \
+check "lock fails: not issued" 1 "$BIN/rcperso" write "$work/app.chip" --chip-keys "$(keys)" --reader "$R0" \
   --card-profile rcsim --csca "$csca"
 contains "lock fails: message" "$work/err" "locking the card failed: the card answered 6581"
 lacks "lock fails: no ISSUED" "$work/out" "ISSUED"
 card_out 0 "$CARD_PID"
 card_in 0 "$work/rcsim.log" --no-extended --max-chunk 200 --state "$work/small.card" || exit 1
-check "small chunks: steps down and issues" 0 "$BIN/rcperso" write "$work/application.chip" --reader "$R0" \
+check "small chunks: steps down and issues" 0 "$BIN/rcperso" write "$work/app.chip" --chip-keys "$(keys)" --reader "$R0" \
   --card-profile rcsim --csca "$csca"
 contains "small chunks: step-down reported" "$work/out" "continuing with"
 card_out 0 "$CARD_PID"
 
 card_in 0 "$work/rcsim.log" --response-chunk 100 --exact-le --state "$work/t0.card" || exit 1
-check "61xx GET RESPONSE and 6Cxx: issued" 0 "$BIN/rcperso" write "$work/application.chip" --reader "$R0" \
+check "61xx GET RESPONSE and 6Cxx: issued" 0 "$BIN/rcperso" write "$work/app.chip" --chip-keys "$(keys)" --reader "$R0" \
   --card-profile rcsim --csca "$csca"
 check "61xx GET RESPONSE and 6Cxx: rcverify" 0 "$BIN/rcverify" --reader "$R0" --bac RC0012345 880314 311101 \
   --csca "$csca" --save "$work/t0.read"
@@ -121,10 +180,10 @@ card_in 0 "$work/rcsim.log" --state "$work/slot0.card" || exit 1
 pid0=$CARD_PID
 card_in 1 "$work/rcsim.log" --state "$work/slot1.card" || exit 1
 pid1=$CARD_PID
-check "two readers: --reader is required" 2 "$BIN/rcperso" write "$work/application.chip" --card-profile rcsim \
+check "two readers: --reader is required" 2 "$BIN/rcperso" write "$work/app.chip" --chip-keys "$(keys)" --card-profile rcsim \
   --csca "$csca"
 contains "two readers: choices named" "$work/err" "$R1"
-check "two readers: by index" 0 "$BIN/rcperso" write "$work/application.chip" --reader 1 --card-profile rcsim \
+check "two readers: by index" 0 "$BIN/rcperso" write "$work/app.chip" --chip-keys "$(keys)" --reader 1 --card-profile rcsim \
   --csca "$csca"
 contains "two readers: slot 1 issued" "$work/out" "ISSUED: the card in $R1"
 check "unknown reader" 2 "$BIN/rcverify" --reader "no such reader" --csca "$csca"
@@ -136,7 +195,7 @@ card_out 0 "$pid0"
 # --- the card pulled out during the run --------------------------------------
 # A full run's APDU count, from a clean issue of the same image.
 card_in 0 "$work/rcsim.log" --state "$work/count.card" || exit 1
-check "count run" 0 "$BIN/rcperso" write "$work/application.chip" --reader "$R0" --card-profile rcsim --csca "$csca"
+check "count run" 0 "$BIN/rcperso" write "$work/app.chip" --chip-keys "$(keys)" --reader "$R0" --card-profile rcsim --csca "$csca"
 card_out 0 "$CARD_PID"
 written=$(sed -n 's/.*write: *\([0-9]*\) APDUs.*/\1/p' "$work/out")
 verified=$(sed -n 's/.*read back+verify: *\([0-9]*\) APDUs.*/\1/p' "$work/out")
@@ -153,7 +212,7 @@ step=$((total / 32 > 0 ? total / 32 : 1))
 for ((k = 0; k < total; k += step)); do
   state=$work/pulled-$k.card
   card_in 0 "$work/rcsim.log" --state "$state" --vanish-after "$k" || exit 1
-  "$BIN/rcperso" write "$work/application.chip" --reader "$R0" --card-profile rcsim --csca "$csca" \
+  "$BIN/rcperso" write "$work/app.chip" --chip-keys "$(keys)" --reader "$R0" --card-profile rcsim --csca "$csca" \
     >"$work/out" 2>"$work/err"
   rc=$?
   if [ "$rc" -eq 0 ] || grep -qF ISSUED "$work/out"; then
@@ -164,7 +223,7 @@ for ((k = 0; k < total; k += step)); do
   card_out 0 "$CARD_PID"
   # The card comes back: finished from scratch, or refused if it got locked.
   card_in 0 "$work/rcsim.log" --state "$state" || exit 1
-  "$BIN/rcperso" write "$work/application.chip" --reader "$R0" --card-profile rcsim --csca "$csca" \
+  "$BIN/rcperso" write "$work/app.chip" --chip-keys "$(keys)" --reader "$R0" --card-profile rcsim --csca "$csca" \
     >"$work/out" 2>"$work/err"
   rc=$?
   if [ "$rc" -eq 0 ]; then

@@ -67,8 +67,9 @@ if ! "$BIN/pcsc_wait" "$R1" present 20000; then
   cannot_start "vicc $status; its last output: $(tail -c 600 "$work/vicc.log" | tr '\n' ' ')"
 fi
 
+# A plain file system holds no keys: the profile without PACE and Chip Authentication.
 check "prepare" 0 "$BIN/rcperso" prepare --application "$src/examples/application.json" \
-  --signer "$src/keys-sample/ds-ec" --out "$work/chip"
+  --profile dk-residence-card-bac --signer "$src/keys-sample/ds-ec" --out "$work/chip"
 check "vicc: write with iso7816-fs" 0 "$BIN/rcperso" write "$work/chip" --reader "$R1" --card-profile iso7816-fs \
   --csca "$src/keys-sample/csca-ec.pem"
 contains "vicc: ISSUED" "$work/out" "ISSUED"

@@ -26,21 +26,22 @@ using namespace rcperso;
 namespace {
 
 issuance::ChipImage prepare_example(bool pace) {
-  auto profile =
-      issuance::DocumentProfile::load(test::source_dir() / "profiles/documents/dk-residence-card.json");
-  if (!pace) profile.pace.clear();  // for applets without PACE (the JMRTD applet)
+  // dk-residence-card-bac is for applets without PACE and Chip Authentication (the JMRTD applet).
+  auto profile = issuance::DocumentProfile::load(
+      test::source_dir() /
+      (pace ? "profiles/documents/dk-residence-card.json" : "profiles/documents/dk-residence-card-bac.json"));
   auto app = issuance::load_application(test::source_dir() / "examples/application.json", profile);
   auto signer = pki::open_signer((test::source_dir() / "keys-sample/ds-ec").string());
   return issuance::prepare(app, profile, *signer);
 }
 
-/// The example with PACE (EF.CardAccess) and BAC, as the Danish profile prepares it.
+/// The example with PACE (EF.CardAccess), BAC and Chip Authentication, as the Danish profile prepares it.
 const issuance::ChipImage& example_chip() {
   static const issuance::ChipImage chip = prepare_example(true);
   return chip;
 }
 
-/// The same without PACE.
+/// The same without PACE and Chip Authentication.
 const issuance::ChipImage& example_chip_bac() {
   static const issuance::ChipImage chip = prepare_example(false);
   return chip;

@@ -97,7 +97,8 @@ std::string mrz_information_from(const AccessKeyArgs& args) {
 }
 
 issuance::ChipImage read_card(card::Transport& transport, const AccessKeyArgs& key,
-                              const std::optional<card::CardProfile>& profile, std::string& access) {
+                              const std::optional<card::CardProfile>& profile, std::string& access,
+                              std::vector<Check>& mechanisms) {
   std::string mrz_information = mrz_information_from(key);
   if (!key.can.empty() &&
       (key.can.size() < 4 || key.can.size() > 12 ||
@@ -138,7 +139,7 @@ issuance::ChipImage read_card(card::Transport& transport, const AccessKeyArgs& k
       access = "none (no access key given)";
     }
   }
-  issuance::ChipImage chip = card::read_chip(session);
+  issuance::ChipImage chip = card::read_chip(session, &mechanisms);
   if (card_access) chip.files["EF.CardAccess"] = *card_access;
   return chip;
 }
@@ -163,13 +164,14 @@ bool reading_a_card(const CardReadArgs& args) {
   return args.reader_option != nullptr && args.reader_option->count() > 0;
 }
 
-issuance::ChipImage read_card_for_inspection(const CardReadArgs& args, std::string& access) {
+issuance::ChipImage read_card_for_inspection(const CardReadArgs& args, std::string& access,
+                                             std::vector<Check>& mechanisms) {
   (void)mrz_information_from(args.key);  // a malformed key fails before the card is touched
   check_new_directory(args.save_dir, "--save");
   std::optional<card::CardProfile> profile;
   if (!args.card_profile.empty()) profile = card::CardProfile::resolve(args.card_profile);
   auto connected = connect_card(args.reader);
-  issuance::ChipImage chip = read_card(*connected.card, args.key, profile, access);
+  issuance::ChipImage chip = read_card(*connected.card, args.key, profile, access, mechanisms);
   if (!args.save_dir.empty()) save_card_image(chip, args.save_dir, connected.reader);
   return chip;
 }

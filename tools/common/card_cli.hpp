@@ -11,6 +11,7 @@
 
 #include "card/card_profile.hpp"
 #include "card/pcsc.hpp"
+#include "core/check.hpp"
 #include "issuance/chip_image.hpp"
 
 namespace rcperso::cli {
@@ -46,9 +47,11 @@ std::string mrz_information_from(const AccessKeyArgs& args);
 /// Reads the chip in the reader as an inspection system does: EF.CardAccess
 /// first; PACE with the CAN or the MRZ when the chip offers it, BAC with the
 /// MRZ only when it does not; then the eMRTD application, with the card
-/// profile's read limits when one is given. `access` tells what was used.
+/// profile's read limits when one is given. `access` tells what was used;
+/// `mechanisms` gets a line for Chip Authentication (run when DG14 offers it).
 issuance::ChipImage read_card(card::Transport& card, const AccessKeyArgs& key,
-                              const std::optional<card::CardProfile>& profile, std::string& access);
+                              const std::optional<card::CardProfile>& profile, std::string& access,
+                              std::vector<Check>& mechanisms);
 
 /// What rcverify and rcdump need to read a card instead of a chip image directory.
 struct CardReadArgs {
@@ -65,7 +68,8 @@ void add_card_read_options(CLI::App& app, CardReadArgs& args, CLI::Option* chip_
 bool reading_a_card(const CardReadArgs& args);
 /// Checks the key and --save, connects, reads (see read_card) and keeps the
 /// result with --save. Throws card::AccessDenied when access control fails.
-issuance::ChipImage read_card_for_inspection(const CardReadArgs& args, std::string& access);
+issuance::ChipImage read_card_for_inspection(const CardReadArgs& args, std::string& access,
+                                             std::vector<Check>& mechanisms);
 
 /// Fails early (before the card is read) if --save cannot be created.
 void check_new_directory(const std::string& dir, const char* option);

@@ -35,15 +35,18 @@ int tool_main(int argc, char** argv) {
     using namespace rcperso;
     issuance::ChipImage chip;
     std::string access;
+    std::vector<Check> mechanisms;
     if (cli::reading_a_card(card)) {
       try {
-        chip = cli::read_card_for_inspection(card, access);
+        chip = cli::read_card_for_inspection(card, access, mechanisms);
       } catch (const card::AccessDenied& e) {
         std::cerr << "rcdump: " << e.what() << "\n";
         return cli::kExitFail;
       }
       for (const auto& p : chip.manifest_problems) std::cerr << "rcdump: warning: " << p << "\n";
       std::cerr << "rcdump: read with access control: " << access << "\n";
+      for (const auto& m : mechanisms)
+        std::cerr << "rcdump: " << m.name << ": " << status_name(m.status) << " " << m.detail << "\n";
     } else {
       chip = issuance::read_chip_image(chip_dir);
     }

@@ -29,6 +29,7 @@ struct PrepareArgs {
   std::string profile = "dk-residence-card";
   std::string signer;
   std::string out;
+  std::string chip_keys;  // where prepare keeps the chip's private keys (apart from the image)
   bool production = false;
 };
 
@@ -63,6 +64,10 @@ issuance::ChipImage prepare_chip(const PrepareArgs& a, const issuance::DocumentP
     if (const auto* data = chip.file(f.name))
       std::cout << "  " << f.name << ": " << data->size() << " bytes\n";
   }
+  if (chip.keys.chip_authentication) {
+    std::cout << "  chip keys:    Chip Authentication, " << profile.chip_authentication->curve
+              << " (kept apart from the chip image)\n";
+  }
   if (signer_csca != nullptr) {
     auto anchor = std::filesystem::path(a.signer) / "csca.pem";
     std::error_code ec;
@@ -71,11 +76,48 @@ issuance::ChipImage prepare_chip(const PrepareArgs& a, const issuance::DocumentP
   return chip;
 }
 
+/// The chip key file must be given exactly when the profile makes chip keys, and lie outside the image.
+void check_chip_keys_option(const PrepareArgs& a, const issuance::DocumentProfile& profile) {
+  namespace fs = std::filesystem;
+  if (!profile.chip_authentication) {
+    if (!a.chip_keys.empty()) {
+      throw ValidationError(std::vector<Problem>{
+          {"--chip-keys", "profile " + profile.name + " makes no chip keys (no Chip Authentication)"}});
+    }
+    return;
+  }
+  if (a.chip_keys.empty()) {
+    throw ValidationError(std::vector<Problem>{
+        {"--chip-keys", "profile " + profile.name +
+                            " makes a Chip Authentication key for every card; name a new private file for "
+                            "it, outside the chip image directory"}});
+  }
+  auto keys = fs::weakly_canonical(fs::absolute(a.chip_keys));
+  auto out = fs::weakly_canonical(fs::absolute(a.out));
+  if (keys.string().rfind(out.string() + "/", 0) == 0) {
+    throw ValidationError(std::vector<Problem>{
+        {"--chip-keys",
+         "must not be inside the chip image directory: private keys never sit beside chip data"}});
+  }
+  cli::check_new_directory(a.chip_keys, "--chip-keys");  // must not exist, its directory must
+}
+
 int run_prepare(const PrepareArgs& a) {
   auto profile = issuance::DocumentProfile::resolve(a.profile);
+  check_chip_keys_option(a, profile);
   auto chip = prepare_chip(a, profile, nullptr);
-  issuance::write_chip_image(chip, a.out);
+  // Keys first: a chip image whose keys were lost would look complete but could never be issued.
+  std::string document = chip.manifest.value("document_number", "");
+  if (!chip.keys.empty()) issuance::write_chip_keys(chip.keys, document, a.chip_keys);
+  try {
+    issuance::write_chip_image(chip, a.out);
+  } catch (...) {
+    if (!chip.keys.empty()) issuance::erase_chip_keys(a.chip_keys);
+    throw;
+  }
   std::cout << "chip image written to " << a.out << "\n";
+  if (!chip.keys.empty())
+    std::cout << "chip keys written to " << a.chip_keys << " (private; erased when the card is issued)\n";
   return cli::kExitOk;
 }
 
@@ -132,7 +174,7 @@ int write_to_card(const issuance::ChipImage& chip, const CardJobArgs& a,
   return cli::kExitFail;
 }
 
-int run_write(const std::string& chip_dir, const CardJobArgs& a) {
+int run_write(const std::string& chip_dir, const std::string& chip_keys, const CardJobArgs& a) {
   auto chip = issuance::read_chip_image(chip_dir);
   if (!chip.manifest_problems.empty()) {
     std::string list;
@@ -143,7 +185,22 @@ int run_write(const std::string& chip_dir, const CardJobArgs& a) {
   if (chip.manifest.is_object() && !chip.manifest.value("profile", "").empty()) {
     profile = issuance::DocumentProfile::resolve(chip.manifest.value("profile", ""));
   }
-  return write_to_card(chip, a, profile);
+  bool needs_keys = chip.manifest.is_object() && chip.manifest.contains("chip_keys");
+  if (needs_keys && chip_keys.empty()) {
+    throw ValidationError(std::vector<Problem>{
+        {"--chip-keys", chip_dir + " needs its chip keys (Chip Authentication): give the key file that "
+                                   "rcperso prepare wrote with it"}});
+  }
+  if (!chip_keys.empty()) {
+    chip.keys = issuance::read_chip_keys(chip_keys, chip.manifest.value("document_number", ""));
+  }
+  int status = write_to_card(chip, a, profile);
+  if (status == cli::kExitOk && !chip_keys.empty()) {
+    // The key now lives on exactly one card; no copy stays behind.
+    issuance::erase_chip_keys(chip_keys);
+    std::cout << "  chip keys erased: " << chip_keys << "\n";
+  }
+  return status;
 }
 
 int run_issue(const PrepareArgs& p, CardJobArgs a, const std::string& keep) {
@@ -186,12 +243,18 @@ int tool_main(int argc, char** argv) {
   auto* prep = app.add_subcommand("prepare", "Turn an application record into a signed chip image directory");
   add_prepare_options(*prep, prepare);
   prep->add_option("--out", prepare.out, "Chip image directory to create (must not exist)")->required();
+  prep->add_option("--chip-keys", prepare.chip_keys,
+                   "New private file (0600) for the chip's private keys, outside the chip image; needed "
+                   "when the profile has Chip Authentication");
 
   std::string chip_dir;
   CardJobArgs write_args;
   auto* write = app.add_subcommand("write", "Write a chip image to a card, read it back, verify it, lock it");
   write->add_option("CHIPDIR", chip_dir, "Chip image directory (from rcperso prepare)")->required();
   add_card_job_options(*write, write_args);
+  std::string write_keys;
+  write->add_option("--chip-keys", write_keys,
+                    "The chip key file rcperso prepare wrote (erased once the card is issued)");
 
   PrepareArgs issue_prep;
   CardJobArgs issue_args;
@@ -208,7 +271,7 @@ int tool_main(int argc, char** argv) {
   }
   return cli::run_guarded("rcperso", [&] {
     if (*prep) return run_prepare(prepare);
-    if (*write) return run_write(chip_dir, write_args);
+    if (*write) return run_write(chip_dir, write_keys, write_args);
     return run_issue(issue_prep, issue_args, keep);
   });
 }

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <fstream>
 #include <stdexcept>
+#include <utility>
 
 #include <nlohmann/json.hpp>
 
@@ -128,6 +129,8 @@ void Chip::power_on() {
   applet_selected_ = false;
   selected_.reset();
   session_.reset();
+  ca_pending_.reset();
+  next_session_.reset();
   rnd_ic_.clear();
 }
 
@@ -239,7 +242,12 @@ Bytes Chip::process_command(const Bytes& apdu) {
     } else {
       out = dispatch(c, sw);
     }
-    if (protected_apdu) return sm_wrap(out, sw);
+    if (protected_apdu) {
+      Bytes response = sm_wrap(out, sw);
+      if (next_session_) session_ = std::exchange(next_session_, std::nullopt);
+      return response;
+    }
+    next_session_.reset();
   }
   out.push_back(static_cast<std::uint8_t>(sw >> 8));
   out.push_back(static_cast<std::uint8_t>(sw));
@@ -500,6 +508,7 @@ Bytes Chip::put_data(const Command& c, std::uint16_t& sw) {
     k_mac_.clear();
     mrz_password_.clear();
     can_.clear();
+    ca_key_ = {};
     selected_.reset();
     lifecycle_ = Lifecycle::Blank;
     save();
@@ -534,6 +543,7 @@ Bytes Chip::put_data(const Command& c, std::uint16_t& sw) {
     save();
     return {};
   }
+  if (c.p1 == 0x00 && c.p2 == 0x63) return load_chip_auth_key(c, sw);
   if (c.p1 == 0x00 && c.p2 == 0x65) {  // PACE CAN: 65 { 04 digits }
     std::size_t pos = 0;
     std::uint32_t tag = 0;
@@ -575,8 +585,20 @@ std::optional<int> Chip::card_access_parameter_id(const Bytes& oid) const {
 
 Bytes Chip::manage_security_environment(const Command& c, std::uint16_t& sw) {
   pace_.reset();
+  ca_pending_.reset();
+  if (c.p1 == 0x41 && c.p2 == 0xA6) return chip_authentication_kat(c, sw);
+  if (c.p1 == 0x41 && c.p2 == 0xA4) {
+    std::size_t pos = 0;
+    std::uint32_t tag = 0;
+    Bytes oid;
+    if (!next_tlv(c.data, pos, tag, oid) || tag != 0x80) {
+      sw = 0x6A80;
+      return {};
+    }
+    return chip_authentication_set_at(c, oid, sw);
+  }
   if (c.p1 != 0xC1 || c.p2 != 0xA4) {
-    sw = 0x6A86;  // only MSE:Set AT for PACE so far
+    sw = 0x6A86;  // PACE, Chip Authentication only
     return {};
   }
   Bytes oid, ref, param;
@@ -635,6 +657,7 @@ Bytes Chip::general_authenticate(const Command& c, std::uint16_t& sw) {
     sw = code;
     return Bytes{};
   };
+  if (ca_pending_) return chip_authentication_general_authenticate(c, sw);
   if (!pace_) return fail(0x6985);
   std::size_t pos = 0;
   std::uint32_t tag = 0;
@@ -701,6 +724,122 @@ Bytes Chip::general_authenticate(const Command& c, std::uint16_t& sw) {
   Bytes wrapped;
   put_tlv(wrapped, 0x7C, out);
   return wrapped;
+}
+
+Bytes Chip::load_chip_auth_key(const Command& c, std::uint16_t& sw) {
+  // 81 prime, 82 a, 83 b, 84 generator, 85 order, 86 private key, 87 cofactor (a prime-curve
+  // form of the JMRTD applet's EAC key TLVs; that applet itself takes binary curves only).
+  ChipAuthKey key;
+  std::size_t pos = 0;
+  std::uint32_t tag = 0;
+  Bytes value;
+  while (pos < c.data.size()) {
+    if (!next_tlv(c.data, pos, tag, value)) {
+      sw = 0x6A80;
+      return {};
+    }
+    Bytes* field = tag == 0x81   ? &key.prime
+                   : tag == 0x82 ? &key.a
+                   : tag == 0x83 ? &key.b
+                   : tag == 0x84 ? &key.generator
+                   : tag == 0x85 ? &key.order
+                   : tag == 0x86 ? &key.private_key
+                   : tag == 0x87 ? &key.cofactor
+                                 : nullptr;
+    if (field == nullptr || !field->empty()) {
+      sw = 0x6A80;
+      return {};
+    }
+    *field = value;
+  }
+  if (options_.jmrtd_applet || !valid_chip_auth_key(key)) {
+    sw = 0x6A80;
+    return {};
+  }
+  ca_key_ = std::move(key);
+  save();
+  return {};
+}
+
+std::optional<Chip::Session> Chip::chip_authentication_session(const Bytes& terminal_key, bool aes,
+                                                               std::size_t key_bytes) const {
+  ChipAuthKey key = ca_key_;
+  if (options_.cloned) key.private_key = options_.random(key.private_key.size());
+  Bytes k = chip_auth_shared_secret(key, terminal_key);
+  if (k.empty()) return std::nullopt;
+  if (aes) return Session{kdf_aes(k, 1, key_bytes), kdf_aes(k, 2, key_bytes), Bytes(16, 0), true};
+  return Session{kdf_3des(k, 1), kdf_3des(k, 2), Bytes(8, 0), false};
+}
+
+Bytes Chip::chip_authentication_kat(const Command& c, std::uint16_t& sw) {
+  // MSE:Set KAT: 91 ephemeral public key [84 key reference]; the answer still goes out under the old keys.
+  if (!session_ || ca_key_.empty()) {
+    sw = ca_key_.empty() ? 0x6A88 : 0x6982;
+    return {};
+  }
+  std::size_t pos = 0;
+  std::uint32_t tag = 0;
+  Bytes value, terminal_key;
+  while (pos < c.data.size()) {
+    if (!next_tlv(c.data, pos, tag, value) || (tag != 0x91 && tag != 0x84)) {
+      sw = 0x6A80;
+      return {};
+    }
+    if (tag == 0x91) terminal_key = value;
+  }
+  next_session_ = chip_authentication_session(terminal_key, false, 16);
+  if (!next_session_) sw = 0x6A80;
+  return {};
+}
+
+Bytes Chip::chip_authentication_set_at(const Command& c, const Bytes& oid, std::uint16_t& sw) {
+  // id-CA-ECDH-AES-CBC-CMAC-128/192/256: 04 00 7F 00 07 02 02 03 02 {02,03,04}
+  static const Bytes kCaEcdh = {0x04, 0x00, 0x7F, 0x00, 0x07, 0x02, 0x02, 0x03, 0x02};
+  if (oid.size() != 10 || !std::equal(kCaEcdh.begin(), kCaEcdh.end(), oid.begin()) || oid[9] < 2 ||
+      oid[9] > 4) {
+    sw = 0x6A80;
+    return {};
+  }
+  std::size_t pos = 0;
+  std::uint32_t tag = 0;
+  Bytes value;
+  while (pos < c.data.size()) {
+    if (!next_tlv(c.data, pos, tag, value) || (tag != 0x80 && tag != 0x84)) {
+      sw = 0x6A80;
+      return {};
+    }
+  }
+  if (ca_key_.empty()) {
+    sw = 0x6A88;  // no Chip Authentication key on this chip
+    return {};
+  }
+  if (!session_) {
+    sw = 0x6982;  // only inside PACE or BAC
+    return {};
+  }
+  ca_pending_ = PendingChipAuth{oid[9] == 2 ? 16U : oid[9] == 3 ? 24U : 32U};
+  return {};
+}
+
+Bytes Chip::chip_authentication_general_authenticate(const Command& c, std::uint16_t& sw) {
+  // 7C { 80 ephemeral public key } -> 7C {} ; then the new keys.
+  PendingChipAuth pending = *ca_pending_;
+  ca_pending_.reset();
+  std::size_t pos = 0, p = 0;
+  std::uint32_t tag = 0, inner_tag = 0;
+  Bytes dyn, terminal_key;
+  if ((c.cla & 0x10) != 0 || !session_ || !next_tlv(c.data, pos, tag, dyn) || tag != 0x7C ||
+      pos != c.data.size() || !next_tlv(dyn, p, inner_tag, terminal_key) || inner_tag != 0x80 ||
+      p != dyn.size()) {
+    sw = 0x6A80;
+    return {};
+  }
+  next_session_ = chip_authentication_session(terminal_key, true, pending.key_bytes);
+  if (!next_session_) {
+    sw = 0x6A80;
+    return {};
+  }
+  return {0x7C, 0x00};
 }
 
 Bytes Chip::external_authenticate(const Command& c, std::uint16_t& sw) {
@@ -858,6 +997,15 @@ void Chip::save() const {
   if (!k_enc_.empty()) j["bac"] = {{"k_enc", hex(k_enc_)}, {"k_mac", hex(k_mac_)}};
   if (!mrz_password_.empty()) j["pace_mrz"] = hex(mrz_password_);
   if (!can_.empty()) j["pace_can"] = std::string(can_.begin(), can_.end());
+  if (!ca_key_.empty()) {
+    j["chip_auth_key"] = {{"prime", hex(ca_key_.prime)},
+                          {"a", hex(ca_key_.a)},
+                          {"b", hex(ca_key_.b)},
+                          {"generator", hex(ca_key_.generator)},
+                          {"order", hex(ca_key_.order)},
+                          {"cofactor", hex(ca_key_.cofactor)},
+                          {"private_key", hex(ca_key_.private_key)}};
+  }
   std::string text = j.dump();
   std::string tmp = options_.state_file + ".tmp";
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -890,6 +1038,14 @@ void Chip::load() {
   if (j.contains("pace_can")) {
     auto text = j["pace_can"].get<std::string>();
     can_.assign(text.begin(), text.end());
+  }
+  if (j.contains("chip_auth_key")) {
+    const auto& k = j["chip_auth_key"];
+    auto field = [&](const char* name) { return unhex(k.at(name).get<std::string>()); };
+    ca_key_ = {field("prime"), field("a"),        field("b"),          field("generator"),
+               field("order"), field("cofactor"), field("private_key")};
+    if (!valid_chip_auth_key(ca_key_))
+      throw std::runtime_error("state file: invalid Chip Authentication key");
   }
   if (j.contains("bac")) {
     k_enc_ = unhex(j["bac"].at("k_enc").get<std::string>());

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "rcsim/chip_auth.hpp"
 #include "rcsim/chip_crypto.hpp"
 
 namespace rcsim {
@@ -34,6 +35,9 @@ struct ChipOptions {
   long vanish_after = -1;      // APDUs before the card "is pulled out"
   std::vector<std::pair<Bytes, std::uint16_t>> fail_on;  // plain APDU prefix -> status word
   std::string state_file;                                // empty: no persistence
+  /// A cloned chip: it copied the LDS but not DG14's private key, so it runs
+  /// Chip Authentication with a key of its own.
+  bool cloned = false;
   /// The chip's random source (RND.IC, K.IC); tests replay worked examples with it.
   std::function<Bytes(std::size_t)> random = random_bytes;
 };
@@ -99,6 +103,14 @@ class Chip {
   Bytes put_data(const Command& c, std::uint16_t& sw);
   Bytes external_authenticate(const Command& c, std::uint16_t& sw);
   Bytes manage_security_environment(const Command& c, std::uint16_t& sw);
+  /// MSE:Set KAT (3DES) or MSE:Set AT with an id-CA OID (AES), GENERAL AUTHENTICATE for the latter.
+  Bytes chip_authentication_kat(const Command& c, std::uint16_t& sw);
+  Bytes chip_authentication_set_at(const Command& c, const Bytes& oid, std::uint16_t& sw);
+  Bytes chip_authentication_general_authenticate(const Command& c, std::uint16_t& sw);
+  /// The session that Chip Authentication starts once its answer went out under the old keys.
+  std::optional<Session> chip_authentication_session(const Bytes& terminal_key, bool aes,
+                                                     std::size_t key_bytes) const;
+  Bytes load_chip_auth_key(const Command& c, std::uint16_t& sw);
   Bytes general_authenticate(const Command& c, std::uint16_t& sw);
   std::optional<int> card_access_parameter_id(const Bytes& oid) const;
   bool sm_unwrap(Command& c, std::uint16_t& sw);
@@ -120,6 +132,12 @@ class Chip {
   Bytes mrz_password_;   // SHA-1(MRZ_information): PACE's MRZ password
   Bytes can_;            // PACE's CAN password (digits)
   std::optional<Pace> pace_;
+  ChipAuthKey ca_key_;  // Chip Authentication's static private key, from PUT DATA 63
+  struct PendingChipAuth {
+    std::size_t key_bytes = 16;  // AES key size of the id-CA protocol
+  };
+  std::optional<PendingChipAuth> ca_pending_;  // after MSE:Set AT, before GENERAL AUTHENTICATE
+  std::optional<Session> next_session_;        // replaces session_ after the current response
   Bytes rnd_ic_;
   std::optional<Session> session_;
   Bytes pending_response_;  // for GET RESPONSE: remaining data, then the status word

@@ -111,6 +111,8 @@ int rcsim_main(int argc, char** argv) {
                "Answer READ BINARY past the end of a file with 6B00");
   app.add_option("--response-chunk", options.response_chunk,
                  "Send response data longer than N bytes as 61xx for GET RESPONSE, like a T=0 card");
+  app.add_flag("--cloned", options.cloned,
+               "Behave like a cloned chip: Chip Authentication with a key other than DG14's");
   app.add_flag("--once", once, "Exit when the reader connection ends instead of reconnecting");
   try {
     app.parse(argc, argv);

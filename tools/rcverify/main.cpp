@@ -42,9 +42,10 @@ int tool_main(int argc, char** argv) {
     using namespace rcperso;
     issuance::ChipImage chip;
     std::string access;
+    std::vector<Check> mechanisms;
     if (cli::reading_a_card(card)) {
       try {
-        chip = cli::read_card_for_inspection(card, access);
+        chip = cli::read_card_for_inspection(card, access, mechanisms);
       } catch (const card::AccessDenied& e) {
         std::cout << "FAIL  access control: " << e.what() << "\n";
         return cli::kExitFail;
@@ -55,6 +56,8 @@ int tool_main(int argc, char** argv) {
     }
     if (!profile.empty()) options.profile = issuance::DocumentProfile::resolve(profile);
     auto report = inspection::verify_chip(chip, options);
+    // The chip's own proofs first, in the order they ran: access control, then Chip Authentication.
+    report.checks.insert(report.checks.begin(), mechanisms.begin(), mechanisms.end());
     if (!access.empty()) report.checks.insert(report.checks.begin(), pass("access control", access));
     std::cout << (json ? report.to_json().dump(2) + "\n" : report.to_text());
     return report.passed() ? cli::kExitOk : cli::kExitFail;

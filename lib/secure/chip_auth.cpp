@@ -1,0 +1,279 @@
+#include "secure/chip_auth.hpp"
+
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/ec.h>
+#include <openssl/evp.h>
+#include <openssl/objects.h>
+#include <openssl/params.h>
+#include <openssl/x509.h>
+
+#include "core/error.hpp"
+#include "secure/crypto.hpp"
+
+namespace rcperso::secure {
+
+namespace {
+
+constexpr std::string_view kCaEcdhPrefix = "0.4.0.127.0.7.2.2.3.2.";
+constexpr std::string_view kCaDhPrefix = "0.4.0.127.0.7.2.2.3.1.";
+
+struct PkeyDeleter {
+  void operator()(EVP_PKEY* k) const { EVP_PKEY_free(k); }
+};
+struct PkeyCtxDeleter {
+  void operator()(EVP_PKEY_CTX* c) const { EVP_PKEY_CTX_free(c); }
+};
+struct BnDeleter {
+  void operator()(BIGNUM* b) const { BN_clear_free(b); }
+};
+struct GroupDeleter {
+  void operator()(EC_GROUP* g) const { EC_GROUP_free(g); }
+};
+struct PointDeleter {
+  void operator()(EC_POINT* p) const { EC_POINT_clear_free(p); }
+};
+struct ParamsDeleter {
+  void operator()(OSSL_PARAM* p) const { OSSL_PARAM_free(p); }
+};
+using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyDeleter>;
+using PkeyCtxPtr = std::unique_ptr<EVP_PKEY_CTX, PkeyCtxDeleter>;
+using BnPtr = std::unique_ptr<BIGNUM, BnDeleter>;
+using GroupPtr = std::unique_ptr<EC_GROUP, GroupDeleter>;
+using PointPtr = std::unique_ptr<EC_POINT, PointDeleter>;
+using ParamsPtr = std::unique_ptr<OSSL_PARAM, ParamsDeleter>;
+
+PkeyPtr decode_ec_key(ByteView spki) {
+  const unsigned char* p = spki.data();
+  PkeyPtr key(d2i_PUBKEY(nullptr, &p, static_cast<long>(spki.size())));
+  if (!key || p != spki.data() + spki.size())
+    throw Error("Chip Authentication: the public key in DG14 is not a valid SubjectPublicKeyInfo");
+  if (EVP_PKEY_get_base_id(key.get()) != EVP_PKEY_EC)
+    throw Error("Chip Authentication: the public key in DG14 is not an elliptic-curve key");
+  return key;
+}
+
+GroupPtr group_of(EVP_PKEY* key) {
+  OSSL_PARAM* raw = nullptr;
+  if (EVP_PKEY_todata(key, EVP_PKEY_KEY_PARAMETERS, &raw) != 1)
+    throw Error("Chip Authentication: cannot read the key's domain parameters");
+  ParamsPtr params(raw);
+  GroupPtr group(EC_GROUP_new_from_params(params.get(), nullptr, nullptr));
+  if (!group) throw Error("Chip Authentication: unusable domain parameters in DG14");
+  if (EC_GROUP_get_field_type(group.get()) != NID_X9_62_prime_field)
+    throw Error("Chip Authentication: only prime-field curves are supported");
+  return group;
+}
+
+Bytes bn_bytes(const BIGNUM* bn, std::size_t size) {
+  Bytes out(size);
+  if (BN_bn2binpad(bn, out.data(), static_cast<int>(size)) < 0) throw Error("number too large");
+  return out;
+}
+
+Bytes point_bytes(const EC_GROUP* group, const EC_POINT* point) {
+  std::size_t n = EC_POINT_point2oct(group, point, POINT_CONVERSION_UNCOMPRESSED, nullptr, 0, nullptr);
+  Bytes out(n);
+  if (n == 0 || EC_POINT_point2oct(group, point, POINT_CONVERSION_UNCOMPRESSED, out.data(), n, nullptr) != n)
+    throw Error("cannot encode an EC point");
+  return out;
+}
+
+std::size_t field_bytes_of(const EC_GROUP* group) {
+  return static_cast<std::size_t>((EC_GROUP_get_degree(group) + 7) / 8);
+}
+
+}  // namespace
+
+ChipAuthProtocol chip_authentication_protocol(const std::string& oid) {
+  if (oid.rfind(kCaDhPrefix, 0) == 0)
+    throw Error("Chip Authentication over DH (" + oid + ") is not implemented; only ECDH");
+  if (oid.rfind(kCaEcdhPrefix, 0) != 0 || oid.size() != kCaEcdhPrefix.size() + 1)
+    throw Error("not a Chip Authentication protocol: " + oid);
+  ChipAuthProtocol p;
+  p.oid = oid;
+  switch (oid.back()) {
+    case '1':
+      p.cipher = SmCipher::Tdes, p.key_bits = 112;
+      break;
+    case '2':
+      p.key_bits = 128;
+      break;
+    case '3':
+      p.key_bits = 192;
+      break;
+    case '4':
+      p.key_bits = 256;
+      break;
+    default:
+      throw Error("unknown Chip Authentication cipher in " + oid);
+  }
+  return p;
+}
+
+bool is_supported_chip_curve(const std::string& curve_name) {
+  int nid = OBJ_txt2nid(curve_name.c_str());
+  if (nid == NID_undef) nid = EC_curve_nist2nid(curve_name.c_str());
+  if (nid == NID_undef) return false;
+  GroupPtr group(EC_GROUP_new_by_curve_name(nid));
+  return group && EC_GROUP_get_field_type(group.get()) == NID_X9_62_prime_field &&
+         EC_GROUP_get_degree(group.get()) >= 224;
+}
+
+ChipKeyPair generate_chip_ec_key(const std::string& curve_name) {
+  if (!is_supported_chip_curve(curve_name)) throw Error("no chip keys on curve '" + curve_name + "'");
+  PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
+  if (!ctx || EVP_PKEY_keygen_init(ctx.get()) != 1) throw Error("EC key generation unavailable");
+  std::string name = curve_name;
+  std::string encoding = OSSL_PKEY_EC_ENCODING_EXPLICIT;
+  OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, name.data(), 0),
+                         OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_EC_ENCODING, encoding.data(), 0),
+                         OSSL_PARAM_END};
+  EVP_PKEY* raw = nullptr;
+  if (EVP_PKEY_CTX_set_params(ctx.get(), params) != 1 || EVP_PKEY_generate(ctx.get(), &raw) != 1)
+    throw Error("cannot generate a chip key on curve " + curve_name);
+  PkeyPtr key(raw);
+  ChipKeyPair pair;
+  unsigned char* der = nullptr;
+  int len = i2d_PUBKEY(key.get(), &der);
+  if (len <= 0) throw Error("cannot encode the chip public key");
+  pair.subject_public_key_info.assign(der, der + len);
+  OPENSSL_free(der);
+  BIGNUM* priv_raw = nullptr;
+  if (EVP_PKEY_get_bn_param(key.get(), OSSL_PKEY_PARAM_PRIV_KEY, &priv_raw) != 1)
+    throw Error("cannot read the chip private key");
+  BnPtr priv(priv_raw);
+  GroupPtr group = group_of(key.get());
+  std::size_t order_bytes = static_cast<std::size_t>(BN_num_bytes(EC_GROUP_get0_order(group.get())));
+  pair.private_key.resize(order_bytes);
+  if (BN_bn2binpad(priv.get(), pair.private_key.data(), static_cast<int>(order_bytes)) < 0)
+    throw Error("cannot encode the chip private key");
+  return pair;
+}
+
+EcDomain ec_domain_of(ByteView spki) {
+  PkeyPtr key = decode_ec_key(spki);
+  GroupPtr group = group_of(key.get());
+  BnPtr p(BN_new()), a(BN_new()), b(BN_new()), h(BN_new());
+  if (!p || !a || !b || !h || EC_GROUP_get_curve(group.get(), p.get(), a.get(), b.get(), nullptr) != 1 ||
+      EC_GROUP_get_cofactor(group.get(), h.get(), nullptr) != 1)
+    throw Error("Chip Authentication: cannot read the curve of the key");
+  EcDomain d;
+  d.field_bytes = field_bytes_of(group.get());
+  d.prime = bn_bytes(p.get(), d.field_bytes);
+  d.a = bn_bytes(a.get(), d.field_bytes);
+  d.b = bn_bytes(b.get(), d.field_bytes);
+  d.generator = point_bytes(group.get(), EC_GROUP_get0_generator(group.get()));
+  const BIGNUM* order = EC_GROUP_get0_order(group.get());
+  d.order = bn_bytes(order, static_cast<std::size_t>(BN_num_bytes(order)));
+  d.cofactor = bn_bytes(h.get(), static_cast<std::size_t>(std::max(1, BN_num_bytes(h.get()))));
+  return d;
+}
+
+Bytes ec_public_point(ByteView spki) {
+  PkeyPtr key = decode_ec_key(spki);
+  std::size_t n = 0;
+  if (EVP_PKEY_get_octet_string_param(key.get(), OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, nullptr, 0, &n) != 1)
+    throw Error("Chip Authentication: cannot read the public point");
+  Bytes out(n);
+  if (EVP_PKEY_get_octet_string_param(key.get(), OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, out.data(), n, &n) != 1)
+    throw Error("Chip Authentication: cannot read the public point");
+  out.resize(n);
+  if (out.empty() || out[0] != 0x04) {
+    // A compressed point in DG14: decode it through the group.
+    GroupPtr group = group_of(key.get());
+    PointPtr point(EC_POINT_new(group.get()));
+    if (!point || EC_POINT_oct2point(group.get(), point.get(), out.data(), out.size(), nullptr) != 1)
+      throw Error("Chip Authentication: the public point is not on the curve");
+    out = point_bytes(group.get(), point.get());
+  }
+  return out;
+}
+
+std::string describe_ec_key(ByteView spki) {
+  PkeyPtr key = decode_ec_key(spki);
+  GroupPtr group = group_of(key.get());
+  int bits = EC_GROUP_get_degree(group.get());
+  int nid = EC_GROUP_check_named_curve(group.get(), 0, nullptr);
+  if (nid > 0) return std::string(OBJ_nid2sn(nid)) + " (" + std::to_string(bits) + " bit)";
+  return "explicit " + std::to_string(bits) + "-bit prime curve";
+}
+
+bool chip_key_matches(ByteView spki, const SecureBytes& private_key) {
+  PkeyPtr key = decode_ec_key(spki);
+  GroupPtr group = group_of(key.get());
+  BnPtr d(BN_secure_new());
+  if (!d || BN_bin2bn(private_key.data(), static_cast<int>(private_key.size()), d.get()) == nullptr)
+    throw Error("out of memory");
+  if (BN_is_zero(d.get()) || BN_cmp(d.get(), EC_GROUP_get0_order(group.get())) >= 0) return false;
+  PointPtr point(EC_POINT_new(group.get()));
+  if (!point || EC_POINT_mul(group.get(), point.get(), d.get(), nullptr, nullptr, nullptr) != 1)
+    throw Error("EC arithmetic failed");
+  return point_bytes(group.get(), point.get()) == ec_public_point(spki);
+}
+
+struct ChipAuthentication::Keys {
+  PkeyPtr chip;
+  PkeyPtr ephemeral;
+};
+
+ChipAuthentication::ChipAuthentication(ChipAuthProtocol protocol, ByteView chip_spki)
+    : protocol_(std::move(protocol)), keys_(std::make_unique<Keys>()) {
+  keys_->chip = decode_ec_key(chip_spki);
+  GroupPtr group = group_of(keys_->chip.get());
+  // The chip's key must be a point of its group (a forged DG14 is caught by Passive Authentication;
+  // this stops arithmetic on garbage before that).
+  PointPtr point(EC_POINT_new(group.get()));
+  Bytes chip_point = ec_public_point(chip_spki);
+  if (!point ||
+      EC_POINT_oct2point(group.get(), point.get(), chip_point.data(), chip_point.size(), nullptr) != 1 ||
+      EC_POINT_is_on_curve(group.get(), point.get(), nullptr) != 1 ||
+      EC_POINT_is_at_infinity(group.get(), point.get()) == 1)
+    throw Error("Chip Authentication: the public key in DG14 is not a point on its curve");
+  PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, keys_->chip.get(), nullptr));
+  EVP_PKEY* raw = nullptr;
+  if (!ctx || EVP_PKEY_keygen_init(ctx.get()) != 1 || EVP_PKEY_generate(ctx.get(), &raw) != 1)
+    throw Error("Chip Authentication: cannot make an ephemeral key on the chip's curve");
+  keys_->ephemeral.reset(raw);
+  std::size_t n = 0;
+  if (EVP_PKEY_get_octet_string_param(raw, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, nullptr, 0, &n) != 1)
+    throw Error("Chip Authentication: cannot read the ephemeral public key");
+  terminal_public_.resize(n);
+  if (EVP_PKEY_get_octet_string_param(raw, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, terminal_public_.data(), n,
+                                      &n) != 1)
+    throw Error("Chip Authentication: cannot read the ephemeral public key");
+  terminal_public_.resize(n);
+}
+
+ChipAuthentication::~ChipAuthentication() = default;
+
+Bytes ChipAuthentication::compressed_terminal_public_key() const {
+  std::size_t coordinate = (terminal_public_.size() - 1) / 2;
+  return Bytes(terminal_public_.begin() + 1, terminal_public_.begin() + 1 + static_cast<long>(coordinate));
+}
+
+SessionKeys ChipAuthentication::session_keys() const {
+  PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, keys_->ephemeral.get(), nullptr));
+  std::size_t n = 0;
+  if (!ctx || EVP_PKEY_derive_init(ctx.get()) != 1 ||
+      EVP_PKEY_derive_set_peer(ctx.get(), keys_->chip.get()) != 1 ||
+      EVP_PKEY_derive(ctx.get(), nullptr, &n) != 1)
+    throw Error("Chip Authentication: key agreement failed");
+  SecureBytes k(n);
+  if (EVP_PKEY_derive(ctx.get(), k.data(), &n) != 1) throw Error("Chip Authentication: key agreement failed");
+  k.resize(n);
+  SessionKeys keys;
+  keys.cipher = protocol_.cipher;
+  if (protocol_.cipher == SmCipher::Tdes) {
+    keys.ks_enc = kdf_3des(k, KeyUse::Enc);
+    keys.ks_mac = kdf_3des(k, KeyUse::Mac);
+    keys.ssc.assign(8, 0);
+  } else {
+    keys.ks_enc = kdf_aes(k, KeyUse::Enc, protocol_.key_bits);
+    keys.ks_mac = kdf_aes(k, KeyUse::Mac, protocol_.key_bits);
+    keys.ssc.assign(16, 0);
+  }
+  return keys;
+}
+
+}  // namespace rcperso::secure

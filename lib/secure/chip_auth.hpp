@@ -1,0 +1,79 @@
+// Chip Authentication v1 (ICAO 9303-11 §6.2, BSI TR-03110-1 §3.4), host
+// side, and the chip key pairs that preparation makes for it. The chip proves
+// it holds the private key of DG14's public key: terminal and chip agree on
+// new secure messaging keys by ECDH with that static key, and only a genuine
+// chip can answer under them. Transport-agnostic; ECDH on prime curves
+// (explicit domain parameters, as TR-03110-3 A.2.1.2 wants for CA v1).
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "core/bytes.hpp"
+#include "core/secure_bytes.hpp"
+#include "secure/secure_messaging.hpp"
+
+namespace rcperso::secure {
+
+struct ChipAuthProtocol {
+  std::string oid;  // id-CA-ECDH-*, dotted
+  bool ecdh = true;
+  SmCipher cipher = SmCipher::Aes;
+  int key_bits = 128;  // 112 for 3DES
+};
+
+/// The protocol an id-CA-* OID names; throws rcperso::Error for others and for DH (not implemented).
+ChipAuthProtocol chip_authentication_protocol(const std::string& oid);
+
+/// A chip key pair: the DER SubjectPublicKeyInfo for DG14 (id-ecPublicKey
+/// with explicit parameters) and the private scalar for the card.
+struct ChipKeyPair {
+  Bytes subject_public_key_info;
+  SecureBytes private_key;  // big-endian, the size of the group order
+};
+
+/// True for the named prime curves chip keys can be made on.
+bool is_supported_chip_curve(const std::string& curve_name);
+/// A fresh EC key pair on a named prime curve ("brainpoolP256r1", "prime256v1", ...).
+ChipKeyPair generate_chip_ec_key(const std::string& curve_name);
+
+/// The explicit domain parameters of an EC SubjectPublicKeyInfo, big-endian,
+/// as cards take them (the JMRTD-style tags 81-87).
+struct EcDomain {
+  Bytes prime, a, b, generator, order, cofactor;  // generator uncompressed: 04 || x || y
+  std::size_t field_bytes = 0;
+};
+EcDomain ec_domain_of(ByteView subject_public_key_info);
+/// The public point, uncompressed.
+Bytes ec_public_point(ByteView subject_public_key_info);
+/// "brainpoolP256r1 (256 bit)", or "explicit 256-bit prime curve" when it matches no named curve.
+std::string describe_ec_key(ByteView subject_public_key_info);
+/// True when priv · G is the public key: checked before a key goes onto a card.
+bool chip_key_matches(ByteView subject_public_key_info, const SecureBytes& private_key);
+
+/// The terminal's side of one Chip Authentication: an ephemeral key pair on
+/// the chip's domain parameters and the session keys it yields.
+class ChipAuthentication {
+ public:
+  /// Throws rcperso::Error for a public key that is not a valid EC key.
+  ChipAuthentication(ChipAuthProtocol protocol, ByteView chip_subject_public_key_info);
+  ~ChipAuthentication();
+  ChipAuthentication(const ChipAuthentication&) = delete;
+  ChipAuthentication& operator=(const ChipAuthentication&) = delete;
+
+  const ChipAuthProtocol& protocol() const { return protocol_; }
+  /// The terminal's ephemeral public key, uncompressed (sent in 91 or 80).
+  const Bytes& terminal_public_key() const { return terminal_public_; }
+  /// Comp(PK): its x-coordinate, which Terminal Authentication signs.
+  Bytes compressed_terminal_public_key() const;
+  /// KS_enc, KS_mac = KDF(K, 1/2) with K the ECDH x-coordinate; SSC zero.
+  SessionKeys session_keys() const;
+
+ private:
+  struct Keys;
+  ChipAuthProtocol protocol_;
+  std::unique_ptr<Keys> keys_;
+  Bytes terminal_public_;
+};
+
+}  // namespace rcperso::secure
