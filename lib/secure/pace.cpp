@@ -313,6 +313,9 @@ void EcGroup::map_integrated(const SecureBytes& field_element) {
   auto ok = [](int rc) {
     if (rc != 1) throw Error("PACE: Integrated Mapping arithmetic failed");
   };
+  auto copy = [](BIGNUM* to, const BIGNUM* from) {
+    if (BN_copy(to, from) == nullptr) throw Error("out of memory");
+  };
   // 1. alpha = -t^2
   ok(BN_mod_sqr(tmp.get(), t.get(), p, c));
   ok(BN_mod_sub(alpha.get(), p, tmp.get(), p, c));
@@ -339,7 +342,7 @@ void EcGroup::map_integrated(const SecureBytes& field_element) {
   ok(BN_mod_mul(tmp.get(), tmp.get(), t.get(), p, c));
   ok(BN_mod_mul(u.get(), tmp.get(), h2.get(), p, c));
   // 7. A = h2^(p - 1 - (p+1)/4)
-  ok(BN_copy(tmp.get(), p) != nullptr ? 1 : 0);
+  copy(tmp.get(), p);
   ok(BN_add_word(tmp.get(), 1));
   ok(BN_rshift(tmp.get(), tmp.get(), 2));
   ok(BN_sub(e.get(), p, tmp.get()));
@@ -349,10 +352,10 @@ void EcGroup::map_integrated(const SecureBytes& field_element) {
   ok(BN_mod_sqr(tmp.get(), big_a.get(), p, c));
   ok(BN_mod_mul(tmp.get(), tmp.get(), h2.get(), p, c));
   if (BN_is_one(tmp.get()) == 1) {
-    ok(BN_copy(x.get(), x2.get()) != nullptr ? 1 : 0);
+    copy(x.get(), x2.get());
     ok(BN_mod_mul(y.get(), big_a.get(), h2.get(), p, c));
   } else {
-    ok(BN_copy(x.get(), x3.get()) != nullptr ? 1 : 0);
+    copy(x.get(), x3.get());
     ok(BN_mod_mul(y.get(), big_a.get(), u.get(), p, c));
   }
   PointPtr g2(EC_POINT_new(group.get()));
@@ -368,8 +371,9 @@ void EcGroup::map_integrated(const SecureBytes& field_element) {
     ok(EC_POINT_mul(group.get(), multiple.get(), nullptr, g2.get(), cofactor, c));
     g2 = std::move(multiple);
   }
-  if (EC_POINT_is_at_infinity(group.get(), g2.get()) == 1)
+  if (EC_POINT_is_at_infinity(group.get(), g2.get()) == 1) {
     throw Error("PACE: Integrated Mapping gave infinity");
+  }
   BnPtr order(BN_dup(EC_GROUP_get0_order(group.get())));
   BnPtr cof(BN_dup(cofactor));
   if (!order || !cof || EC_GROUP_set_generator(group.get(), g2.get(), order.get(), cof.get()) != 1) {
@@ -609,8 +613,9 @@ void PaceInitiator::receive_encrypted_nonce(ByteView z) {
 }
 
 Bytes PaceInitiator::mapping_public_key(SecureBytes injected_private) {
-  if (protocol_.mapping == PaceMapping::Integrated)
+  if (protocol_.mapping == PaceMapping::Integrated) {
     throw Error("PACE: Integrated Mapping sends a nonce, not a key");
+  }
   mapping_private_ = injected_private.empty() ? group_->random_private() : std::move(injected_private);
   mapping_public_ = group_->public_key(mapping_private_);
   return mapping_public_;
@@ -629,8 +634,9 @@ void PaceInitiator::receive_chip_mapping_key(ByteView chip_mapping_public) {
 }
 
 Bytes PaceInitiator::integrated_mapping_nonce(Bytes injected_nonce) {
-  if (protocol_.mapping != PaceMapping::Integrated)
+  if (protocol_.mapping != PaceMapping::Integrated) {
     throw Error("PACE: a nonce t belongs to Integrated Mapping");
+  }
   if (nonce_.empty() || mapped_) throw Error("PACE: mapping out of order");
   Bytes t = injected_nonce.empty() ? random_bytes(pace_im_terminal_nonce_bytes(protocol_))
                                    : std::move(injected_nonce);
@@ -698,9 +704,13 @@ SessionKeys PaceInitiator::finish(ByteView chip_token) const {
 }
 
 SecureBytes PaceInitiator::chip_authentication_data(ByteView encrypted) const {
-  if (protocol_.mapping != PaceMapping::ChipAuthentication)
+  if (protocol_.mapping != PaceMapping::ChipAuthentication) {
     throw Error("PACE: not a Chip Authentication Mapping run");
-  if (ks_enc_.empty()) throw Error("PACE: chip authentication data before key agreement");
+  }
+  if (ks_enc_.empty() || chip_mapping_public_.empty()) {
+    throw Error("PACE: chip authentication data before key agreement");
+  }
+  // Bounded: the largest order (NIST P-521, 66 bytes) padded is 80 bytes.
   if (encrypted.empty() || encrypted.size() % 16 != 0 || encrypted.size() > 128) {
     throw Error("PACE-CAM: the encrypted chip authentication data has a wrong length");
   }

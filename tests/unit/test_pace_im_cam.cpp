@@ -144,7 +144,7 @@ TEST_CASE("H.1 PACE ECDH Integrated Mapping (brainpoolP256r1, AES-128), step by 
   CHECK(to_hex_upper(keys.ssc) == "00000000000000000000000000000000");
   CHECK_THROWS_WITH_AS(pace.finish(from_hex("75D4D96E8D5B0309")), doctest::Contains("token is wrong"), Error);
 
-  // The chip's side of the same mapping with a different t gives another generator.
+  // Another t maps the same s to another generator.
   PaceInitiator other(protocol, 13, k_pi);
   other.receive_encrypted_nonce(from_hex("143DC40C08C8E891FBED7DEDB92B64AD"));
   (void)other.integrated_mapping_nonce(from_hex("5DD4CBFC96F5453B130D890A1CDBAE33"));
