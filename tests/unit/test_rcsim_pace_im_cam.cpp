@@ -104,6 +104,23 @@ TEST_CASE("rcsim PACE-IM primitives agree with Appendix H.1 and with the host's"
   rcsim::EcCurve p224(10);  // p = 1 mod 4: no point encoding
   CHECK_FALSE(p224.map_integrated(r));
 
+  // H.2 on the MODP 1024/160 group: R(s, t) has 9 blocks, g' = R_p^((p-1)/q).
+  Bytes r2 = rcsim::pace_pseudo_random(from_hex("FA5B7E3E49753A0DB9178B7B9BD898C8"),
+                                       from_hex("B3A6DB3C870C3E99245E0D1C06B747DE"), 1024);
+  CHECK(to_hex_upper(r2) ==
+        "EAB98D13E09052952AA729907C3C946184DEA0FE74AD2B3AF506F0A83018459C38099CD1F7FF4EA0A078DB1FAC1365505E3D"
+        "C85500EF95E20B4EEF2E88489233BEE0546B472F994B618D168702406791DEEF3CB4810932EC278F3533FDB860EB4835C36F"
+        "A4F1BF"
+        "3FA0B828A718C96BDE88FBA38A3E6C35AAA10959251EB5FC710FC187258995944C0F926E249373F485");
+  auto modp = rcsim::PaceDomain::standard(0);
+  REQUIRE(modp->map_integrated(r2));
+  CHECK(to_hex_upper(modp->generator()) ==
+        "1D7D767F11E333BCD6DBAEF40E799E7A926B96973550656FF3C830726D118D61C276CDCC61D475CF03A98E0C0E79CAEBA5BE"
+        "25578BD4551D0B10903236F0B0F976852FA78EEA14EA0ACA87D1E91F688FE0DFF897BBE35A472621D343564B262F34223AE8"
+        "FC59B6"
+        "64BFEDFA2BFE7516CA5510A6BBB633D517EC25D4E0BBAA16C2");
+  CHECK_FALSE(modp->map_integrated(Bytes(128, 0)));
+
   // AES-192 and AES-256 (no published example): Crypto++ and OpenSSL must agree.
   for (const char* oid : {"0.4.0.127.0.7.2.2.4.4.3", "0.4.0.127.0.7.2.2.4.4.4"}) {
     auto protocol = secure::pace_protocol(oid);
