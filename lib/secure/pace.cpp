@@ -608,8 +608,10 @@ void PaceInitiator::receive_encrypted_nonce(ByteView z) {
   if (protocol_.mapping == PaceMapping::Integrated && z.size() != pace_im_chip_nonce_bytes(protocol_)) {
     throw Error("PACE: the encrypted nonce has a wrong length for Integrated Mapping");
   }
-  nonce_ = protocol_.cipher == SmCipher::Tdes ? tdes_cbc_decrypt(k_pi_, z)
-                                              : aes_cbc_decrypt(k_pi_, Bytes(16, 0), z);
+  Bytes s = protocol_.cipher == SmCipher::Tdes ? tdes_cbc_decrypt(k_pi_, z)
+                                               : aes_cbc_decrypt(k_pi_, Bytes(16, 0), z);
+  nonce_.assign(s.begin(), s.end());
+  OPENSSL_cleanse(s.data(), s.size());
 }
 
 Bytes PaceInitiator::mapping_public_key(SecureBytes injected_private) {

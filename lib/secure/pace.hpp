@@ -124,7 +124,7 @@ class PaceInitiator {
   /// if the chip did not prove it holds that key.
   void verify_chip_authentication(ByteView encrypted, ByteView chip_static_public) const;
 
-  const Bytes& nonce() const { return nonce_; }
+  const SecureBytes& nonce() const { return nonce_; }
   const PaceGroup& group() const { return *group_; }
 
  private:
@@ -133,7 +133,7 @@ class PaceInitiator {
   int parameter_id_;
   std::unique_ptr<PaceGroup> group_;
   SecureBytes k_pi_;
-  Bytes nonce_;
+  SecureBytes nonce_;  // the chip's nonce s: secret, the mapped generator derives from it
   SecureBytes mapping_private_, ephemeral_private_;
   Bytes mapping_public_, ephemeral_public_, chip_ephemeral_, chip_mapping_public_;
   bool mapped_ = false;
