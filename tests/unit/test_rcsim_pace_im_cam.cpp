@@ -5,7 +5,6 @@
 // curves, ciphers and a MODP group.
 #include <doctest/doctest.h>
 
-#include <cstdio>
 #include <deque>
 #include <stdexcept>
 
@@ -44,12 +43,9 @@ rcsim::ChipOptions replaying(std::deque<Bytes>& values) {
 void personalize(rcsim::Chip& chip, const std::string& card_access, const std::string& mrz_put_data) {
   chip.power_on();
   REQUIRE(send(chip, "00A4000C023F00") == "9000");
-  char size[5];
-  std::snprintf(size, sizeof size, "%04X", static_cast<unsigned>(card_access.size() / 2));
-  REQUIRE(send(chip, std::string("00E000000A62088002") + size + "8302011C") == "9000");
-  char lc[3];
-  std::snprintf(lc, sizeof lc, "%02X", static_cast<unsigned>(card_access.size() / 2));
-  REQUIRE(send(chip, std::string("00D60000") + lc + card_access) == "9000");
+  const auto length = static_cast<std::uint8_t>(card_access.size() / 2);  // one byte: kept under 256
+  REQUIRE(send(chip, "00E000000A62088002" + to_hex_upper(Bytes{0x00, length}) + "8302011C") == "9000");
+  REQUIRE(send(chip, "00D60000" + to_hex_upper(Bytes{length}) + card_access) == "9000");
   REQUIRE(send(chip, "00A4040C07A0000002471001") == "9000");
   REQUIRE(send(chip, "00E000000A6208800200048302011E") == "9000");
   REQUIRE(send(chip, "00D60000046002AABB") == "9000");
@@ -58,9 +54,7 @@ void personalize(rcsim::Chip& chip, const std::string& card_access, const std::s
 }
 
 // PUT DATA of the MRZ fields: T22000129 / 640812 / 101031 (Appendix G), C11T002JM / 960812 / 231031 (I).
-const char* kMrzG =
-    "00DA00621D621B0409543232303030313239040636343038313204063130313033"
-    "31";
+const char* kMrzG = "00DA00621D621B040954323230303031323904063634303831320406313031303331";
 const char* kMrzI = "00DA00621D621B0409433131543030324A4D04063936303831320406323331303331";
 
 /// Reads EF.COM under the session keys: proves both sides derived the same keys.
