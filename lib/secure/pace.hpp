@@ -1,9 +1,11 @@
 // PACE (ICAO 9303-11 §4.4, BSI TR-03110-3), host side: the protocol OIDs,
 // the password key K_pi, the standardized domain parameters, and the
-// terminal's computation for Generic Mapping over ECDH and DH. Transport-agnostic:
+// terminal's computation for Generic Mapping (ECDH, DH), Integrated Mapping
+// (ECDH, DH) and Chip Authentication Mapping (ECDH). Transport-agnostic:
 // the caller sends MSE:Set AT and the four GENERAL AUTHENTICATE commands.
 #pragma once
 
+#include <cstddef>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -55,7 +57,29 @@ class PaceGroup {
   /// Generic Mapping: G' = s·G + H, or g' = g^s · h.
   virtual void map_generic(ByteView nonce, ByteView h) = 0;
   virtual Bytes generator() const = 0;
+
+  /// Bits of the prime p of the field (curve) or of the modulus (MODP group).
+  virtual std::size_t prime_bits() const = 0;
+  /// R_p = R mod p, padded to the length of p: the Integrated Mapping's field element.
+  virtual SecureBytes reduce_modulo_prime(ByteView r) const = 0;
+  /// Integrated Mapping (9303-11 §4.4.3.3.2): G' = f_G(R_p), the point encoding of
+  /// Appendix B (needs p ≡ 3 mod 4), or g' = R_p^((p-1)/q). Throws if the result is unusable.
+  virtual void map_integrated(const SecureBytes& field_element) = 0;
+  /// PACE-CAM check (9303-11 §4.4.3.5.2): CA_IC · PK_IC = PK_map,IC, with CA_IC encoded on
+  /// as many bytes as the group order. False if not; throws for DH groups and malformed keys.
+  virtual bool chip_authentication_mapping_holds(const SecureBytes& ca_ic, ByteView chip_mapping_public,
+                                                 ByteView chip_static_public) const = 0;
 };
+
+/// Integrated Mapping nonce lengths in bytes: t has the cipher's key size (16 for 3DES), the
+/// chip's nonce s the smallest multiple of the block size not shorter than that (16 or 32).
+std::size_t pace_im_terminal_nonce_bytes(const PaceProtocol& protocol);
+std::size_t pace_im_chip_nonce_bytes(const PaceProtocol& protocol);
+
+/// The Integrated Mapping's pseudo-random function R(s, t) (9303-11 §4.4.3.3.2) before the
+/// reduction mod p: n blocks with n·l >= log2(p) + 64, from the PACE cipher in CBC mode with IV 0.
+SecureBytes pace_im_pseudo_random(ByteView chip_nonce, ByteView terminal_nonce, const PaceProtocol& protocol,
+                                  std::size_t prime_bits);
 
 /// Chip Authentication v1 (9303-11 §6.2) session keys: K = the shared secret
 /// of the terminal's ephemeral key and the chip's static key from DG14,
@@ -64,8 +88,10 @@ class PaceGroup {
 SessionKeys chip_authentication_keys(const PaceGroup& group, const SecureBytes& terminal_private,
                                      ByteView chip_static_public, SmCipher cipher, int key_bits);
 
-/// The terminal's side of PACE with Generic Mapping. Private keys are random unless
-/// a test injects them.
+/// The terminal's side of PACE. Private keys and the IM nonce t are random unless a
+/// test injects them. Generic Mapping and CAM use mapping_public_key() and
+/// receive_chip_mapping_key(); Integrated Mapping uses integrated_mapping_nonce() and
+/// receive_integrated_mapping_response() instead.
 class PaceInitiator {
  public:
   PaceInitiator(PaceProtocol protocol, int parameter_id, SecureBytes k_pi);
@@ -78,6 +104,10 @@ class PaceInitiator {
   Bytes mapping_public_key(SecureBytes injected_private = {});
   /// Step 2: the chip's mapping key (82); computes H and the mapped generator.
   void receive_chip_mapping_key(ByteView chip_mapping_public);
+  /// Step 2, Integrated Mapping: the nonce t (81), sent in clear; maps the generator from s and t.
+  Bytes integrated_mapping_nonce(Bytes injected_nonce = {});
+  /// Step 2, Integrated Mapping: the chip's data object 82, which must be empty.
+  void receive_integrated_mapping_response(ByteView chip_data) const;
   /// Step 3: the terminal's ephemeral public key on the mapped generator (83).
   Bytes ephemeral_public_key(SecureBytes injected_private = {});
   /// Step 3: the chip's ephemeral key (84): shared secret and session keys.
@@ -86,8 +116,15 @@ class PaceInitiator {
   Bytes terminal_token() const;
   /// Step 4: checks the chip's token (86); throws rcperso::Error if wrong.
   SessionKeys finish(ByteView chip_token) const;
+  /// PACE-CAM, after finish(): decrypts the Encrypted Chip Authentication Data (8A) into CA_IC
+  /// (AES-CBC with KS_enc, IV = E(KS_enc, FF..FF), padding method 2). Throws if malformed.
+  SecureBytes chip_authentication_data(ByteView encrypted) const;
+  /// PACE-CAM, after finish(): checks CA_IC against the chip's static public key (04||x||y,
+  /// from DG14 or EF.CardSecurity, whose signature the caller verifies); throws rcperso::Error
+  /// if the chip did not prove it holds that key.
+  void verify_chip_authentication(ByteView encrypted, ByteView chip_static_public) const;
 
-  const Bytes& nonce() const { return nonce_; }
+  const SecureBytes& nonce() const { return nonce_; }
   const PaceGroup& group() const { return *group_; }
 
  private:
@@ -96,9 +133,10 @@ class PaceInitiator {
   int parameter_id_;
   std::unique_ptr<PaceGroup> group_;
   SecureBytes k_pi_;
-  Bytes nonce_;
+  SecureBytes nonce_;  // the chip's nonce s: secret, the mapped generator derives from it
   SecureBytes mapping_private_, ephemeral_private_;
-  Bytes mapping_public_, ephemeral_public_, chip_ephemeral_;
+  Bytes mapping_public_, ephemeral_public_, chip_ephemeral_, chip_mapping_public_;
+  bool mapped_ = false;
   SecureBytes ks_enc_, ks_mac_;
 };
 

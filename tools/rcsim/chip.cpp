@@ -617,12 +617,13 @@ Bytes Chip::manage_security_environment(const Command& c, std::uint16_t& sw) {
     else if (tag == 0x84)
       param = v;
   }
-  // id-PACE-{DH,ECDH}-GM-AES-CBC-CMAC-128/192/256: 04 00 7F 00 07 02 02 04 {01,02} {02,03,04}
+  // id-PACE-{DH,ECDH}-{GM,IM}-AES-CBC-CMAC-128/192/256 and id-PACE-ECDH-CAM-AES-CBC-CMAC-*:
+  // 04 00 7F 00 07 02 02 04 {01 DH-GM, 02 ECDH-GM, 03 DH-IM, 04 ECDH-IM, 06 ECDH-CAM} {02,03,04}
   static const Bytes kPace = {0x04, 0x00, 0x7F, 0x00, 0x07, 0x02, 0x02, 0x04};
   auto listed = card_access_parameter_id(oid);
-  if (oid.size() != 10 || !std::equal(kPace.begin(), kPace.end(), oid.begin()) || oid[8] < 1 || oid[8] > 2 ||
-      oid[9] < 2 || oid[9] > 4 || !listed || (param.size() == 1 && param[0] != *listed) || param.size() > 1 ||
-      ref.size() != 1) {
+  if (oid.size() != 10 || !std::equal(kPace.begin(), kPace.end(), oid.begin()) || oid[8] < 1 || oid[8] > 6 ||
+      oid[8] == 5 || oid[9] < 2 || oid[9] > 4 || !listed || (param.size() == 1 && param[0] != *listed) ||
+      param.size() > 1 || ref.size() != 1) {
     sw = 0x6A80;  // not a PACE protocol this chip offers
     return {};
   }
@@ -633,7 +634,15 @@ Bytes Chip::manage_security_environment(const Command& c, std::uint16_t& sw) {
   }
   Pace pace;
   pace.oid = oid;
+  pace.mapping = oid[8] <= 2   ? PaceMapping::Generic
+                 : oid[8] <= 4 ? PaceMapping::Integrated
+                               : PaceMapping::ChipAuthentication;
   pace.parameter_id = *listed;
+  if (pace.mapping == PaceMapping::ChipAuthentication &&
+      (ca_private_.empty() || ca_parameter_id_ != pace.parameter_id)) {
+    sw = 0x6A88;  // CAM needs the static key on the PACE curve: referenced data not found
+    return {};
+  }
   pace.key_bytes = oid[9] == 2 ? 16 : oid[9] == 3 ? 24 : 32;
   pace.k_pi = kdf_aes(password, 3, pace.key_bytes);
   try {
@@ -642,7 +651,7 @@ Bytes Chip::manage_security_environment(const Command& c, std::uint16_t& sw) {
     sw = 0x6A80;
     return {};
   }
-  if (pace.curve->elliptic() != (oid[8] == 2)) {
+  if (pace.curve->elliptic() != (oid[8] % 2 == 0)) {
     sw = 0x6A80;  // a DH protocol on a curve, or the reverse
     return {};
   }
@@ -681,12 +690,20 @@ Bytes Chip::general_authenticate(const Command& c, std::uint16_t& sw) {
   switch (pace.step) {
     case 0: {  // encrypted nonce
       if (!dyn.empty() || last) return fail(0x6A80);
-      pace.nonce = options_.random(16);
+      // IM wants s at least as long as the key (9303-11 §4.4.3.3): 32 bytes for AES-192/256.
+      pace.nonce = options_.random(pace.mapping == PaceMapping::Integrated && pace.key_bytes > 16 ? 32 : 16);
       put_tlv(out, 0x80, aes_cbc(pace.k_pi, Bytes(16, 0), pace.nonce, true));
       break;
     }
     case 1: {  // mapping
       if (inner_tag != 0x81 || last) return fail(0x6A80);
+      if (pace.mapping == PaceMapping::Integrated) {  // 81 carries the terminal's nonce t, 82 stays empty
+        if (inner.size() != pace.key_bytes) return fail(0x6A80);
+        Bytes r = pace_pseudo_random(pace.nonce, inner, pace.curve->prime_bits());
+        if (r.empty() || !pace.curve->map_integrated(r)) return fail(0x6A80);
+        put_tlv(out, 0x82, {});
+        break;
+      }
       pace.map_private = pace.curve->private_key(options_.random);
       Bytes mine = pace.curve->public_key(pace.map_private);
       Bytes h = pace.curve->multiply(pace.map_private, inner);
@@ -711,6 +728,13 @@ Bytes Chip::general_authenticate(const Command& c, std::uint16_t& sw) {
       if (inner_tag != 0x85 || !last) return fail(0x6A80);
       if (!equal_constant_time(token(pace.eph_public), inner)) return fail(0x6300);
       put_tlv(out, 0x86, token(pace.terminal_eph_public));
+      if (pace.mapping == PaceMapping::ChipAuthentication) {
+        // A_IC = E(KS_enc, CA_IC), AES-CBC with IV = E(KS_enc, -1), padding method 2 (§4.4.3.5).
+        Bytes ca = pace.curve->chip_authentication_data(ca_private_, pace.map_private);
+        if (ca.empty()) return fail(0x6985);
+        Bytes iv = aes_ecb_block(pace.ks_enc, Bytes(16, 0xFF));
+        put_tlv(out, 0x8A, aes_cbc(pace.ks_enc, iv, pad_block(ca, 16), true));
+      }
       session_ = Session{pace.ks_enc, pace.ks_mac, Bytes(16, 0), true};
       pace_.reset();
       Bytes wrapped;
@@ -840,6 +864,15 @@ Bytes Chip::chip_authentication_general_authenticate(const Command& c, std::uint
     return {};
   }
   return {0x7C, 0x00};
+}
+
+void Chip::set_chip_authentication_key(Bytes private_key, int parameter_id) {
+  EcCurve curve(parameter_id);  // throws std::invalid_argument for a MODP or unknown ID
+  if (!curve.valid_private_key(private_key)) {
+    throw std::invalid_argument("Chip Authentication private key out of range for the curve");
+  }
+  ca_private_ = std::move(private_key);
+  ca_parameter_id_ = parameter_id;
 }
 
 Bytes Chip::external_authenticate(const Command& c, std::uint16_t& sw) {

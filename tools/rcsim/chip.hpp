@@ -60,6 +60,11 @@ class Chip {
   }
   Lifecycle lifecycle() const { return lifecycle_; }
 
+  /// The chip's static Chip Authentication key, which PACE-CAM needs: a private key on the
+  /// standardized curve `parameter_id` (8-18). A hook until personalization loads it by PUT
+  /// DATA; not kept in the state file yet. Throws std::invalid_argument for a bad key.
+  void set_chip_authentication_key(Bytes private_key, int parameter_id);
+
  private:
   struct Command {
     std::uint8_t cla, ins, p1, p2;
@@ -80,9 +85,12 @@ class Chip {
     Bytes mac(const Bytes& data) const;  // over data padded to the block size, 8 bytes
     Bytes crypt(const Bytes& data, bool encrypt) const;
   };
-  /// A PACE run in progress (9303-11 §4.4): Generic Mapping over ECDH or DH.
+  enum class PaceMapping { Generic, Integrated, ChipAuthentication };
+  /// A PACE run in progress (9303-11 §4.4): Generic or Integrated Mapping over ECDH or DH, or
+  /// Chip Authentication Mapping over ECDH.
   struct Pace {
     Bytes oid;  // DER content of the protocol OID
+    PaceMapping mapping = PaceMapping::Generic;
     int parameter_id = 0;
     bool aes = true;
     std::size_t key_bytes = 16;
@@ -131,6 +139,8 @@ class Chip {
   Bytes k_enc_, k_mac_;  // BAC keys, once the seed is loaded
   Bytes mrz_password_;   // SHA-1(MRZ_information): PACE's MRZ password
   Bytes can_;            // PACE's CAN password (digits)
+  Bytes ca_private_;     // static Chip Authentication private key (PACE-CAM), empty if none
+  int ca_parameter_id_ = 0;
   std::optional<Pace> pace_;
   ChipAuthKey ca_key_;  // Chip Authentication's static private key, from PUT DATA 63
   struct PendingChipAuth {

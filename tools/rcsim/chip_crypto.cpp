@@ -142,6 +142,37 @@ Bytes kdf_aes(const Bytes& seed, std::uint32_t counter, std::size_t key_bytes) {
   return out;
 }
 
+Bytes pace_pseudo_random(const Bytes& s, const Bytes& t, std::size_t prime_bits) {
+  // l, the length of s, of c0, c1 and of each output, is 128 bits for AES-128, 256 otherwise.
+  const std::size_t l = t.size() == 16 ? 16 : 32;
+  if ((t.size() != 16 && t.size() != 24 && t.size() != 32) || s.size() != l || prime_bits == 0) return {};
+  static const Bytes c0_128 = {0xA6, 0x68, 0x89, 0x2A, 0x7C, 0x41, 0xE3, 0xCA,
+                               0x73, 0x9F, 0x40, 0xB0, 0x57, 0xD8, 0x59, 0x04};
+  static const Bytes c1_128 = {0xA4, 0xE1, 0x36, 0xAC, 0x72, 0x5F, 0x73, 0x8B,
+                               0x01, 0xC1, 0xF6, 0x02, 0x17, 0xC1, 0x88, 0xAD};
+  static const Bytes c0_256 = {0xD4, 0x63, 0xD6, 0x52, 0x34, 0x12, 0x4E, 0xF7, 0x89, 0x70, 0x54,
+                               0x98, 0x6D, 0xCA, 0x0A, 0x17, 0x4E, 0x28, 0xDF, 0x75, 0x8C, 0xBA,
+                               0xA0, 0x3F, 0x24, 0x06, 0x16, 0x41, 0x4D, 0x5A, 0x16, 0x76};
+  static const Bytes c1_256 = {0x54, 0xBD, 0x72, 0x55, 0xF0, 0xAA, 0xF8, 0x31, 0xBE, 0xC3, 0x42,
+                               0x3F, 0xCF, 0x39, 0xD6, 0x9B, 0x6C, 0xBF, 0x06, 0x66, 0x77, 0xD0,
+                               0xFA, 0xAE, 0x5A, 0xAD, 0xD9, 0x9D, 0xF8, 0xE5, 0x35, 0x17};
+  const Bytes& c0 = l == 16 ? c0_128 : c0_256;
+  const Bytes& c1 = l == 16 ? c1_128 : c1_256;
+  const Bytes zero_iv(16, 0);
+  auto key_from = [&](const Bytes& key, const Bytes& data) {
+    Bytes k = aes_cbc(key, zero_iv, data, true);
+    k.resize(t.size());  // AES-192 keeps the first 24 bytes
+    return k;
+  };
+  Bytes key = key_from(t, s), out;
+  for (std::size_t i = 0; i * 8 * l < prime_bits + 64; ++i) {
+    Bytes x = aes_cbc(key, zero_iv, c1, true);
+    out.insert(out.end(), x.begin(), x.end());
+    key = key_from(key, c0);
+  }
+  return out;
+}
+
 struct EcCurve::Impl {
   CryptoPP::DL_GroupParameters_EC<CryptoPP::ECP> params;
   CryptoPP::ECP::Point generator;
@@ -249,6 +280,60 @@ bool EcCurve::map_generic(const Bytes& s, const Bytes& h) {
   return true;
 }
 
+std::size_t EcCurve::prime_bits() const {
+  return impl_->params.GetCurve().GetField().GetModulus().BitCount();
+}
+
+bool EcCurve::map_integrated(const Bytes& pseudo_random) {
+  // 9303-11 Appendix B.2, affine coordinates.
+  using CryptoPP::Integer;
+  const CryptoPP::ECP& curve = impl_->params.GetCurve();
+  const Integer& p = curve.GetField().GetModulus();
+  const Integer& a = curve.GetA();
+  const Integer& b = curve.GetB();
+  if (p % Integer(4) != Integer(3) || a.IsZero()) return false;
+  Integer t = Integer(pseudo_random.data(), pseudo_random.size()) % p;
+  if (t.IsZero()) return false;
+  Integer alpha = (p - t.Squared() % p) % p;
+  Integer sum = (alpha + alpha.Squared()) % p;
+  if (sum.IsZero()) return false;  // t = +-1
+  Integer x2 = (p - (b * a.InverseMod(p)) % p * ((Integer::One() + sum.InverseMod(p)) % p) % p) % p;
+  Integer x3 = alpha * x2 % p;
+  Integer h2 = (x2.Squared() * x2 + a * x2 + b) % p;
+  Integer u = t.Squared() * t % p * h2 % p;
+  Integer big_a = a_exp_b_mod_c(h2, p - Integer::One() - (p + Integer::One()) / Integer(4), p);
+  CryptoPP::ECP::Point g;
+  if (big_a.Squared() % p * h2 % p == Integer::One()) {
+    g = CryptoPP::ECP::Point(x2, big_a * h2 % p);
+  } else {
+    g = CryptoPP::ECP::Point(x3, big_a * u % p);
+  }
+  if (!curve.VerifyPoint(g)) return false;
+  const Integer& cofactor = impl_->params.GetCofactor();
+  if (cofactor != Integer::One()) g = curve.ScalarMultiply(g, cofactor);
+  if (g.identity) return false;
+  impl_->generator = g;
+  return true;
+}
+
+Bytes EcCurve::generator() const { return impl_->encode(impl_->generator); }
+
+bool EcCurve::valid_private_key(const Bytes& priv) const {
+  CryptoPP::Integer k(priv.data(), priv.size());
+  return !k.IsZero() && k < impl_->params.GetSubgroupOrder();
+}
+
+Bytes EcCurve::chip_authentication_data(const Bytes& static_private, const Bytes& map_private) const {
+  if (!valid_private_key(static_private) || !valid_private_key(map_private)) return {};
+  const CryptoPP::Integer& order = impl_->params.GetSubgroupOrder();
+  CryptoPP::Integer ca =
+      a_times_b_mod_c(CryptoPP::Integer(static_private.data(), static_private.size()).InverseMod(order),
+                      CryptoPP::Integer(map_private.data(), map_private.size()), order);
+  Bytes out(order.ByteCount());
+  ca.Encode(out.data(), out.size());
+  return out;
+}
+
 namespace {
 
 /// MODP 1024/160 (RFC 5114 2.1; PACE parameter ID 0): p, q and g as the standard gives them.
@@ -292,6 +377,18 @@ class DhGroup : public PaceDomain {
     g_ = g2;
     return true;
   }
+  std::size_t prime_bits() const override { return p_.BitCount(); }
+  bool map_integrated(const Bytes& pseudo_random) override {
+    // f_g(x) = x^((p-1)/q); 9303-11 requires checking that the result is not 1.
+    CryptoPP::Integer x = CryptoPP::Integer(pseudo_random.data(), pseudo_random.size()) % p_;
+    if (x.IsZero()) return false;
+    CryptoPP::Integer g2 = a_exp_b_mod_c(x, (p_ - CryptoPP::Integer::One()) / q_, p_);
+    if (g2 == CryptoPP::Integer::One()) return false;
+    g_ = g2;
+    return true;
+  }
+  Bytes generator() const override { return encode(g_); }
+  Bytes chip_authentication_data(const Bytes&, const Bytes&) const override { return {}; }
 
  private:
   bool decode(const Bytes& b, CryptoPP::Integer& y) const {

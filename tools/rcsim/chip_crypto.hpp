@@ -33,6 +33,10 @@ Bytes aes_ecb_block(const Bytes& key, const Bytes& block);
 Bytes aes_cmac(const Bytes& key, const Bytes& data);
 /// ICAO KDF for AES keys: SHA-1 (16-byte keys) or SHA-256 (24, 32), truncated.
 Bytes kdf_aes(const Bytes& seed, std::uint32_t counter, std::size_t key_bytes);
+/// PACE Integrated Mapping's pseudo-random function R(s, t) with AES (9303-11 §4.4.3.3.2), before
+/// the reduction mod p: t is the AES key (16, 24 or 32 bytes), s 16 bytes (AES-128) or 32;
+/// empty if the lengths do not fit.
+Bytes pace_pseudo_random(const Bytes& s, const Bytes& t, std::size_t prime_bits);
 
 /// A PACE group with a replaceable generator: an elliptic curve or a MODP group.
 class PaceDomain {
@@ -49,6 +53,16 @@ class PaceDomain {
   virtual Bytes shared_secret(const Bytes& product) const = 0;
   /// G := s * G + H (or g := g^s * h); false if H is not in the group.
   virtual bool map_generic(const Bytes& s, const Bytes& h) = 0;
+  /// Bits of the prime p of the field, or of the MODP modulus.
+  virtual std::size_t prime_bits() const = 0;
+  /// Integrated Mapping from R(s, t): G := f_G(R mod p), the point encoding of 9303-11
+  /// Appendix B, or g := (R mod p)^((p-1)/q); false if the result is unusable.
+  virtual bool map_integrated(const Bytes& pseudo_random) = 0;
+  /// The current (mapped) generator, encoded like a public key.
+  virtual Bytes generator() const = 0;
+  /// PACE-CAM's Chip Authentication Data CA_IC = SK_IC^-1 * SK_map mod order, on as many bytes
+  /// as the order; empty for MODP groups or keys out of range.
+  virtual Bytes chip_authentication_data(const Bytes& static_private, const Bytes& map_private) const = 0;
 };
 
 /// An elliptic curve of the PACE standardized domain parameters (IDs 8-18)
@@ -68,6 +82,12 @@ class EcCurve : public PaceDomain {
   Bytes multiply(const Bytes& priv, const Bytes& peer) const override;
   Bytes shared_secret(const Bytes& product) const override;
   bool map_generic(const Bytes& s, const Bytes& h) override;
+  std::size_t prime_bits() const override;
+  bool map_integrated(const Bytes& pseudo_random) override;
+  Bytes generator() const override;
+  Bytes chip_authentication_data(const Bytes& static_private, const Bytes& map_private) const override;
+  /// Whether priv, as an integer, lies in [1, order-1].
+  bool valid_private_key(const Bytes& priv) const;
 
  private:
   struct Impl;
