@@ -381,14 +381,35 @@ TEST_CASE("Active Authentication ECDSA: answers that must fail, each with its re
     Bytes trailing = der_sig;
     trailing.push_back(0);
     CHECK_FALSE(verify_active_authentication(key, HashAlgorithm::Sha256, challenge, trailing).ok);
-    Bytes r_part(sig.begin(), sig.begin() + 32);
-    Bytes s_part(sig.begin() + 32, sig.end());
-    Bytes padded_r{0x00, 0x00};
+    // A signature whose r has its top bit clear, written once minimally and once with a needless 00.
+    Bytes low = sig;
+    while (low[0] >= 0x80 || low[0] == 0 || low[32] >= 0x80 || low[32] == 0) {
+      low = rcsim::ecdsa_sign_plain(k.curve, plain(k.ec_private_key), challenge, rcsim::AaHash::Sha256);
+    }
+    auto der_of = [&](ByteView r_int, ByteView s_int) {
+      Bytes content = tlv::encode(der::kInteger, r_int);
+      append(content, tlv::encode(der::kInteger, s_int));
+      return der::sequence(content);
+    };
+    ByteView r_part = ByteView(low).first(32);
+    ByteView s_part = ByteView(low).subspan(32);
+    Bytes minimal = der_of(r_part, s_part);
+    CHECK(minimal == rcsim::ecdsa_plain_to_der(low));
+    CHECK(verify_active_authentication(key, HashAlgorithm::Sha256, challenge, minimal).format ==
+          AaSignatureFormat::EcdsaDer);
+    Bytes padded_r{0x00};
     append(padded_r, r_part);
-    Bytes content = tlv::encode(der::kInteger, padded_r);
-    append(content, tlv::encode(der::kInteger, Bytes{0x00}));
     CHECK_FALSE(
-        verify_active_authentication(key, HashAlgorithm::Sha256, challenge, der::sequence(content)).ok);
+        verify_active_authentication(key, HashAlgorithm::Sha256, challenge, der_of(padded_r, s_part)).ok);
+    // A negative s, and an s of 33 bytes.
+    Bytes negative_s{0xFF};
+    append(negative_s, s_part);
+    CHECK_FALSE(
+        verify_active_authentication(key, HashAlgorithm::Sha256, challenge, der_of(r_part, negative_s)).ok);
+    Bytes long_s{0x01};
+    append(long_s, s_part);
+    CHECK_FALSE(
+        verify_active_authentication(key, HashAlgorithm::Sha256, challenge, der_of(r_part, long_s)).ok);
   }
   SUBCASE("the hash comes from DG14") {
     lds::Dg15 dg15 = lds::build_dg15(k.public_key_info);
