@@ -7,7 +7,10 @@
 #include <doctest/doctest.h>
 
 #include <openssl/bn.h>
+#include <openssl/ec.h>
+#include <openssl/obj_mac.h>
 
+#include <algorithm>
 #include <memory>
 
 #include "core/error.hpp"
@@ -475,6 +478,29 @@ TEST_CASE("Active Authentication DG15 with explicit EC parameters") {
   AaResult b = verify_active_authentication(bad, &dg14, challenge, sig);
   CHECK_FALSE(b.ok);
   CHECK(contains(b.reason, "Active Authentication: the DG15 key cannot be used: DG15"));
+
+  // Valid parameters that are no named curve: brainpoolP256r1 with the generator 2G. The key is
+  // taken (DG15's key is covered by EF.SOD), and signatures made with the usual G do not verify.
+  std::unique_ptr<EC_GROUP, decltype(&EC_GROUP_free)> group(EC_GROUP_new_by_curve_name(NID_brainpoolP256r1),
+                                                            EC_GROUP_free);
+  std::unique_ptr<EC_POINT, decltype(&EC_POINT_free)> g2(EC_POINT_new(group.get()), EC_POINT_free);
+  REQUIRE(EC_POINT_dbl(group.get(), g2.get(), EC_GROUP_get0_generator(group.get()), nullptr) == 1);
+  Bytes g_enc(65), g2_enc(65);
+  REQUIRE(EC_POINT_point2oct(group.get(), EC_GROUP_get0_generator(group.get()), POINT_CONVERSION_UNCOMPRESSED,
+                             g_enc.data(), g_enc.size(), nullptr) == 65);
+  REQUIRE(EC_POINT_point2oct(group.get(), g2.get(), POINT_CONVERSION_UNCOMPRESSED, g2_enc.data(),
+                             g2_enc.size(), nullptr) == 65);
+  Bytes unnamed = k.public_key_info;
+  auto at = std::search(unnamed.begin(), unnamed.end(), g_enc.begin(), g_enc.end());
+  REQUIRE(at != unnamed.end());
+  std::copy(g2_enc.begin(), g2_enc.end(), at);
+  AaPublicKey uk = aa_public_key(unnamed);
+  CHECK(uk.explicit_parameters);
+  CHECK(uk.curve.empty());
+  CHECK(uk.description == "EC unnamed curve (256 bit, explicit parameters)");
+  AaResult ur = verify_active_authentication(uk, HashAlgorithm::Sha256, challenge, sig);
+  CHECK_FALSE(ur.ok);
+  CHECK(ur.reason == "Active Authentication: signature does not match the DG15 key");
 
   // P-256 with explicit parameters is named too.
   AaKeyPair p256 = generate_aa_key("ecdsa-secp256r1-sha256", true);
