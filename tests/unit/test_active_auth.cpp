@@ -600,3 +600,21 @@ TEST_CASE("Active Authentication keys: generation specs, DG15 decoding limits, e
   CHECK_FALSE(r.ok);
   CHECK(contains(r.reason, "the DG15 key cannot be used"));
 }
+
+TEST_CASE("Active Authentication on the BSI reference data groups: RSA-1024 in DG15, no AA entry in DG14") {
+  auto file = [](const char* name) {
+    return read_file(std::string(RCPERSO_TEST_DATA) + "/bsi-2008-sample-lds/" + name);
+  };
+  lds::Dg15 dg15 = lds::Dg15::decode(file("Datagroup15.bin"));
+  AaPublicKey key = aa_public_key(dg15.public_key_info);
+  CHECK(key.type == AaKeyType::Rsa);
+  CHECK(key.description == "RSA 1024 bit");
+  CHECK(key.signature_size == 128);
+  CHECK(lds::build_dg15(dg15.public_key_info).encode() == file("Datagroup15.bin"));
+  lds::Dg14 dg14 = lds::Dg14::decode(file("Datagroup14.bin"));
+  CHECK_FALSE(lds::active_authentication_info(dg14).has_value());
+  // No private key comes with the sample: any answer fails, for a reason.
+  AaResult r = verify_active_authentication(dg15, &dg14, from_hex(kM2), Bytes(128, 0x5A));
+  CHECK_FALSE(r.ok);
+  CHECK(contains(r.reason, "signature does not match the DG15 key"));
+}
