@@ -124,35 +124,37 @@ AaResult verify_rsa(const AaPublicKey& key, ByteView challenge, ByteView respons
   if (BN_bn2binpad(f.get(), rep.data(), static_cast<int>(k)) != static_cast<int>(k)) {
     return failed(r, "the RSA operation failed");
   }
-  if (rep[0] != 0x6A) {
+  // F is as long as the modulus, or one byte shorter: some chips (and every modulus that is not a
+  // whole number of bytes) keep F's leading byte below the modulus' that way.
+  const std::size_t skip = rep[0] == 0x00 ? 1 : 0;
+  ByteView body = ByteView(rep).subspan(skip);
+  if (body[0] != 0x6A) {
     return failed(r, "signature does not match the DG15 key (the recovered message starts " +
-                         hex_byte(rep[0]) + ", not with the ISO/IEC 9796-2 header 6A)");
+                         hex_byte(body[0]) + ", not with the ISO/IEC 9796-2 header 6A)");
   }
+  const std::size_t n_body = body.size();
   pki::HashAlgorithm hash = pki::HashAlgorithm::Sha1;
   bool implicit = false;
-  if (rep[k - 1] == 0xBC) {
+  if (body[n_body - 1] == 0xBC) {
     implicit = true;
-  } else if (rep[k - 1] == 0xCC) {
-    auto h = trailer_hash(rep[k - 2]);
-    if (!h) return failed(r, "unsupported ISO/IEC 9796-2 trailer " + hex_byte(rep[k - 2]) + "CC");
+  } else if (body[n_body - 1] == 0xCC) {
+    auto h = trailer_hash(body[n_body - 2]);
+    if (!h) return failed(r, "unsupported ISO/IEC 9796-2 trailer " + hex_byte(body[n_body - 2]) + "CC");
     hash = *h;
   } else {
-    return failed(r, "bad ISO/IEC 9796-2 trailer " + hex_byte(rep[k - 1]));
+    return failed(r, "bad ISO/IEC 9796-2 trailer " + hex_byte(body[n_body - 1]));
   }
   r.hash = hash;
   r.algorithm += ", " + pki::hash_name(hash) + " (trailer " +
-                 (implicit ? std::string("BC") : hex_byte(rep[k - 2]) + "CC") + ")";
-  Iso9796Capacity cap;
-  try {
-    cap = iso9796_2_capacity(key.bits, hash, implicit);
-  } catch (const Error&) {
+                 (implicit ? std::string("BC") : hex_byte(body[n_body - 2]) + "CC") + ")";
+  const std::size_t hash_size = pki::hash_size(hash);
+  const std::size_t trailer_size = implicit ? 1 : 2;
+  if (n_body < 1 + 1 + hash_size + trailer_size) {
     return failed(r, "the DG15 key's modulus is too short for " + pki::hash_name(hash));
   }
-  const std::size_t m1_size = static_cast<std::size_t>(cap.m1_bits / 8);
-  const std::size_t hash_size = static_cast<std::size_t>(cap.hash_bits / 8);
-  ByteView all(rep);
-  ByteView m1 = all.subspan(1, m1_size);
-  ByteView h = all.subspan(1 + m1_size, hash_size);
+  const std::size_t m1_size = n_body - 1 - hash_size - trailer_size;
+  ByteView m1 = body.subspan(1, m1_size);
+  ByteView h = body.subspan(1 + m1_size, hash_size);
   Bytes m = Bytes(m1.begin(), m1.end());
   append(m, challenge);
   Bytes expected = pki::digest(hash, m);
@@ -326,15 +328,11 @@ AaPublicKey aa_public_key(ByteView spki) {
         throw DecodeError("DG15: an RSA key of " + std::to_string(out.bits) +
                           " bits; Active Authentication needs at least 1024");
       }
-      if (out.bits % 8 != 0) {
-        throw DecodeError("DG15: the RSA modulus of " + std::to_string(out.bits) +
-                          " bits is not a whole number of bytes (not supported)");
-      }
       if (BN_is_odd(n.get()) == 0) throw DecodeError("DG15: the RSA modulus is even");
       if (BN_is_odd(e.get()) == 0 || BN_is_one(e.get()) != 0) {
         throw DecodeError("DG15: the RSA public exponent must be odd and greater than 1");
       }
-      out.signature_size = static_cast<std::size_t>(out.bits / 8);
+      out.signature_size = static_cast<std::size_t>((out.bits + 7) / 8);
       out.description = "RSA " + std::to_string(out.bits) + " bit";
       return out;
     }

@@ -5,7 +5,8 @@
 // RSA keys answer with ISO/IEC 9796-2 digital signature scheme 1 (partial
 // message recovery): F = 6A || M1 || H(M1 || challenge) || trailer, where the
 // trailer BC means SHA-1 and xx CC names the hash (ISO/IEC 10118 identifier
-// xx). ECDSA keys sign the challenge with the hash that DG14's
+// xx); F may be one byte shorter than the modulus (a leading zero byte).
+// ECDSA keys sign the challenge with the hash that DG14's
 // ActiveAuthenticationInfo names; chips answer in the plain format r || s
 // (BSI TR-03111) and some in DER, so both are accepted.
 //
@@ -40,7 +41,7 @@ struct AaPublicKey {
   std::string curve;                 // EC: the named curve, also when explicit parameters equal one
   bool explicit_parameters = false;  // EC: the SubjectPublicKeyInfo spells out the domain parameters
   std::string description;           // "RSA 2048 bit", "EC brainpoolP256r1 (256 bit, explicit parameters)"
-  /// Bytes of the signature: the modulus (RSA), 2 × the order (plain ECDSA).
+  /// Bytes of the signature: the modulus' bytes (RSA), 2 × the order's bytes (plain ECDSA).
   std::size_t signature_size = 0;
 };
 

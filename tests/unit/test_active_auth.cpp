@@ -7,8 +7,10 @@
 #include <doctest/doctest.h>
 
 #include <openssl/bn.h>
+#include <openssl/core_names.h>
 #include <openssl/ec.h>
 #include <openssl/obj_mac.h>
+#include <openssl/x509.h>
 
 #include <algorithm>
 #include <memory>
@@ -184,6 +186,58 @@ TEST_CASE("Active Authentication RSA: host verifies the chip for SHA-1 (BC, 33CC
   // SHA-256 with 34CC: M1 = 256 - 1 - 32 - 2 bytes.
   CHECK(iso9796_2_capacity(2048, HashAlgorithm::Sha256, false).m1_bits == 221 * 8);
   CHECK_THROWS_AS(iso9796_2_capacity(2048, HashAlgorithm::Sha256, true), Error);
+}
+
+TEST_CASE("Active Authentication RSA: F one byte shorter than the modulus, and moduli of odd bit length") {
+  // Some chips write F with a leading zero byte; M1 is then one byte shorter.
+  const AaKeyPair& k = rsa1024();
+  AaPublicKey key = aa_public_key(k.public_key_info);
+  Bytes challenge = from_hex(kM2);
+  Bytes m1(rcsim::iso9796_2_m1_size(127, rcsim::AaHash::Sha256, false), 0x11);
+  REQUIRE(m1.size() == 127 - 1 - 32 - 2);
+  Bytes f = rcsim::iso9796_2_representative(127, m1, challenge, rcsim::AaHash::Sha256, false);
+  f.insert(f.begin(), 0x00);
+  AaResult r = verify_active_authentication(key, std::nullopt, challenge, sign_raw(k, f));
+  CHECK_MESSAGE(r.ok, r.reason);
+  CHECK(r.m1 == m1);
+  CHECK(r.hash == HashAlgorithm::Sha256);
+  CHECK(r.recovered == f);
+  // Two leading zero bytes are one too many.
+  Bytes f2 = rcsim::iso9796_2_representative(
+      126, Bytes(rcsim::iso9796_2_m1_size(126, rcsim::AaHash::Sha256, false), 0x22), challenge,
+      rcsim::AaHash::Sha256, false);
+  f2.insert(f2.begin(), 2, 0x00);
+  r = verify_active_authentication(key, std::nullopt, challenge, sign_raw(k, f2));
+  CHECK_FALSE(r.ok);
+  CHECK(contains(r.reason, "the recovered message starts 00, not with the ISO/IEC 9796-2 header 6A"));
+
+  // A 1028-bit modulus: 129-byte signatures, F = 00 || 6A || ... below the modulus.
+  std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> odd(
+      EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", static_cast<std::size_t>(1028)), EVP_PKEY_free);
+  REQUIRE(odd);
+  BIGNUM* n = nullptr;
+  BIGNUM* d = nullptr;
+  REQUIRE(EVP_PKEY_get_bn_param(odd.get(), OSSL_PKEY_PARAM_RSA_N, &n) == 1);
+  REQUIRE(EVP_PKEY_get_bn_param(odd.get(), OSSL_PKEY_PARAM_RSA_D, &d) == 1);
+  Bytes modulus(129), exponent(129);
+  BN_bn2binpad(n, modulus.data(), 129);
+  BN_bn2binpad(d, exponent.data(), 129);
+  BN_free(n);
+  BN_clear_free(d);
+  int len = i2d_PUBKEY(odd.get(), nullptr);
+  Bytes spki(static_cast<std::size_t>(len));
+  unsigned char* p = spki.data();
+  i2d_PUBKEY(odd.get(), &p);
+  AaPublicKey odd_key = aa_public_key(spki);
+  CHECK(odd_key.bits == 1028);
+  CHECK(odd_key.signature_size == 129);
+  Bytes f3 = rcsim::iso9796_2_representative(128, from_hex(kM1), challenge, rcsim::AaHash::Sha1, true);
+  f3.insert(f3.begin(), 0x00);
+  Bytes s = rcsim::rsa_private(modulus, exponent, f3);
+  r = verify_active_authentication(odd_key, std::nullopt, challenge, s);
+  CHECK_MESSAGE(r.ok, r.reason);
+  CHECK(to_hex_upper(r.m1) == kM1);
+  CHECK_FALSE(verify_active_authentication(odd_key, std::nullopt, challenge, ByteView(s).first(128)).ok);
 }
 
 TEST_CASE("Active Authentication RSA: answers that must fail, each with its reason") {
