@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <stdexcept>
 
 #include "core/error.hpp"
 #include "iso7816/apdu.hpp"
@@ -671,4 +672,42 @@ TEST_CASE("Active Authentication on the BSI reference data groups: RSA-1024 in D
   AaResult r = verify_active_authentication(dg15, &dg14, from_hex(kM2), Bytes(128, 0x5A));
   CHECK_FALSE(r.ok);
   CHECK(contains(r.reason, "signature does not match the DG15 key"));
+}
+
+TEST_CASE("Active Authentication chip side (rcsim) refuses what it cannot sign") {
+  const AaKeyPair& k = rsa1024();
+  Bytes d = plain(k.rsa_private_exponent);
+  Bytes challenge = from_hex(kM2);
+  CHECK_THROWS_AS(rcsim::rsa_private(k.rsa_modulus, d, k.rsa_modulus), std::invalid_argument);
+  CHECK_THROWS_AS(rcsim::rsa_private(k.rsa_modulus, Bytes(128, 0), challenge), std::invalid_argument);
+  CHECK_THROWS_AS(rcsim::iso9796_2_sign(k.rsa_modulus, d, challenge, rcsim::AaHash::Sha256, true),
+                  std::invalid_argument);
+  CHECK_THROWS_AS(
+      rcsim::iso9796_2_sign(k.rsa_modulus, d, challenge, rcsim::AaHash::Sha1, true, Bytes(105, 0)),
+      std::invalid_argument);
+  // A JMRTD-applet-like answer, M1 all zero, still verifies.
+  Bytes zeros(106, 0);
+  AaResult r = verify_active_authentication(
+      aa_public_key(k.public_key_info), std::nullopt, challenge,
+      rcsim::iso9796_2_sign(k.rsa_modulus, d, challenge, rcsim::AaHash::Sha1, true, zeros));
+  CHECK_MESSAGE(r.ok, r.reason);
+  CHECK(r.m1 == zeros);
+
+  AaKeyPair ec = generate_aa_key("ecdsa-brainpoolP256r1-sha256");
+  Bytes x = plain(ec.ec_private_key);
+  CHECK_THROWS_AS(rcsim::ecdsa_sign_plain("brainpoolP255r1", x, challenge, rcsim::AaHash::Sha256),
+                  std::invalid_argument);
+  CHECK_THROWS_AS(rcsim::ecdsa_sign_plain("brainpoolP256r1", Bytes(32, 0), challenge, rcsim::AaHash::Sha256),
+                  std::invalid_argument);
+  CHECK_THROWS_AS(
+      rcsim::ecdsa_sign_plain("brainpoolP256r1", Bytes(32, 0xFF), challenge, rcsim::AaHash::Sha256),
+      std::invalid_argument);
+  CHECK_THROWS_AS(rcsim::ecdsa_plain_to_der(Bytes(63, 1)), std::invalid_argument);
+  // Two signatures of the same challenge differ (random k) and both verify.
+  Bytes s1 = rcsim::ecdsa_sign_plain("brainpoolP256r1", x, challenge, rcsim::AaHash::Sha256);
+  Bytes s2 = rcsim::ecdsa_sign_plain("brainpoolP256r1", x, challenge, rcsim::AaHash::Sha256);
+  CHECK(s1 != s2);
+  AaPublicKey key = aa_public_key(ec.public_key_info);
+  CHECK(verify_active_authentication(key, HashAlgorithm::Sha256, challenge, s1).ok);
+  CHECK(verify_active_authentication(key, HashAlgorithm::Sha256, challenge, s2).ok);
 }

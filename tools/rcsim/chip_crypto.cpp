@@ -429,7 +429,8 @@ Bytes rsa_private(const Bytes& modulus, const Bytes& private_exponent, const Byt
   CryptoPP::Integer n(modulus.data(), modulus.size());
   CryptoPP::Integer d(private_exponent.data(), private_exponent.size());
   CryptoPP::Integer v(x.data(), x.size());
-  if (v >= n || d.IsZero()) throw std::invalid_argument("RSA: input not smaller than the modulus");
+  if (d.IsZero()) throw std::invalid_argument("RSA: zero private exponent");
+  if (v >= n) throw std::invalid_argument("RSA: input not smaller than the modulus");
   Bytes out(modulus.size());
   a_exp_b_mod_c(v, d, n).Encode(out.data(), out.size());
   return out;

@@ -83,6 +83,7 @@ namespace rcsim {
 enum class AaHash { Sha1, Sha224, Sha256, Sha384, Sha512 };
 
 /// Raw RSA private operation x^d mod n, as many bytes as n; throws std::invalid_argument when x >= n.
+/// Without CRT or blinding: this is a simulator, not a card that must resist side channels.
 Bytes rsa_private(const Bytes& modulus, const Bytes& private_exponent, const Bytes& x);
 
 /// ISO/IEC 9796-2 scheme 1 (partial recovery) message representative for a modulus of
