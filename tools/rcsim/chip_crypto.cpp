@@ -413,3 +413,199 @@ std::shared_ptr<PaceDomain> PaceDomain::standard(int parameter_id) {
 }
 
 }  // namespace rcsim
+
+#include <cryptopp/dsa.h>
+#include <cryptopp/integer.h>
+
+#include <algorithm>
+#include <cctype>
+
+namespace rcsim {
+
+namespace {
+
+template <class H>
+Bytes digest_with(const Bytes& data) {
+  H md;
+  Bytes out(md.DigestSize());
+  md.CalculateDigest(out.data(), data.data(), data.size());
+  return out;
+}
+
+Bytes aa_digest(AaHash hash, const Bytes& data) {
+  switch (hash) {
+    case AaHash::Sha1:
+      return digest_with<CryptoPP::SHA1>(data);
+    case AaHash::Sha224:
+      return digest_with<CryptoPP::SHA224>(data);
+    case AaHash::Sha256:
+      return digest_with<CryptoPP::SHA256>(data);
+    case AaHash::Sha384:
+      return digest_with<CryptoPP::SHA384>(data);
+    case AaHash::Sha512:
+      return digest_with<CryptoPP::SHA512>(data);
+  }
+  throw std::invalid_argument("unknown hash");
+}
+
+std::size_t aa_digest_size(AaHash hash) {
+  switch (hash) {
+    case AaHash::Sha1:
+      return 20;
+    case AaHash::Sha224:
+      return 28;
+    case AaHash::Sha256:
+      return 32;
+    case AaHash::Sha384:
+      return 48;
+    case AaHash::Sha512:
+      return 64;
+  }
+  throw std::invalid_argument("unknown hash");
+}
+
+/// ISO/IEC 10118-3 hash identifiers, as the two-byte ISO/IEC 9796-2 trailer carries them.
+std::uint8_t iso10118_identifier(AaHash hash) {
+  switch (hash) {
+    case AaHash::Sha1:
+      return 0x33;
+    case AaHash::Sha224:
+      return 0x38;
+    case AaHash::Sha256:
+      return 0x34;
+    case AaHash::Sha384:
+      return 0x36;
+    case AaHash::Sha512:
+      return 0x35;
+  }
+  throw std::invalid_argument("unknown hash");
+}
+
+CryptoPP::OID named_curve(const std::string& name) {
+  std::string n;
+  for (char c : name) n.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  using namespace CryptoPP::ASN1;
+  if (n == "brainpoolp192r1") return brainpoolP192r1();
+  if (n == "brainpoolp224r1") return brainpoolP224r1();
+  if (n == "brainpoolp256r1") return brainpoolP256r1();
+  if (n == "brainpoolp320r1") return brainpoolP320r1();
+  if (n == "brainpoolp384r1") return brainpoolP384r1();
+  if (n == "brainpoolp512r1") return brainpoolP512r1();
+  if (n == "secp192r1" || n == "prime192v1" || n == "p-192") return secp192r1();
+  if (n == "secp224r1" || n == "p-224") return secp224r1();
+  if (n == "secp256r1" || n == "prime256v1" || n == "p-256") return secp256r1();
+  if (n == "secp384r1" || n == "p-384") return secp384r1();
+  if (n == "secp521r1" || n == "p-521") return secp521r1();
+  throw std::invalid_argument("unknown curve " + name);
+}
+
+CryptoPP::Integer ec_scalar(const CryptoPP::DL_GroupParameters_EC<CryptoPP::ECP>& params,
+                            const Bytes& scalar) {
+  CryptoPP::Integer x(scalar.data(), scalar.size());
+  if (x.IsZero() || x >= params.GetSubgroupOrder())
+    throw std::invalid_argument("EC private key out of range");
+  return x;
+}
+
+template <class H>
+Bytes ecdsa_sign_with(const CryptoPP::OID& curve, const CryptoPP::Integer& x, const Bytes& message) {
+  typename CryptoPP::ECDSA<CryptoPP::ECP, H>::PrivateKey key;
+  key.Initialize(curve, x);
+  typename CryptoPP::ECDSA<CryptoPP::ECP, H>::Signer signer(key);
+  CryptoPP::AutoSeededRandomPool rng;
+  Bytes sig(signer.MaxSignatureLength());
+  sig.resize(signer.SignMessage(rng, message.data(), message.size(), sig.data()));
+  return sig;
+}
+
+}  // namespace
+
+Bytes rsa_private(const Bytes& modulus, const Bytes& private_exponent, const Bytes& x) {
+  if (modulus.empty() || modulus[0] == 0)
+    throw std::invalid_argument("RSA: modulus without its leading byte");
+  CryptoPP::Integer n(modulus.data(), modulus.size());
+  CryptoPP::Integer d(private_exponent.data(), private_exponent.size());
+  CryptoPP::Integer v(x.data(), x.size());
+  if (d.IsZero()) throw std::invalid_argument("RSA: zero private exponent");
+  if (v >= n) throw std::invalid_argument("RSA: input not smaller than the modulus");
+  Bytes out(modulus.size());
+  a_exp_b_mod_c(v, d, n).Encode(out.data(), out.size());
+  return out;
+}
+
+std::size_t iso9796_2_m1_size(std::size_t modulus_bytes, AaHash hash, bool implicit_trailer) {
+  if (implicit_trailer && hash != AaHash::Sha1)
+    throw std::invalid_argument("ISO/IEC 9796-2: trailer BC is SHA-1");
+  std::size_t overhead = 1 + aa_digest_size(hash) + (implicit_trailer ? 1 : 2);
+  if (modulus_bytes <= overhead)
+    throw std::invalid_argument("ISO/IEC 9796-2: modulus too short for the hash");
+  return modulus_bytes - overhead;
+}
+
+Bytes iso9796_2_representative(std::size_t modulus_bytes, const Bytes& m1, const Bytes& m2, AaHash hash,
+                               bool implicit_trailer) {
+  if (m1.size() != iso9796_2_m1_size(modulus_bytes, hash, implicit_trailer)) {
+    throw std::invalid_argument("ISO/IEC 9796-2: M1 does not fill the capacity");
+  }
+  Bytes m = m1;
+  m.insert(m.end(), m2.begin(), m2.end());
+  Bytes f{0x6A};
+  f.insert(f.end(), m1.begin(), m1.end());
+  Bytes h = aa_digest(hash, m);
+  f.insert(f.end(), h.begin(), h.end());
+  if (implicit_trailer) {
+    f.push_back(0xBC);
+  } else {
+    f.push_back(iso10118_identifier(hash));
+    f.push_back(0xCC);
+  }
+  return f;
+}
+
+Bytes iso9796_2_sign(const Bytes& modulus, const Bytes& private_exponent, const Bytes& challenge, AaHash hash,
+                     bool implicit_trailer, const Bytes& m1) {
+  Bytes nonce = m1.empty() ? random_bytes(iso9796_2_m1_size(modulus.size(), hash, implicit_trailer)) : m1;
+  return rsa_private(modulus, private_exponent,
+                     iso9796_2_representative(modulus.size(), nonce, challenge, hash, implicit_trailer));
+}
+
+Bytes ecdsa_sign_plain(const std::string& curve, const Bytes& private_scalar, const Bytes& message,
+                       AaHash hash) {
+  CryptoPP::OID oid = named_curve(curve);
+  CryptoPP::DL_GroupParameters_EC<CryptoPP::ECP> params(oid);
+  CryptoPP::Integer x = ec_scalar(params, private_scalar);
+  switch (hash) {
+    case AaHash::Sha1:
+      return ecdsa_sign_with<CryptoPP::SHA1>(oid, x, message);
+    case AaHash::Sha224:
+      return ecdsa_sign_with<CryptoPP::SHA224>(oid, x, message);
+    case AaHash::Sha256:
+      return ecdsa_sign_with<CryptoPP::SHA256>(oid, x, message);
+    case AaHash::Sha384:
+      return ecdsa_sign_with<CryptoPP::SHA384>(oid, x, message);
+    case AaHash::Sha512:
+      return ecdsa_sign_with<CryptoPP::SHA512>(oid, x, message);
+  }
+  throw std::invalid_argument("unknown hash");
+}
+
+Bytes ecdsa_public_point(const std::string& curve, const Bytes& private_scalar) {
+  CryptoPP::DL_GroupParameters_EC<CryptoPP::ECP> params(named_curve(curve));
+  CryptoPP::ECP::Point q = params.ExponentiateBase(ec_scalar(params, private_scalar));
+  std::size_t len = params.GetCurve().GetField().MaxElementByteLength();
+  Bytes out(1 + 2 * len);
+  out[0] = 0x04;
+  q.x.Encode(out.data() + 1, len);
+  q.y.Encode(out.data() + 1 + len, len);
+  return out;
+}
+
+Bytes ecdsa_plain_to_der(const Bytes& plain) {
+  if (plain.empty() || plain.size() % 2 != 0) throw std::invalid_argument("ECDSA: odd plain signature");
+  Bytes out(plain.size() + 16);
+  out.resize(CryptoPP::DSAConvertSignatureFormat(out.data(), out.size(), CryptoPP::DSA_DER, plain.data(),
+                                                 plain.size(), CryptoPP::DSA_P1363));
+  return out;
+}
+
+}  // namespace rcsim

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <string>
 #include <vector>
 
 namespace rcsim {
@@ -93,5 +94,41 @@ class EcCurve : public PaceDomain {
   struct Impl;
   Impl* impl_;
 };
+
+}  // namespace rcsim
+
+// Active Authentication (ICAO 9303-11 §6.1), the chip's signatures.
+namespace rcsim {
+
+enum class AaHash { Sha1, Sha224, Sha256, Sha384, Sha512 };
+
+/// Raw RSA private operation x^d mod n, as many bytes as n; throws std::invalid_argument when x >= n.
+/// Without CRT or blinding: this is a simulator, not a card that must resist side channels.
+Bytes rsa_private(const Bytes& modulus, const Bytes& private_exponent, const Bytes& x);
+
+/// ISO/IEC 9796-2 scheme 1 (partial recovery) message representative for a modulus of
+/// `modulus_bytes`: F = 6A || M1 || H(M1 || M2) || trailer, the trailer BC (SHA-1 only) when
+/// `implicit_trailer`, otherwise the hash's ISO/IEC 10118 identifier and CC. M1 must fill the
+/// capacity exactly; throws std::invalid_argument otherwise.
+Bytes iso9796_2_representative(std::size_t modulus_bytes, const Bytes& m1, const Bytes& m2, AaHash hash,
+                               bool implicit_trailer);
+/// Bytes of M1 that fill the capacity.
+std::size_t iso9796_2_m1_size(std::size_t modulus_bytes, AaHash hash, bool implicit_trailer);
+
+/// The answer to INTERNAL AUTHENTICATE with an RSA key given as modulus and private exponent
+/// (big-endian): F^d mod n with a random M1, or `m1` when given (tests).
+Bytes iso9796_2_sign(const Bytes& modulus, const Bytes& private_exponent, const Bytes& challenge, AaHash hash,
+                     bool implicit_trailer, const Bytes& m1 = {});
+
+/// ECDSA over `message` on a named curve ("brainpoolP256r1", "secp256r1", "P-256", ...; the
+/// curves of the PACE standardized domain parameters) with the private scalar (big-endian), in
+/// the plain format r || s (BSI TR-03111). Throws std::invalid_argument for an unknown curve or a
+/// scalar outside [1, order - 1].
+Bytes ecdsa_sign_plain(const std::string& curve, const Bytes& private_scalar, const Bytes& message,
+                       AaHash hash);
+/// The public key 04 || x || y of a private scalar on the curve.
+Bytes ecdsa_public_point(const std::string& curve, const Bytes& private_scalar);
+/// A plain r || s signature as a DER Ecdsa-Sig-Value (some chips answer so).
+Bytes ecdsa_plain_to_der(const Bytes& plain);
 
 }  // namespace rcsim
