@@ -315,7 +315,7 @@ TaAlgorithm CvPublicKey::algorithm() const {
 
 bool CvPublicKey::is_ec() const { return ta_is_ecdsa(algorithm()); }
 
-EVP_PKEY* CvPublicKey::to_evp(const EcDomainParameters* inherited) const {
+EvpPkeyPtr CvPublicKey::to_evp(const EcDomainParameters* inherited) const {
   ParamBldPtr bld(OSSL_PARAM_BLD_new());
   if (!bld) throw Error("out of memory");
   const char* type = "RSA";
@@ -364,7 +364,7 @@ EVP_PKEY* CvPublicKey::to_evp(const EcDomainParameters* inherited) const {
       EVP_PKEY_fromdata(ctx.get(), &key, EVP_PKEY_PUBLIC_KEY, params.get()) != 1) {
     throw Error(std::string("cannot use the ") + type + " public key of the certificate");
   }
-  return key;
+  return EvpPkeyPtr(key);
 }
 
 std::string CvPublicKey::describe(const EcDomainParameters* inherited) const {
@@ -516,7 +516,7 @@ Bytes CvPrivateKey::sign(TaAlgorithm a, ByteView message) const {
 bool ta_verify_signature(const CvPublicKey& key, const EcDomainParameters* inherited, ByteView message,
                          ByteView signature) {
   const AlgInfo& alg = info(key.algorithm());
-  EvpPkeyPtr pkey(key.to_evp(inherited));
+  EvpPkeyPtr pkey = key.to_evp(inherited);
   Bytes sig(signature.begin(), signature.end());
   if (alg.scheme == SignatureScheme::Ecdsa) {
     const EcDomainParameters* d = key.domain ? &*key.domain : inherited;
@@ -718,6 +718,39 @@ std::string CvCertificate::describe() const {
   out += "Key:        " + public_key.describe() + "\n";
   if (extensions) out += "Extensions: " + std::to_string(extensions->size()) + " bytes\n";
   return out;
+}
+
+Bytes encode_ef_cvca(const std::vector<std::string>& cars) {
+  if (cars.empty() || cars.size() > 2) throw Error("EF.CVCA holds one or two CARs");
+  tlv::Writer w;
+  for (const auto& car : cars) {
+    check_reference(car, "EF.CVCA CAR");
+    w.add_string(kCar, car);
+  }
+  Bytes out = w.bytes();
+  out.resize(36, 0x00);
+  return out;
+}
+
+std::vector<std::string> decode_ef_cvca(ByteView data) {
+  const std::string ctx = "EF.CVCA";
+  if (data.size() > 36) throw DecodeError(ctx + ": " + std::to_string(data.size()) + " bytes, at most 36");
+  std::size_t end = data.size();
+  // The CAR objects end where the zero padding begins (a tag is never 00).
+  std::size_t used = 0;
+  std::vector<std::string> cars;
+  while (used < end && data[used] != 0x00) {
+    if (cars.size() == 2) throw DecodeError(ctx + ": more than two CARs");
+    tlv::Reader r(data.subspan(used), ctx, cv_options(), used);
+    auto e = r.expect(kCar);
+    cars.push_back(read_reference(e.value, ctx + " CAR"));
+    used += e.encoded.size();
+  }
+  if (cars.empty()) throw DecodeError(ctx + ": no CAR");
+  for (std::size_t i = used; i < end; ++i) {
+    if (data[i] != 0x00) throw DecodeError(ctx + ": padding byte " + std::to_string(i) + " is not 00");
+  }
+  return cars;
 }
 
 // --- chain validation --------------------------------------------------------

@@ -111,6 +111,11 @@ struct Chat {
 // ---------------------------------------------------------------------------
 // Public keys (TR-03110-3 D.3.1 and D.3.3)
 
+struct EvpPkeyDeleter {
+  void operator()(EVP_PKEY* k) const { EVP_PKEY_free(k); }
+};
+using EvpPkeyPtr = std::unique_ptr<EVP_PKEY, EvpPkeyDeleter>;
+
 /// Explicit elliptic curve domain parameters, each an unsigned integer or a
 /// point as the certificate encodes it (minimal big-endian; G uncompressed).
 struct EcDomainParameters {
@@ -145,7 +150,7 @@ struct CvPublicKey {
   /// An OpenSSL key for verification. EC keys without parameters take
   /// `inherited` (the CVCA's); throws rcperso::Error when none is at hand or
   /// the point is not on the curve.
-  EVP_PKEY* to_evp(const EcDomainParameters* inherited = nullptr) const;  // caller frees
+  EvpPkeyPtr to_evp(const EcDomainParameters* inherited = nullptr) const;
   /// "ECDSA brainpoolP256r1 (256 bit), id-TA-ECDSA-SHA-256", "RSA 2048 bit, ...".
   std::string describe(const EcDomainParameters* inherited = nullptr) const;
   bool operator==(const CvPublicKey&) const = default;
@@ -153,11 +158,6 @@ struct CvPublicKey {
 
 // ---------------------------------------------------------------------------
 // Private keys
-
-struct EvpPkeyDeleter {
-  void operator()(EVP_PKEY* k) const { EVP_PKEY_free(k); }
-};
-using EvpPkeyPtr = std::unique_ptr<EVP_PKEY, EvpPkeyDeleter>;
 
 /// A CVCA, DV or terminal private key. It stays inside the OpenSSL object;
 /// only to_pem() exports it, into wiped memory.
@@ -230,8 +230,15 @@ struct CvCertificate {
   bool operator==(const CvCertificate&) const = default;
 };
 
-/// "DKTESTIS00001": role word and CHR, e.g. "IS certificate DKTESTIS00001".
+/// Role word and CHR for messages: "IS certificate DKTESTIS00001".
 std::string cv_label(const CvCertificate& c);
+
+/// EF.CVCA (TR-03110-3 A.7.2.4, FID 011C, SFI 1C): the references of the
+/// chip's one or two trust points as CAR data objects (42), most recent
+/// first, padded with 00 to 36 bytes.
+Bytes encode_ef_cvca(const std::vector<std::string>& cars);
+/// Strict: 1 or 2 CARs, then only 00 bytes, 36 bytes at most.
+std::vector<std::string> decode_ef_cvca(ByteView data);
 
 // ---------------------------------------------------------------------------
 // Chain validation (TR-03110-3 §2.5 and §2.7)

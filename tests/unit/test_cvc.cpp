@@ -492,3 +492,25 @@ TEST_CASE("CVC: private keys stay in PEM and fit only their algorithm") {
   CHECK_THROWS_AS(CvPrivateKey::load_pem(eac("is", "cert.cvcert")), Error);
   CHECK_THROWS_AS(CvPrivateKey::generate_ec("noSuchCurve"), Error);
 }
+
+TEST_CASE("CVC: EF.CVCA") {
+  Bytes one = encode_ef_cvca({"DKTESTCVCA00001"});
+  CHECK(one.size() == 36);
+  CHECK(to_hex_upper(Bytes(one.begin(), one.begin() + 17)) ==
+        "420F" + to_hex_upper(as_bytes("DKTESTCVCA00001")));
+  CHECK(std::all_of(one.begin() + 17, one.end(), [](std::uint8_t b) { return b == 0; }));
+  CHECK(decode_ef_cvca(one) == std::vector<std::string>{"DKTESTCVCA00001"});
+  Bytes two = encode_ef_cvca({"DKTESTCVCA00002", "DKTESTCVCA00001"});
+  CHECK(decode_ef_cvca(two) == std::vector<std::string>{"DKTESTCVCA00002", "DKTESTCVCA00001"});
+  CHECK(decode_ef_cvca(Bytes(one.begin(), one.begin() + 17)).size() == 1);  // unpadded
+  Bytes dirty = one;
+  dirty[30] = 0x01;
+  CHECK_THROWS_AS(decode_ef_cvca(dirty), DecodeError);
+  CHECK_THROWS_AS(decode_ef_cvca(Bytes(36, 0x00)), DecodeError);
+  Bytes longer = one;
+  longer.push_back(0x00);
+  CHECK_THROWS_AS(decode_ef_cvca(longer), DecodeError);
+  CHECK_THROWS_AS(decode_ef_cvca(Bytes{0x42, 0x05, 0x44}), DecodeError);
+  CHECK_THROWS_AS(encode_ef_cvca({}), Error);
+  CHECK_THROWS_AS(encode_ef_cvca({"A", "B", "C"}), Error);
+}
