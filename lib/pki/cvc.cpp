@@ -891,6 +891,7 @@ CvChainResult validate_cv_chain(const CvCertificate& trust_point, std::span<cons
     if (link) {
       rights = c.chat.rights();
       res.cvca_chr = c.chr;
+      res.new_trust_points.push_back(&c);
       if (c.public_key.domain) domain = c.public_key.domain;
       if (ta_is_ecdsa(*ta_algorithm_from_oid(c.public_key.oid)) && !domain) {
         fail(CvFailure::Malformed, label + " has no EC domain parameters and none to inherit");

@@ -285,6 +285,9 @@ struct CvValidationOptions {
 struct CvChainResult {
   /// The CVCA whose key verified the DV certificate (a link certificate's holder, or the trust point).
   std::string cvca_chr;
+  /// The CVCA link certificates accepted on the way (points into the chain):
+  /// the chip imports each as a new trust point (§2.5, A.7.2.1).
+  std::vector<const CvCertificate*> new_trust_points;
   const CvCertificate* terminal = nullptr;  // the last certificate (points into the chain)
   CvRole role = CvRole::InspectionSystem;   // effective role of the terminal
   /// Bitwise AND of the relative authorizations along the chain (role bits removed).
@@ -298,7 +301,8 @@ struct CvChainResult {
 };
 
 /// Validates `chain` (optional CVCA link certificates, then one DV, then one
-/// terminal certificate) against the CVCA certificate `trust_point`.
+/// terminal certificate) against the CVCA certificate `trust_point`. The
+/// result points into `chain`, which must outlive it.
 /// Throws CvValidationError naming the certificate and the problem, e.g.
 /// "IS certificate DKTESTIS00002 expired 2026-11-15 (current date 2027-03-01)".
 CvChainResult validate_cv_chain(const CvCertificate& trust_point, std::span<const CvCertificate> chain,

@@ -256,6 +256,7 @@ TEST_CASE("CVC: the sample chain CVCA -> DV -> IS validates") {
   CHECK(r.terminal_key.domain == cvca.public_key.domain);
   CHECK(r.terminal_key.point == chain[1].public_key.point);
   CHECK(r.current_date == day("2027-03-01"));
+  CHECK(r.new_trust_points.empty());
   // The other sample CVCA has a chain of its own.
   std::vector<CvCertificate> other{cert("dv-other"), cert("is-other")};
   CHECK(validate_cv_chain(cert("cvca-other"), other, at("2027-03-01", kReadDg3)).effective_rights ==
@@ -430,6 +431,9 @@ TEST_CASE("CVC: CVCA link certificates") {
   std::vector<CvCertificate> chain{link2, link3, dv, is};
   CvChainResult r = validate_cv_chain(cvca, chain, at("2027-01-15", kReadDg3));
   CHECK(r.cvca_chr == "DKTESTCVCA00003");
+  REQUIRE(r.new_trust_points.size() == 2);
+  CHECK(r.new_trust_points[0]->chr == "DKTESTCVCA00002");
+  CHECK(r.new_trust_points[1]->chr == "DKTESTCVCA00003");
   CHECK(r.effective_rights == kReadDg3);
   // After link2 expired the chip still accepts it on the way to link3; the host does not.
   CHECK(validate_cv_chain(cvca, chain, at("2027-03-01", kReadDg3, CvDateMode::Chip)).cvca_chr ==
