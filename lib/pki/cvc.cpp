@@ -319,7 +319,9 @@ EvpPkeyPtr CvPublicKey::to_evp(const EcDomainParameters* inherited) const {
   ParamBldPtr bld(OSSL_PARAM_BLD_new());
   if (!bld) throw Error("out of memory");
   const char* type = "RSA";
+  // The builder keeps pointers to these until OSSL_PARAM_BLD_to_param: they live as long as it.
   BnPtr n, e, p, a, b, r, f;
+  std::string name;
   if (is_ec()) {
     type = "EC";
     const EcDomainParameters* d = domain ? &*domain : inherited;
@@ -333,7 +335,7 @@ EvpPkeyPtr CvPublicKey::to_evp(const EcDomainParameters* inherited) const {
       throw Error("EC public point is not an uncompressed point on the curve");
     }
     int nid = EC_GROUP_check_named_curve(group.get(), 0, nullptr);
-    std::string name = nid > 0 ? curve_sn(nid) : "";
+    name = nid > 0 ? curve_sn(nid) : "";
     if (!name.empty()) {
       OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, name.c_str(), 0);
     } else {
