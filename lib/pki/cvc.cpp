@@ -706,6 +706,12 @@ bool CvCertificate::verify(const CvPublicKey& issuer_key, const EcDomainParamete
   return ta_verify_signature(issuer_key, inherited, encode_body(), signature);
 }
 
+bool CvCertificate::is_test_only() const {
+  // CHR = country (2) || mnemonic (0..9) || sequence number (5).
+  if (chr.size() <= 7) return false;
+  return chr.substr(2, chr.size() - 7).find("TEST") != std::string::npos;
+}
+
 std::string cv_label(const CvCertificate& c) { return role_name(c.role()) + " certificate " + c.chr; }
 
 std::string CvCertificate::describe() const {

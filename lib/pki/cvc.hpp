@@ -218,6 +218,9 @@ struct CvCertificate {
 
   CvRole role() const { return chat.role(); }
   bool self_signed() const { return car == chr; }
+  /// One of the public TEST ONLY samples (keys-sample/eac): the holder
+  /// mnemonic of the CHR contains "TEST". Production tools should refuse these.
+  bool is_test_only() const;
   /// Signs the body with the issuer's key, using the algorithm of
   /// `issuer_algorithm` (the issuer certificate's public key OID; for a
   /// self-signed CVCA its own). Sets `signature`.

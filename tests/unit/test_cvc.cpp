@@ -103,7 +103,7 @@ TEST_CASE("CVC: every sample certificate decodes and re-encodes byte for byte") 
     CvCertificate c = CvCertificate::decode(der);
     CHECK(c.encode() == der);
     CHECK(CvCertificate::decode(c.encode()) == c);
-    CHECK(c.chr.find("TEST") != std::string::npos);  // TEST ONLY samples say so
+    CHECK(c.is_test_only());  // TEST ONLY samples say so in the holder mnemonic
     CHECK(c.public_key.oid == ta_oid(TaAlgorithm::EcdsaSha256));
     CHECK(c.chat.oid == kIdIs);
     CHECK(c.signature.size() == 64);
@@ -517,4 +517,37 @@ TEST_CASE("CVC: EF.CVCA") {
   CHECK_THROWS_AS(decode_ef_cvca(Bytes{0x42, 0x05, 0x44}), DecodeError);
   CHECK_THROWS_AS(encode_ef_cvca({}), Error);
   CHECK_THROWS_AS(encode_ef_cvca({"A", "B", "C"}), Error);
+}
+
+TEST_CASE("CVC: TEST ONLY holder references") {
+  CvCertificate c = cert("is");
+  CHECK(c.is_test_only());
+  c.chr = "DKBORDER00001";
+  CHECK_FALSE(c.is_test_only());
+  c.chr = "DKIS0TEST";  // TEST in the sequence number does not count
+  CHECK_FALSE(c.is_test_only());
+}
+
+TEST_CASE("CVC: chip view, the current date follows accurate certificates only") {
+  CvCertificate cvca = cert("cvca");
+  CvPrivateKey cvca_key = key("cvca");
+  for (CvRole dv_role : {CvRole::DvDomestic, CvRole::DvForeign}) {
+    CAPTURE(role_name(dv_role));
+    CvPrivateKey dv_key = CvPrivateKey::generate_ec("brainpoolP256r1");
+    CvPrivateKey is_key = CvPrivateKey::generate_ec("brainpoolP256r1");
+    CvCertificate dv =
+        issue(cvca, cvca_key, dv_key, "DKTESTDVA0001", dv_role, kReadDg3, TaAlgorithm::EcdsaSha256);
+    CvCertificate is;
+    is.car = dv.chr;
+    is.chr = "DKTESTISA0001";
+    is.public_key = is_key.public_key(TaAlgorithm::EcdsaSha256, false);
+    is.chat = Chat::inspection_system(CvRole::InspectionSystem, kReadDg3);
+    is.effective = day("2027-06-01");
+    is.expiration = day("2028-06-01");
+    is.sign(dv_key, TaAlgorithm::EcdsaSha256);
+    std::vector<CvCertificate> chain{dv, is};
+    CvChainResult r = validate_cv_chain(cvca, chain, at("2026-10-01", kReadDg3, CvDateMode::Chip));
+    // A terminal certificate from a domestic DV is accurate and moves the date; a foreign one does not.
+    CHECK(r.current_date == day(dv_role == CvRole::DvDomestic ? "2027-06-01" : "2026-11-01"));
+  }
 }
