@@ -30,7 +30,9 @@ namespace rcperso::secure {
 
 /// Data of MSE:Set DST (P1P2 81B6): 83 || CAR, the key that verifies the next certificate.
 Bytes ta_mse_set_dst_data(const std::string& car);
-/// Data of PSO:Verify Certificate (P1P2 00BE): the 7F4E body and the 5F37 signature.
+/// Data of PSO:Verify Certificate (P1P2 00BE): the 7F4E body and the 5F37
+/// signature. With RSA keys it exceeds 255 bytes: the command then needs
+/// extended length (CommandApdu picks it) or command chaining.
 Bytes ta_verify_certificate_data(const pki::CvCertificate& cert);
 /// Data of MSE:Set AT for external authentication (P1P2 81A4): 80 the
 /// terminal key's id-TA OID (value only), 83 the terminal certificate's CHR.
