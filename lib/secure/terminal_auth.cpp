@@ -35,6 +35,11 @@ Bytes ta_verify_certificate_data(const pki::CvCertificate& cert) {
   return out;
 }
 
+pki::CvCertificate ta_parse_verify_certificate_data(ByteView data) {
+  if (data.size() > 65535) throw DecodeError("PSO:Verify Certificate: data longer than 65535 bytes");
+  return pki::CvCertificate::decode(tlv::encode(0x7F21, data));
+}
+
 Bytes ta_mse_set_at_data(const pki::CvCertificate& terminal, bool with_oid) {
   if (terminal.role() != pki::CvRole::InspectionSystem) {
     throw Error(pki::cv_label(terminal) + " is no terminal certificate");

@@ -34,6 +34,9 @@ Bytes ta_mse_set_dst_data(const std::string& car);
 /// signature. With RSA keys it exceeds 255 bytes: the command then needs
 /// extended length (CommandApdu picks it) or command chaining.
 Bytes ta_verify_certificate_data(const pki::CvCertificate& cert);
+/// The chip's side of PSO:Verify Certificate: the certificate in the command
+/// data (7F4E body, 5F37 signature), decoded strictly; throws DecodeError.
+pki::CvCertificate ta_parse_verify_certificate_data(ByteView data);
 /// Data of MSE:Set AT for external authentication (P1P2 81A4): 80 the
 /// terminal key's id-TA OID (value only), 83 the terminal certificate's CHR.
 /// `with_oid` false leaves 80 out (B.14.1 lets TA v1 omit it).

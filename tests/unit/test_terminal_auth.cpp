@@ -47,6 +47,11 @@ TEST_CASE("TA: MSE:Set DST, PSO:Verify Certificate and MSE:Set AT data") {
   CHECK(Bytes(der.end() - static_cast<std::ptrdiff_t>(pso.size()), der.end()) == pso);
   CHECK(pso[0] == 0x7F);
   CHECK(pso[1] == 0x4E);
+  CHECK(ta_parse_verify_certificate_data(pso) == is);
+  CHECK_THROWS_AS(ta_parse_verify_certificate_data(Bytes(pso.begin(), pso.end() - 1)), DecodeError);
+  Bytes extra = pso;
+  append(extra, Bytes{0x5F, 0x37, 0x00});
+  CHECK_THROWS_AS(ta_parse_verify_certificate_data(extra), DecodeError);
   CHECK(to_hex_upper(ta_mse_set_at_data(is)) ==
         "800A04007F00070202020203830D" + to_hex_upper(as_bytes("DKTESTIS00001")));
   CHECK(to_hex_upper(ta_mse_set_at_data(is, false)) == "830D" + to_hex_upper(as_bytes("DKTESTIS00001")));
