@@ -9,6 +9,7 @@
 #include <cryptopp/ecp.h>
 #include <cryptopp/integer.h>
 #include <cryptopp/oids.h>
+#include <cryptopp/osrng.h>
 #include <cryptopp/sha.h>
 
 #include <string>
@@ -26,6 +27,11 @@ std::string eac(const std::string& name, const std::string& file) {
   return (test::source_dir() / "keys-sample" / "eac" / name / file).string();
 }
 CvCertificate cert(const std::string& name) { return CvCertificate::load(eac(name, "cert.cvcert")); }
+
+Bytes as_bytes_copy(const std::string& s) {
+  ByteView v = as_bytes(s);
+  return Bytes(v.begin(), v.end());
+}
 
 CryptoPP::Integer integer(const Bytes& b) { return CryptoPP::Integer(b.data(), b.size()); }
 
@@ -84,4 +90,42 @@ TEST_CASE("TA: Crypto++ verifies our EXTERNAL AUTHENTICATE signature") {
   CHECK(cryptopp_verify(*cvca.public_key.domain, is.public_key.point, message, sig));
   message[0] ^= 0x01;
   CHECK_FALSE(cryptopp_verify(*cvca.public_key.domain, is.public_key.point, message, sig));
+}
+
+TEST_CASE("CVC: explicit domain parameters OpenSSL has no name for") {
+  // brainpoolP256r1 with 2G as base point: a valid group, but no named curve,
+  // so the key is imported with explicit parameters. Crypto++ signs with it.
+  CvCertificate cvca = cert("cvca");
+  EcDomainParameters d = *cvca.public_key.domain;
+  auto params = group(d);
+  CryptoPP::ECP::Point g2 = params.GetCurve().Double(params.GetSubgroupGenerator());
+  d.generator.assign(65, 0);
+  params.GetCurve().EncodePoint(d.generator.data(), g2, false);
+  CHECK(d.curve_name().empty());
+
+  CryptoPP::AutoSeededRandomPool rng;
+  CryptoPP::ECDSA<CryptoPP::ECP, CryptoPP::SHA256>::PrivateKey priv;
+  priv.Initialize(rng, group(d));
+  CryptoPP::ECDSA<CryptoPP::ECP, CryptoPP::SHA256>::PublicKey pub;
+  priv.MakePublicKey(pub);
+  CvPublicKey key;
+  key.oid = ta_oid(TaAlgorithm::EcdsaSha256);
+  key.domain = d;
+  key.point.assign(65, 0);
+  pub.GetGroupParameters().GetCurve().EncodePoint(key.point.data(), pub.GetPublicElement(), false);
+
+  Bytes message = as_bytes_copy("explicit parameters");
+  CryptoPP::ECDSA<CryptoPP::ECP, CryptoPP::SHA256>::Signer signer(priv);
+  Bytes sig(signer.MaxSignatureLength());
+  sig.resize(signer.SignMessage(rng, message.data(), message.size(), sig.data()));
+  REQUIRE(sig.size() == 64);
+  CHECK(ta_verify_signature(key, nullptr, message, sig));
+  sig[5] ^= 0x01;
+  CHECK_FALSE(ta_verify_signature(key, nullptr, message, sig));
+  CHECK(key.describe().find("explicit curve") != std::string::npos);
+  // The same point against the real brainpoolP256r1 generator gives a different group.
+  CvPublicKey named = key;
+  named.domain = *cvca.public_key.domain;
+  sig[5] ^= 0x01;
+  CHECK_FALSE(ta_verify_signature(named, nullptr, message, sig));
 }
