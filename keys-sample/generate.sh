@@ -13,12 +13,13 @@ set -euo pipefail
 cd "$(dirname "$0")"
 here=$(pwd)
 
+eac_tool=${RCPERSO_MAKE_EAC_PKI:-$here/../build/bin/rcperso_make_eac_pki}
+if [ ! -x "$eac_tool" ]; then
+  echo "$eac_tool is missing: cmake --build build --target rcperso_make_eac_pki" >&2
+  exit 2
+fi
 make_eac() {
-  local tool=${RCPERSO_MAKE_EAC_PKI:-$here/../build/bin/rcperso_make_eac_pki}
-  if [ ! -x "$tool" ]; then
-    echo "$tool is missing: cmake --build build --target rcperso_make_eac_pki" >&2
-    exit 2
-  fi
+  local tool=$eac_tool
   rm -rf "$here/eac"
   "$tool" "$here/eac"
   echo "EAC PKI written to $here/eac"
