@@ -4,9 +4,31 @@
 # TEST ONLY in its subject; rcperso --production refuses them.
 #
 #   keys-sample/generate.sh            # rewrites everything here
+#   keys-sample/generate.sh eac        # only the EAC PKI (CV certificates) in eac/
+#
+# The EAC PKI is written by our own tool rcperso_make_eac_pki (built from
+# tests/support/make_eac_pki.cpp; `cmake --build build --target
+# rcperso_make_eac_pki`). Set RCPERSO_MAKE_EAC_PKI to use another build.
 set -euo pipefail
 cd "$(dirname "$0")"
 here=$(pwd)
+
+eac_tool=${RCPERSO_MAKE_EAC_PKI:-$here/../build/bin/rcperso_make_eac_pki}
+if [ ! -x "$eac_tool" ]; then
+  echo "$eac_tool is missing: cmake --build build --target rcperso_make_eac_pki" >&2
+  exit 2
+fi
+make_eac() {
+  local tool=$eac_tool
+  rm -rf "$here/eac"
+  "$tool" "$here/eac"
+  echo "EAC PKI written to $here/eac"
+}
+if [ "${1:-}" = "eac" ]; then
+  make_eac
+  exit 0
+fi
+
 command -v openssl >/dev/null || { echo "openssl is needed" >&2; exit 2; }
 
 work=$(mktemp -d)
@@ -140,3 +162,4 @@ make_ds csca-rsa private/csca-rsa.key ds-rsa "$work/ds-rsa.key" \
    -sigopt rsa_padding_mode:pss -sigopt rsa_pss_saltlen:32 2>/dev/null)
 
 echo "sample PKI written to $(pwd)"
+make_eac

@@ -11,6 +11,7 @@ PACKAGES=(
   clang libclang-rt-14-dev
   libpcsclite-dev pcscd vsmartcard-vpcd libcrypto++-dev
   vsmartcard-vpicc python3-virtualsmartcard python3-pycryptodome
+  openpace  # cvc-print for tests/integration/cvc_print.sh only (GPL: run, never linked)
 )
 
 missing=()
