@@ -8,6 +8,7 @@
 #include "lds/files.hpp"
 #include "lds/security_dg.hpp"
 #include "lds/security_infos.hpp"
+#include "secure/active_auth.hpp"
 #include "tlv/der.hpp"
 #include "tlv/tlv.hpp"
 
@@ -455,6 +456,32 @@ bool read_dg14_and_authenticate(ChipSession& session, issuance::ChipImage& chip,
   return true;
 }
 
+/// Active Authentication when the chip has DG15: INTERNAL AUTHENTICATE with a fresh challenge.
+Check active_authentication(ChipSession& session, const issuance::ChipImage& chip) {
+  const char* name = "Active Authentication";
+  const Bytes* dg15_bytes = chip.file("EF.DG15");
+  if (dg15_bytes == nullptr) return skip(name, "not offered (no EF.DG15)");
+  lds::Dg15 dg15;
+  std::optional<lds::Dg14> dg14;
+  secure::AaPublicKey key;
+  try {
+    dg15 = lds::Dg15::decode(*dg15_bytes);
+    key = secure::aa_public_key(dg15.public_key_info);
+    if (const Bytes* d = chip.file("EF.DG14")) dg14 = lds::Dg14::decode(*d);
+  } catch (const DecodeError& e) {
+    return fail(name, std::string("cannot use the key: ") + e.what());
+  }
+  Bytes challenge = secure::aa_challenge();
+  ResponseApdu r = session.send(secure::internal_authenticate_command(challenge, key.signature_size));
+  if (!r.ok()) {
+    return fail(name, "the chip refused INTERNAL AUTHENTICATE (" + iso7816::status_text(r.sw) +
+                          "); it cannot prove it holds the key of EF.DG15");
+  }
+  secure::AaResult result =
+      secure::verify_active_authentication(dg15, dg14 ? &*dg14 : nullptr, challenge, r.data);
+  return result.ok ? pass(name, result.algorithm + ", " + key.description) : fail(name, result.reason);
+}
+
 }  // namespace
 
 issuance::ChipImage read_chip(ChipSession& session, std::vector<Check>* mechanisms) {
@@ -498,6 +525,7 @@ issuance::ChipImage read_chip(ChipSession& session, std::vector<Check>* mechanis
       if (was_secured && !session.secured()) throw;
     }
   }
+  if (mechanisms != nullptr) mechanisms->push_back(active_authentication(session, chip));
   return chip;
 }
 

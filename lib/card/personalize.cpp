@@ -6,11 +6,13 @@
 #include <openssl/crypto.h>
 
 #include "card/chip_session.hpp"
+#include "lds/active_auth_info.hpp"
 #include "lds/card_access.hpp"
 #include "lds/dg1.hpp"
 #include "lds/files.hpp"
 #include "lds/security_infos.hpp"
 #include "mrz/mrz.hpp"
+#include "secure/active_auth.hpp"
 #include "secure/bac.hpp"
 #include "secure/chip_auth.hpp"
 #include "tlv/tlv.hpp"
@@ -98,6 +100,10 @@ CommandApdu create_file_apdu(const CardProfile& profile, const lds::FileInfo& fi
 
 /// The card profile's PUT DATA for a prime-curve Chip Authentication key (tags 81-87).
 constexpr const char* kChipAuthKeyName = "ca_ec_prime";
+/// ... for Active Authentication: the JMRTD applet's RSA modulus and private exponent, rcsim's EC key.
+constexpr const char* kAaRsaModulus = "aa_rsa_modulus";
+constexpr const char* kAaRsaExponent = "aa_rsa_private_exponent";
+constexpr const char* kAaEcNamed = "aa_ec_named";
 
 /// DG14's Chip Authentication key, if the chip image offers CA.
 std::optional<Bytes> chip_authentication_public_key(const issuance::ChipImage& image) {
@@ -215,7 +221,48 @@ struct Personalizer {
     ResponseApdu r = card_.transmit(put);
     OPENSSL_cleanse(put.data.data(), put.data.size());
     if (!r.ok())
-      throw PersoError("loading the Chip Authentication key (PUT DATA) failed: the card answered " + sw_text(r.sw));
+      throw PersoError("loading the Chip Authentication key (PUT DATA) failed: the card answered " +
+                       sw_text(r.sw));
+  }
+
+  /// PUT DATA one private key field; the command's copy of the secret is wiped after sending.
+  void put_secret(const std::string& key_name, std::uint32_t outer_tag, ByteView prefix,
+                  const SecureBytes& secret, const std::string& what) {
+    CommandApdu put = profile_.private_keys.at(key_name);
+    SecureBytes inner(prefix.begin(), prefix.end());
+    Bytes header;
+    tlv::encode_tag(header, outer_tag == 0x66 ? 0x82 : 0x04);
+    tlv::encode_length(header, secret.size());
+    inner.insert(inner.end(), header.begin(), header.end());
+    inner.insert(inner.end(), secret.begin(), secret.end());
+    Bytes outer;
+    tlv::encode_tag(outer, outer_tag);
+    tlv::encode_length(outer, inner.size());
+    put.data = outer;
+    put.data.insert(put.data.end(), inner.begin(), inner.end());
+    put.le.reset();
+    ResponseApdu r = card_.transmit(put);
+    OPENSSL_cleanse(put.data.data(), put.data.size());
+    if (!r.ok())
+      throw PersoError("loading the " + what + " (PUT DATA) failed: the card answered " + sw_text(r.sw));
+  }
+
+  void load_active_authentication_key(const secure::AaPublicKey& key, std::optional<pki::HashAlgorithm> hash,
+                                      const SecureBytes& private_key) {
+    if (key.type == secure::AaKeyType::Rsa) {
+      Bytes modulus = tlv::encode(0x04, secure::aa_rsa_modulus(key));
+      CommandApdu put = profile_.private_keys.at(kAaRsaModulus);
+      put.data = tlv::encode(0x60, modulus);
+      put.le.reset();
+      must(put, "loading the Active Authentication modulus (PUT DATA)");
+      put_secret(kAaRsaExponent, 0x61, {}, private_key, "Active Authentication private exponent");
+      return;
+    }
+    // rcsim's ECDSA key: 66 { 80 curve name, 81 hash 1..5, 82 scalar }.
+    tlv::Writer prefix;
+    prefix.add_string(0x80, key.curve)
+        .add(0x81, Bytes{static_cast<std::uint8_t>(static_cast<int>(*hash) + 1)});
+    put_secret(kAaEcNamed, 0x66, prefix.bytes(), private_key, "Active Authentication key");
   }
 
   Transport& card_;
@@ -318,15 +365,49 @@ PersoReport personalize(Transport& card, const CardProfile& profile, const issua
   std::optional<Bytes> ca_public_key = chip_authentication_public_key(image);
   if (ca_public_key) {
     if (!image.keys.chip_authentication) {
-      throw Error("the chip image offers Chip Authentication (EF.DG14) but its chip keys were not given; "
-                  "pass the key file that rcperso prepare wrote (--chip-keys)");
+      throw Error(
+          "the chip image offers Chip Authentication (EF.DG14) but its chip keys were not given; "
+          "pass the key file that rcperso prepare wrote (--chip-keys)");
     }
     if (profile.private_keys.count(kChipAuthKeyName) == 0) {
-      throw Error("card profile " + profile.name + " cannot load a Chip Authentication key (no private_keys." +
-                  kChipAuthKeyName + "); use a document profile without Chip Authentication for this card");
+      throw Error("card profile " + profile.name +
+                  " cannot load a Chip Authentication key (no private_keys." + kChipAuthKeyName +
+                  "); use a document profile without Chip Authentication for this card");
     }
     if (!secure::chip_key_matches(*ca_public_key, *image.keys.chip_authentication)) {
       throw Error("the chip keys do not belong to this chip image: the private key does not match EF.DG14");
+    }
+  }
+
+  std::optional<secure::AaPublicKey> aa_key;
+  std::optional<pki::HashAlgorithm> aa_hash;
+  if (const Bytes* dg15 = image.file("EF.DG15")) {
+    try {
+      aa_key = secure::aa_public_key(lds::Dg15::decode(*dg15).public_key_info);
+      if (aa_key->type == secure::AaKeyType::Ec) {
+        const Bytes* dg14 = image.file("EF.DG14");
+        auto info =
+            dg14 != nullptr ? lds::active_authentication_info(lds::Dg14::decode(*dg14)) : std::nullopt;
+        if (!info)
+          throw DecodeError("EF.DG14 names no ActiveAuthenticationInfo for the ECDSA key of EF.DG15");
+        aa_hash = secure::aa_ecdsa_hash(info->signature_algorithm);
+      }
+    } catch (const DecodeError& e) {
+      throw Error(std::string("chip image: ") + e.what());
+    }
+    if (!image.keys.active_authentication) {
+      throw Error(
+          "the chip image offers Active Authentication (EF.DG15) but its chip keys were not given; "
+          "pass the key file that rcperso prepare wrote (--chip-keys)");
+    }
+    bool rsa = aa_key->type == secure::AaKeyType::Rsa;
+    bool can = rsa ? profile.private_keys.count(kAaRsaModulus) != 0 &&
+                         profile.private_keys.count(kAaRsaExponent) != 0
+                   : profile.private_keys.count(kAaEcNamed) != 0;
+    if (!can) {
+      throw Error("card profile " + profile.name + " cannot load an Active Authentication key (" +
+                  aa_key->description +
+                  "); use a document profile without Active Authentication for this card");
     }
   }
 
@@ -379,6 +460,10 @@ PersoReport personalize(Transport& card, const CardProfile& profile, const issua
   if (ca_public_key) {
     perso.load_chip_authentication_key(*ca_public_key, *image.keys.chip_authentication);
     perso.step("Chip Authentication key loaded");
+  }
+  if (aa_key) {
+    perso.load_active_authentication_key(*aa_key, aa_hash, *image.keys.active_authentication);
+    perso.step("Active Authentication key loaded");
   }
   report.write_seconds = seconds_since(start);
   const WireStats after_write = card.stats();

@@ -51,6 +51,11 @@ void write_chip_keys(const ChipKeys& keys, const std::string& document_number,
     append_hex(text, *keys.chip_authentication);
     text += "\n";
   }
+  if (keys.active_authentication) {
+    text += "active_authentication ";
+    append_hex(text, *keys.active_authentication);
+    text += "\n";
+  }
   write_file_atomic(path, ByteView(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()), true);
 }
 
@@ -98,16 +103,19 @@ ChipKeys read_chip_keys(const std::filesystem::path& path, const std::string& do
                     ", not to the chip image's " + document_number);
       }
       document_seen = true;
-    } else if (key == "chip_authentication") {
-      if (value.empty() || value.size() % 2 != 0 || value.size() > 2 * 132)
-        throw Error(at + ": chip_authentication must be an even number of hex digits");
+    } else if (key == "chip_authentication" || key == "active_authentication") {
+      auto& slot = key == "chip_authentication" ? keys.chip_authentication : keys.active_authentication;
+      if (slot) throw Error(at + ": " + std::string(key) + " given twice");
+      // At most an RSA-4096 private exponent.
+      if (value.empty() || value.size() % 2 != 0 || value.size() > 2 * 512)
+        throw Error(at + ": " + std::string(key) + " must be an even number of hex digits");
       SecureBytes k(value.size() / 2);
       for (std::size_t i = 0; i < k.size(); ++i) {
         int hi = hex_value(value[2 * i]), lo = hex_value(value[2 * i + 1]);
-        if (hi < 0 || lo < 0) throw Error(at + ": chip_authentication is not hex");
+        if (hi < 0 || lo < 0) throw Error(at + ": " + std::string(key) + " is not hex");
         k[i] = static_cast<std::uint8_t>(hi << 4 | lo);
       }
-      keys.chip_authentication = std::move(k);
+      slot = std::move(k);
     } else {
       throw Error(at + ": unknown entry '" + std::string(key) + "'");
     }

@@ -18,8 +18,10 @@ inline constexpr const char* kChipKeysFormat = "rcperso-chip-keys/1";
 struct ChipKeys {
   /// The private scalar of DG14's Chip Authentication public key.
   std::optional<SecureBytes> chip_authentication;
+  /// Active Authentication's private key: the RSA private exponent or the EC scalar (DG15 has the rest).
+  std::optional<SecureBytes> active_authentication;
 
-  bool empty() const { return !chip_authentication; }
+  bool empty() const { return !chip_authentication && !active_authentication; }
 };
 
 /// Writes the keys to `path` (mode 0600, atomically), tagged with the

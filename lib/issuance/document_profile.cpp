@@ -24,7 +24,8 @@ DocumentProfile DocumentProfile::from_json(const nlohmann::json& j, const std::s
   auto root = r.object(j, "");
   r.known_keys(root, "",
                {"profile", "description", "mrz", "issuing_state", "lds", "data_groups", "signature", "face",
-                "fingerprints", "signature_image", "validity", "access_control", "chip_authentication"});
+                "fingerprints", "signature_image", "validity", "access_control", "chip_authentication",
+                "active_authentication"});
   r.required_string(root, "", "profile", p.name);
   r.optional_string(root, "", "description", p.description);
   r.required_string(root, "", "issuing_state", p.issuing_state);
@@ -63,7 +64,7 @@ DocumentProfile DocumentProfile::from_json(const nlohmann::json& j, const std::s
           continue;
         }
         int dg = dgs[i].get<int>();
-        if (dg != 1 && dg != 2 && dg != 3 && dg != 7 && dg != 11 && dg != 12 && dg != 14) {
+        if (dg != 1 && dg != 2 && dg != 3 && dg != 7 && dg != 11 && dg != 12 && dg != 14 && dg != 15) {
           r.problem(field, "data group " + std::to_string(dg) + " is not produced by this version");
         } else if (!seen.insert(dg).second) {
           r.problem(field, "data group " + std::to_string(dg) + " listed twice");
@@ -219,10 +220,32 @@ DocumentProfile DocumentProfile::from_json(const nlohmann::json& j, const std::s
       }
     }
   }
+  auto aa = root != nullptr ? root->find("active_authentication") : nlohmann::json::const_iterator{};
+  bool aa_ecdsa = false;
+  if (root != nullptr && aa != root->end() && !aa->is_null()) {
+    if (const nlohmann::json* a = r.object(*aa, "active_authentication")) {
+      r.known_keys(*a, "active_authentication", {"key"});
+      std::string key;
+      if (r.required_string(*a, "active_authentication", "key", key)) {
+        if (key.rfind("rsa-", 0) != 0 && key.rfind("ecdsa-", 0) != 0) {
+          r.problem("active_authentication.key",
+                    "must name an RSA or ECDSA key, e.g. \"rsa-2048\" or \"ecdsa-brainpoolP256r1-sha256\"");
+        }
+        aa_ecdsa = key.rfind("ecdsa-", 0) == 0;
+        p.active_authentication = key;
+      }
+    }
+  }
   if (p.chip_authentication && !p.has_dg(14))
     r.problem("data_groups", "Chip Authentication needs DG14 (its public key) in the list");
-  if (!p.chip_authentication && p.has_dg(14))
-    r.problem("data_groups", "DG14 is written only with chip_authentication");
+  if (aa_ecdsa && !p.has_dg(14))
+    r.problem("data_groups",
+              "ECDSA Active Authentication needs DG14 (ActiveAuthenticationInfo names its hash)");
+  if (!p.chip_authentication && !aa_ecdsa && p.has_dg(14))
+    r.problem("data_groups", "DG14 is written only with chip_authentication or ECDSA active_authentication");
+  if (p.active_authentication.has_value() != p.has_dg(15))
+    r.problem("data_groups",
+              "DG15 (the Active Authentication key) is listed exactly when active_authentication is set");
   if (p.issuing_state.size() != 3) r.problem("issuing_state", "must be a 3-letter code");
   r.finish();
   return p;

@@ -82,6 +82,8 @@ struct DocumentProfile {
   bool bac = true;
   /// Chip Authentication with a key pair made in preparation (DG14); none: no CA.
   std::optional<ChipAuthenticationSettings> chip_authentication;
+  /// Active Authentication key made in preparation (DG15): "rsa-2048", "ecdsa-brainpoolP256r1-sha256"...
+  std::optional<std::string> active_authentication;
   std::filesystem::path source;  // file it was loaded from
 
   bool has_dg(int dg) const;

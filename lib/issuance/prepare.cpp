@@ -21,6 +21,7 @@
 #include "mrz/mrz.hpp"
 #include "pki/hash.hpp"
 #include "pki/sod_builder.hpp"
+#include "secure/active_auth.hpp"
 #include "secure/chip_auth.hpp"
 #include "tlv/der.hpp"
 #include "tlv/tlv.hpp"
@@ -203,11 +204,23 @@ ChipImage prepare(const Application& app, const DocumentProfile& profile, pki::S
 
   // DG14: Chip Authentication's public key and protocol, and the PACEInfos of EF.CardAccess, which the
   // SOD protects only here. The private key goes with the chip image, never into it.
+  std::vector<Bytes> infos;
   if (profile.chip_authentication) {
     secure::ChipKeyPair pair = secure::generate_chip_ec_key(profile.chip_authentication->curve);
     lds::ChipAuthenticationPublicKeyInfo key{lds::kIdPkEcdh, pair.subject_public_key_info, std::nullopt};
     lds::ChipAuthenticationInfo info{profile.chip_authentication->protocol, 1, std::nullopt};
-    std::vector<Bytes> infos{key.encode(), info.encode()};
+    infos = {key.encode(), info.encode()};
+    chip.keys.chip_authentication = std::move(pair.private_key);
+  }
+  // DG15: Active Authentication's public key; an ECDSA key's hash is named in DG14.
+  if (profile.active_authentication) {
+    secure::AaKeyPair aa = secure::generate_aa_key(*profile.active_authentication);
+    chip.files["EF.DG15"] = lds::build_dg15(aa.public_key_info).encode();
+    if (aa.info) infos.push_back(aa.info->encode());
+    chip.keys.active_authentication =
+        aa.type == secure::AaKeyType::Rsa ? std::move(aa.rsa_private_exponent) : std::move(aa.ec_private_key);
+  }
+  if (!infos.empty()) {
     if (!profile.pace.empty()) {
       lds::CardAccess pace_infos;
       pace_infos.pace = profile.pace;
@@ -219,8 +232,7 @@ ChipImage prepare(const Application& app, const DocumentProfile& profile, pki::S
         infos.emplace_back(encoded.begin(), encoded.end());
       }
     }
-    chip.files["EF.DG14"] = lds::make_dg14(infos).encode();
-    chip.keys.chip_authentication = std::move(pair.private_key);
+    chip.files["EF.DG14"] = lds::build_dg14(std::move(infos)).encode();
   }
 
   // EF.COM and EF.SOD over everything above.
@@ -253,7 +265,11 @@ ChipImage prepare(const Application& app, const DocumentProfile& profile, pki::S
                    {"created", utc_timestamp(options.now, "%Y-%m-%dT%H:%M:%SZ")},
                    {"signer", signer.key_type()},
                    {"fingerprints", rep.fingerprint_status}};
-  if (chip.keys.chip_authentication) chip.manifest["chip_keys"] = {"chip_authentication"};  // names only
+  if (!chip.keys.empty()) {  // names only, never the keys
+    chip.manifest["chip_keys"] = nlohmann::json::array();
+    if (chip.keys.chip_authentication) chip.manifest["chip_keys"].push_back("chip_authentication");
+    if (chip.keys.active_authentication) chip.manifest["chip_keys"].push_back("active_authentication");
+  }
   describe_files(chip);
   return chip;
 }

@@ -42,16 +42,6 @@ std::optional<ActiveAuthenticationInfo> active_authentication_info(const Dg14& d
   return found;
 }
 
-Dg14 build_dg14(std::vector<Bytes> security_infos) {
-  if (security_infos.empty()) throw Error("DG14: no SecurityInfo to write");
-  std::sort(security_infos.begin(), security_infos.end());
-  Bytes content;
-  for (const auto& info : security_infos) append(content, info);
-  Dg14 dg;
-  dg.security_infos = der::set(content);
-  return Dg14::decode(dg.encode());
-}
-
 Dg15 build_dg15(ByteView subject_public_key_info) {
   Dg15 dg;
   dg.public_key_info.assign(subject_public_key_info.begin(), subject_public_key_info.end());

@@ -36,10 +36,6 @@ struct ActiveAuthenticationInfo {
 /// the one there is malformed.
 std::optional<ActiveAuthenticationInfo> active_authentication_info(const Dg14& dg14);
 
-/// DG14 from encoded SecurityInfo SEQUENCEs, written as a DER SET OF (sorted by encoding). The
-/// result is decoded again, so a malformed entry throws DecodeError.
-Dg14 build_dg14(std::vector<Bytes> security_infos);
-
 /// DG15 from a DER SubjectPublicKeyInfo (RSA or EC); throws DecodeError when it is not one.
 Dg15 build_dg15(ByteView subject_public_key_info);
 

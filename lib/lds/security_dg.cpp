@@ -1,5 +1,6 @@
 #include "lds/security_dg.hpp"
 
+#include <algorithm>
 #include <map>
 
 #include "core/error.hpp"
@@ -28,6 +29,16 @@ Dg14 Dg14::decode(ByteView data) {
   }
   if (dg.infos.empty()) throw DecodeError("DG14: no SecurityInfo");
   return dg;
+}
+
+Dg14 build_dg14(std::vector<Bytes> security_infos) {
+  if (security_infos.empty()) throw Error("DG14: no SecurityInfo to write");
+  std::sort(security_infos.begin(), security_infos.end());
+  Bytes content;
+  for (const auto& info : security_infos) append(content, info);
+  Dg14 dg;
+  dg.security_infos = der::set(content);
+  return Dg14::decode(dg.encode());
 }
 
 Bytes Dg15::encode() const { return tlv::encode(0x6F, public_key_info); }

@@ -23,6 +23,10 @@ struct Dg14 {
   static Dg14 decode(ByteView data);
 };
 
+/// DG14 from encoded SecurityInfo SEQUENCEs, written as a DER SET OF (sorted by encoding). The
+/// result is decoded again, so a malformed entry throws DecodeError.
+Dg14 build_dg14(std::vector<Bytes> security_infos);
+
 struct Dg15 {
   Bytes public_key_info;  // DER SubjectPublicKeyInfo
   std::string algorithm;  // OID text of the key algorithm

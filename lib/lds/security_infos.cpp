@@ -119,10 +119,4 @@ std::vector<ChipAuthenticationOffer> chip_authentication_offers(const Dg14& dg14
   return offers;
 }
 
-Dg14 make_dg14(const std::vector<Bytes>& security_infos) {
-  Bytes content;
-  for (const auto& si : security_infos) append(content, si);
-  return Dg14::decode(tlv::encode(0x6E, der::set(content)));
-}
-
 }  // namespace rcperso::lds

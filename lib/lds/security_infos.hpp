@@ -59,7 +59,4 @@ struct ChipAuthenticationOffer {
 /// entries or an info whose key is missing.
 std::vector<ChipAuthenticationOffer> chip_authentication_offers(const Dg14& dg14);
 
-/// DG14 from encoded SecurityInfos (each a whole SEQUENCE), as a DER SET in the given order.
-Dg14 make_dg14(const std::vector<Bytes>& security_infos);
-
 }  // namespace rcperso::lds

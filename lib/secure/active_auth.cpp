@@ -555,4 +555,12 @@ AaKeyPair generate_aa_key(const std::string& spec, bool explicit_ec_parameters) 
   return out;
 }
 
+Bytes aa_rsa_modulus(const AaPublicKey& key) {
+  if (key.type != AaKeyType::Rsa) throw Error("Active Authentication: not an RSA key");
+  BnPtr n = key_bn(key.key.get(), OSSL_PKEY_PARAM_RSA_N);
+  Bytes out(static_cast<std::size_t>(BN_num_bytes(n.get())));
+  BN_bn2bin(n.get(), out.data());
+  return out;
+}
+
 }  // namespace rcperso::secure

@@ -100,6 +100,9 @@ AaResult verify_active_authentication(const AaPublicKey& key, std::optional<pki:
 AaResult verify_active_authentication(const lds::Dg15& dg15, const lds::Dg14* dg14, ByteView challenge,
                                       ByteView response);
 
+/// The RSA modulus of a key, big-endian, the modulus' size (what PUT DATA 60 loads).
+Bytes aa_rsa_modulus(const AaPublicKey& key);
+
 /// An Active Authentication key pair for preparation.
 struct AaKeyPair {
   AaKeyType type = AaKeyType::Rsa;

@@ -301,3 +301,71 @@ TEST_CASE(
     }
   }
 }
+
+TEST_CASE("Active Authentication: keys made in preparation are loaded and proven at read-back and inspection") {
+  struct Case {
+    const char* spec;
+    const char* card;
+  };
+  for (Case c : {Case{"rsa-2048", "rcsim"}, Case{"ecdsa-brainpoolP256r1-sha256", "rcsim"},
+                 Case{"rsa-1024", "jmrtd-applet"}}) {
+    CAPTURE(c.spec);
+    bool jmrtd = std::string(c.card) == "jmrtd-applet";
+    auto profile = issuance::DocumentProfile::load(
+        test::source_dir() /
+        (jmrtd ? "profiles/documents/dk-residence-card-bac.json" : "profiles/documents/dk-residence-card.json"));
+    profile.active_authentication = c.spec;
+    profile.data_groups.push_back(15);
+    auto app = issuance::load_application(test::source_dir() / "examples/application.json", profile);
+    auto signer = pki::open_signer((test::source_dir() / "keys-sample/ds-ec").string());
+    auto image = issuance::prepare(app, profile, *signer);
+    REQUIRE(image.file("EF.DG15") != nullptr);
+    REQUIRE(image.keys.active_authentication);
+
+    rcsim::Chip chip(chip_for(c.card));
+    test::SimTransport t(chip);
+    auto report = card::personalize(t, card_profile(c.card), image, perso_options());
+    CHECK(report.locked);
+    bool proven = false;
+    for (const auto& m : report.mechanisms) {
+      if (m.name == "Active Authentication") proven = m.status == Status::Pass;
+    }
+    CHECK(proven);
+
+    // An inspection system later: a fresh challenge, the same proof.
+    chip.power_on();
+    card::ChipSession session(t, card::ReadLimits{});
+    if (jmrtd) {
+      session.select_application(card_profile(c.card).select_applet);
+      session.open_bac(secure::bac_keys(key_seed_of(image)));
+    } else {
+      auto card_access = session.read_card_access();
+      REQUIRE(card_access);
+      session.open_pace(*card_access, key_seed_of(image), secure::PacePassword::Mrz);
+      session.select_application(card_profile(c.card).select_applet);
+    }
+    std::vector<Check> mechanisms;
+    card::read_chip(session, &mechanisms);
+    REQUIRE(!mechanisms.empty());
+    CHECK(mechanisms.back().name == "Active Authentication");
+    CHECK(mechanisms.back().status == Status::Pass);
+    CHECK(mechanisms.back().detail.find(std::string(c.spec).rfind("rsa", 0) == 0 ? "RSA" : "ECDSA") !=
+          std::string::npos);
+  }
+}
+
+TEST_CASE("a chip whose Active Authentication key does not match DG15 is never issued") {
+  auto profile =
+      issuance::DocumentProfile::load(test::source_dir() / "profiles/documents/dk-residence-card.json");
+  profile.active_authentication = "ecdsa-brainpoolP256r1-sha256";
+  profile.data_groups.push_back(15);
+  auto app = issuance::load_application(test::source_dir() / "examples/application.json", profile);
+  auto signer = pki::open_signer((test::source_dir() / "keys-sample/ds-ec").string());
+  auto image = issuance::prepare(app, profile, *signer);
+  image.keys.active_authentication = issuance::prepare(app, profile, *signer).keys.active_authentication;
+  rcsim::Chip chip(chip_for("rcsim"));
+  test::SimTransport t(chip);
+  CHECK_THROWS_WITH_AS(card::personalize(t, card_profile("rcsim"), image, perso_options()),
+                       doctest::Contains("Active Authentication"), card::PersoError);
+  CHECK(chip.lifecycle() != rcsim::Lifecycle::Locked);
+}

@@ -68,6 +68,10 @@ issuance::ChipImage prepare_chip(const PrepareArgs& a, const issuance::DocumentP
     std::cout << "  chip keys:    Chip Authentication, " << profile.chip_authentication->curve
               << " (kept apart from the chip image)\n";
   }
+  if (chip.keys.active_authentication) {
+    std::cout << "  chip keys:    Active Authentication, " << *profile.active_authentication
+              << " (kept apart from the chip image)\n";
+  }
   if (signer_csca != nullptr) {
     auto anchor = std::filesystem::path(a.signer) / "csca.pem";
     std::error_code ec;
@@ -79,18 +83,19 @@ issuance::ChipImage prepare_chip(const PrepareArgs& a, const issuance::DocumentP
 /// The chip key file must be given exactly when the profile makes chip keys, and lie outside the image.
 void check_chip_keys_option(const PrepareArgs& a, const issuance::DocumentProfile& profile) {
   namespace fs = std::filesystem;
-  if (!profile.chip_authentication) {
+  if (!profile.chip_authentication && !profile.active_authentication) {
     if (!a.chip_keys.empty()) {
       throw ValidationError(std::vector<Problem>{
-          {"--chip-keys", "profile " + profile.name + " makes no chip keys (no Chip Authentication)"}});
+          {"--chip-keys",
+           "profile " + profile.name + " makes no chip keys (no Chip or Active Authentication)"}});
     }
     return;
   }
   if (a.chip_keys.empty()) {
     throw ValidationError(std::vector<Problem>{
         {"--chip-keys", "profile " + profile.name +
-                            " makes a Chip Authentication key for every card; name a new private file for "
-                            "it, outside the chip image directory"}});
+                            " makes chip private keys (Chip or Active Authentication) for every card; name a "
+                            "new private file for them, outside the chip image directory"}});
   }
   auto keys = fs::weakly_canonical(fs::absolute(a.chip_keys));
   auto out = fs::weakly_canonical(fs::absolute(a.out));
@@ -188,8 +193,8 @@ int run_write(const std::string& chip_dir, const std::string& chip_keys, const C
   bool needs_keys = chip.manifest.is_object() && chip.manifest.contains("chip_keys");
   if (needs_keys && chip_keys.empty()) {
     throw ValidationError(std::vector<Problem>{
-        {"--chip-keys", chip_dir + " needs its chip keys (Chip Authentication): give the key file that "
-                                   "rcperso prepare wrote with it"}});
+        {"--chip-keys", chip_dir + " needs its chip keys (Chip or Active Authentication): give the key "
+                                   "file that rcperso prepare wrote with it"}});
   }
   if (!chip_keys.empty()) {
     chip.keys = issuance::read_chip_keys(chip_keys, chip.manifest.value("document_number", ""));

@@ -281,6 +281,8 @@ Bytes Chip::dispatch(const Command& c, std::uint16_t& sw) {
       return manage_security_environment(c, sw);
     case 0x86:
       return general_authenticate(c, sw);
+    case 0x88:
+      return internal_authenticate(c, sw);
     default:
       sw = 0x6D00;
       return {};
@@ -509,6 +511,7 @@ Bytes Chip::put_data(const Command& c, std::uint16_t& sw) {
     mrz_password_.clear();
     can_.clear();
     ca_key_ = {};
+    aa_key_ = {};
     selected_.reset();
     lifecycle_ = Lifecycle::Blank;
     save();
@@ -544,6 +547,7 @@ Bytes Chip::put_data(const Command& c, std::uint16_t& sw) {
     return {};
   }
   if (c.p1 == 0x00 && c.p2 == 0x63) return load_chip_auth_key(c, sw);
+  if (c.p1 == 0x00 && (c.p2 == 0x60 || c.p2 == 0x61 || c.p2 == 0x66)) return load_active_auth_key(c, sw);
   if (c.p1 == 0x00 && c.p2 == 0x65) {  // PACE CAN: 65 { 04 digits }
     std::size_t pos = 0;
     std::uint32_t tag = 0;
@@ -875,6 +879,74 @@ void Chip::set_chip_authentication_key(Bytes private_key, int parameter_id) {
   ca_parameter_id_ = parameter_id;
 }
 
+Bytes Chip::load_active_auth_key(const Command& c, std::uint16_t& sw) {
+  // 60 { 04 modulus } and 61 { 04 private exponent } as the JMRTD applet takes them (RSA);
+  // 66 { 80 curve name, 81 hash (1 SHA-1 .. 5 SHA-512), 82 private scalar } for ECDSA (rcsim's own).
+  std::size_t pos = 0;
+  std::uint32_t tag = 0;
+  Bytes value;
+  if (!next_tlv(c.data, pos, tag, value) || tag != c.p2 || pos != c.data.size()) {
+    sw = 0x6A80;
+    return {};
+  }
+  std::map<std::uint32_t, Bytes> fields;
+  std::size_t p = 0;
+  Bytes v;
+  while (p < value.size()) {
+    if (!next_tlv(value, p, tag, v) || fields.count(tag) != 0) {
+      sw = 0x6A80;
+      return {};
+    }
+    fields[tag] = v;
+  }
+  if (c.p2 == 0x60 || c.p2 == 0x61) {
+    if (fields.size() != 1 || fields.count(0x04) == 0 || fields[0x04].empty()) {
+      sw = 0x6A80;
+      return {};
+    }
+    Bytes number = fields[0x04];
+    if (number.size() > 1 && number[0] == 0x00) number.erase(number.begin());  // as the applet does
+    (c.p2 == 0x60 ? aa_key_.rsa_modulus : aa_key_.rsa_private_exponent) = number;
+  } else {
+    if (options_.jmrtd_applet || fields.size() != 3 || fields.count(0x80) == 0 || fields.count(0x81) == 0 ||
+        fields.count(0x82) == 0 || fields[0x81].size() != 1 || fields[0x81][0] < 1 || fields[0x81][0] > 5) {
+      sw = 0x6A80;
+      return {};
+    }
+    std::string curve(fields[0x80].begin(), fields[0x80].end());
+    try {
+      (void)ecdsa_public_point(curve, fields[0x82]);  // an unknown curve or a scalar out of range
+    } catch (const std::invalid_argument&) {
+      sw = 0x6A80;
+      return {};
+    }
+    aa_key_.ec_curve = curve;
+    aa_key_.ec_hash = static_cast<AaHash>(fields[0x81][0] - 1);
+    aa_key_.ec_private_key = fields[0x82];
+  }
+  save();
+  return {};
+}
+
+Bytes Chip::internal_authenticate(const Command& c, std::uint16_t& sw) {
+  if (!aa_key_.ready()) {
+    sw = 0x6D00;  // no Active Authentication on this chip
+    return {};
+  }
+  if (c.data.size() != 8) {
+    sw = 0x6700;
+    return {};
+  }
+  try {
+    if (!aa_key_.ec_private_key.empty())
+      return ecdsa_sign_plain(aa_key_.ec_curve, aa_key_.ec_private_key, c.data, aa_key_.ec_hash);
+    return iso9796_2_sign(aa_key_.rsa_modulus, aa_key_.rsa_private_exponent, c.data, AaHash::Sha1, true);
+  } catch (const std::invalid_argument&) {
+    sw = 0x6F00;  // a broken key
+    return {};
+  }
+}
+
 Bytes Chip::external_authenticate(const Command& c, std::uint16_t& sw) {
   if (k_enc_.empty() || rnd_ic_.size() != 8) {
     sw = 0x6985;
@@ -1030,6 +1102,13 @@ void Chip::save() const {
   if (!k_enc_.empty()) j["bac"] = {{"k_enc", hex(k_enc_)}, {"k_mac", hex(k_mac_)}};
   if (!mrz_password_.empty()) j["pace_mrz"] = hex(mrz_password_);
   if (!can_.empty()) j["pace_can"] = std::string(can_.begin(), can_.end());
+  if (aa_key_.ready()) {
+    j["active_auth_key"] = {{"rsa_modulus", hex(aa_key_.rsa_modulus)},
+                            {"rsa_private_exponent", hex(aa_key_.rsa_private_exponent)},
+                            {"ec_curve", aa_key_.ec_curve},
+                            {"ec_hash", static_cast<int>(aa_key_.ec_hash)},
+                            {"ec_private_key", hex(aa_key_.ec_private_key)}};
+  }
   if (!ca_key_.empty()) {
     j["chip_auth_key"] = {{"prime", hex(ca_key_.prime)},
                           {"a", hex(ca_key_.a)},
@@ -1071,6 +1150,14 @@ void Chip::load() {
   if (j.contains("pace_can")) {
     auto text = j["pace_can"].get<std::string>();
     can_.assign(text.begin(), text.end());
+  }
+  if (j.contains("active_auth_key")) {
+    const auto& k = j["active_auth_key"];
+    aa_key_.rsa_modulus = unhex(k.at("rsa_modulus").get<std::string>());
+    aa_key_.rsa_private_exponent = unhex(k.at("rsa_private_exponent").get<std::string>());
+    aa_key_.ec_curve = k.at("ec_curve").get<std::string>();
+    aa_key_.ec_hash = static_cast<AaHash>(std::clamp(k.at("ec_hash").get<int>(), 0, 4));
+    aa_key_.ec_private_key = unhex(k.at("ec_private_key").get<std::string>());
   }
   if (j.contains("chip_auth_key")) {
     const auto& k = j["chip_auth_key"];

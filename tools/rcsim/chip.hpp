@@ -119,6 +119,10 @@ class Chip {
   std::optional<Session> chip_authentication_session(const Bytes& terminal_key, bool aes,
                                                      std::size_t key_bytes) const;
   Bytes load_chip_auth_key(const Command& c, std::uint16_t& sw);
+  /// PUT DATA 60/61 (RSA modulus, private exponent, as the JMRTD applet) or 66 (rcsim's EC key).
+  Bytes load_active_auth_key(const Command& c, std::uint16_t& sw);
+  /// INTERNAL AUTHENTICATE: the challenge signed with the Active Authentication key.
+  Bytes internal_authenticate(const Command& c, std::uint16_t& sw);
   Bytes general_authenticate(const Command& c, std::uint16_t& sw);
   std::optional<int> card_access_parameter_id(const Bytes& oid) const;
   bool sm_unwrap(Command& c, std::uint16_t& sw);
@@ -143,6 +147,16 @@ class Chip {
   int ca_parameter_id_ = 0;
   std::optional<Pace> pace_;
   ChipAuthKey ca_key_;  // Chip Authentication's static private key, from PUT DATA 63
+  struct ActiveAuthKey {
+    Bytes rsa_modulus, rsa_private_exponent;  // RSA: ISO/IEC 9796-2 with SHA-1 (trailer BC)
+    std::string ec_curve;                     // ECDSA: the named curve, the hash and the scalar
+    AaHash ec_hash = AaHash::Sha256;
+    Bytes ec_private_key;
+    bool ready() const {
+      return (!rsa_modulus.empty() && !rsa_private_exponent.empty()) || !ec_private_key.empty();
+    }
+  };
+  ActiveAuthKey aa_key_;
   struct PendingChipAuth {
     std::size_t key_bytes = 16;  // AES key size of the id-CA protocol
   };
