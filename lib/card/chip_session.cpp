@@ -9,6 +9,7 @@
 #include "lds/security_dg.hpp"
 #include "lds/security_infos.hpp"
 #include "secure/active_auth.hpp"
+#include "secure/terminal_auth.hpp"
 #include "tlv/der.hpp"
 #include "tlv/tlv.hpp"
 
@@ -92,6 +93,7 @@ void ChipSession::open_bac(const secure::BacKeys& keys) {
     throw AccessDenied(std::string("BAC failed: ") + e.what());
   }
   bac_keys_ = keys;
+  id_picc_.clear();  // TA after BAC would bind to the document number; this host does TA after PACE
   pace_access_.reset();
   chip_auth_.reset();
 }
@@ -183,6 +185,8 @@ std::string ChipSession::open_pace(ByteView card_access, std::string_view passwo
   } catch (const Error& e) {
     throw AccessDenied(e.what());
   }
+  id_picc_ = protocol->ecdh ? secure::ta_id_picc_pace_ec(pace.chip_ephemeral_public_key())
+                            : secure::ta_compress_dh(pace.chip_ephemeral_public_key());
   pace_access_ = PaceAccess{Bytes(card_access.begin(), card_access.end()),
                             SecureString(password.begin(), password.end()), type};
   chip_auth_.reset();
@@ -245,6 +249,50 @@ std::string ChipSession::chip_authentication(const secure::ChipAuthProtocol& pro
                        "; it does not hold the private key of DG14 (a cloned chip?)");
   }
   return lds::oid_name(protocol.oid) + ", " + secure::describe_ec_key(chip_public_key_info);
+}
+
+std::string ChipSession::terminal_authentication(std::span<const pki::CvCertificate> chain,
+                                                 const pki::CvPrivateKey& terminal_key) {
+  if (!chip_auth_ || ca_terminal_key_.empty())
+    throw AccessDenied("Terminal Authentication needs Chip Authentication first");
+  if (id_picc_.empty())
+    throw AccessDenied(
+        "Terminal Authentication is implemented after PACE only (this chip was opened with BAC)");
+  if (chain.empty()) throw AccessDenied("Terminal Authentication: no terminal certificate");
+  auto commands = secure::ta_commands(chain);
+  // Per certificate: MSE:Set DST, then PSO:Verify Certificate; MSE:Set AT last.
+  for (std::size_t i = 0; i < commands.size(); ++i) {
+    ResponseApdu r = send(commands[i]);
+    if (r.ok()) continue;
+    std::string what = i + 1 == commands.size() ? std::string("MSE:Set AT for ") + pki::cv_label(chain.back())
+                       : i % 2 == 0             ? "MSE:Set DST for the key " + chain[i / 2].car
+                                                : "PSO:Verify Certificate of " + pki::cv_label(chain[i / 2]);
+    throw AccessDenied("Terminal Authentication: the chip refused " + what + " (" +
+                       iso7816::status_text(r.sw) + ")");
+  }
+  ResponseApdu challenge = send(secure::ta_get_challenge());
+  if (!challenge.ok() || challenge.data.size() != 8) {
+    throw AccessDenied("Terminal Authentication: GET CHALLENGE answered " +
+                       iso7816::status_text(challenge.sw));
+  }
+  const pki::CvCertificate& terminal = chain.back();
+  Bytes signature = secure::ta_sign(terminal_key, terminal.public_key.algorithm(), id_picc_, challenge.data,
+                                    ca_terminal_key_);
+  ResponseApdu r = send(secure::ta_external_authenticate(signature));
+  if (!r.ok()) {
+    throw AccessDenied("Terminal Authentication failed: the chip did not accept the signature of " +
+                       pki::cv_label(terminal) + " (" + iso7816::status_text(r.sw) + ")");
+  }
+  return pki::cv_label(terminal) + ", " + pki::rights_text(terminal.chat.rights());
+}
+
+Bytes ChipSession::read_small_file(std::uint16_t fid, const std::string& name, std::size_t max) {
+  std::uint16_t sw = select_file(fid);
+  if (sw == 0x6A82) throw Error(name + " is not on the chip");
+  if (sw != 0x9000) throw Error(name + ": SELECT answered " + iso7816::status_text(sw));
+  Bytes data = read_once(0, max, name);
+  if (data.size() > max) data.resize(max);
+  return data;
 }
 
 void ChipSession::resume_secure_session() {
@@ -456,6 +504,40 @@ bool read_dg14_and_authenticate(ChipSession& session, issuance::ChipImage& chip,
   return true;
 }
 
+/// Terminal Authentication when DG14 names id-TA: EF.CVCA says which CVCA the chip trusts; the
+/// terminal's chain must lead to it and grant fingerprint access.
+Check terminal_authentication_step(ChipSession& session, issuance::ChipImage& chip,
+                                   const TerminalCredentials* terminal) {
+  const char* name = "Terminal Authentication";
+  if (terminal == nullptr) {
+    return skip(name,
+                "not run: no terminal certificate given (--terminal-cert, --terminal-key); the chip "
+                "keeps EF.DG3/EF.DG4 to itself");
+  }
+  std::vector<std::string> cvcas;
+  try {
+    Bytes ef_cvca = session.read_small_file(lds::file_by_name("EF.CVCA")->fid, "EF.CVCA", 36);
+    cvcas = pki::decode_ef_cvca(ef_cvca);
+    chip.files["EF.CVCA"] = std::move(ef_cvca);
+  } catch (const CardError&) {
+    throw;
+  } catch (const Error& e) {
+    return fail(name, std::string("EF.CVCA cannot be read: ") + e.what());
+  }
+  const std::string& first_car = terminal->chain.front().car;
+  if (std::find(cvcas.begin(), cvcas.end(), first_car) == cvcas.end()) {
+    std::string trusted;
+    for (const auto& c : cvcas) trusted += (trusted.empty() ? "" : ", ") + c;
+    return fail(name, "the terminal certificate chain does not lead to the chip's CVCA: it starts at " +
+                          first_car + ", the chip trusts " + trusted + " (EF.CVCA)");
+  }
+  try {
+    return pass(name, session.terminal_authentication(terminal->chain, *terminal->key));
+  } catch (const AccessDenied& e) {
+    return fail(name, e.what());
+  }
+}
+
 /// Active Authentication when the chip has DG15: INTERNAL AUTHENTICATE with a fresh challenge.
 Check active_authentication(ChipSession& session, const issuance::ChipImage& chip) {
   const char* name = "Active Authentication";
@@ -484,7 +566,8 @@ Check active_authentication(ChipSession& session, const issuance::ChipImage& chi
 
 }  // namespace
 
-issuance::ChipImage read_chip(ChipSession& session, std::vector<Check>* mechanisms) {
+issuance::ChipImage read_chip(ChipSession& session, std::vector<Check>* mechanisms,
+                              const TerminalCredentials* terminal) {
   issuance::ChipImage chip;
   const lds::FileInfo* com_info = lds::file_by_name("EF.COM");
   const lds::FileInfo* sod_info = lds::file_by_name("EF.SOD");
@@ -512,12 +595,35 @@ issuance::ChipImage read_chip(ChipSession& session, std::vector<Check>* mechanis
   } else if (mechanisms != nullptr) {
     mechanisms->push_back(skip("Chip Authentication", "not offered (no EF.DG14)"));
   }
+  bool eac_protected = false;  // DG3/DG4 behind Terminal Authentication
+  if (const Bytes* dg14 = chip.file("EF.DG14")) {
+    try {
+      for (const auto& si : lds::Dg14::decode(*dg14).infos)
+        eac_protected = eac_protected || si.protocol == lds::kIdTa;
+    } catch (const DecodeError&) {
+      // reported by Chip Authentication and the structure checks
+    }
+  }
+  bool ta_passed = false;
+  if (eac_protected) {
+    Check ta = terminal_authentication_step(session, chip, terminal);
+    ta_passed = ta.status == Status::Pass;
+    if (mechanisms != nullptr) mechanisms->push_back(ta);
+  }
   for (int dg : groups) {
     const lds::FileInfo* info = lds::file_by_dg(dg);
     if (info == nullptr || dg == 14) continue;
     bool was_secured = session.secured();
     try {
       chip.files[info->name] = session.read_file(info->fid, info->name);
+    } catch (const AccessDenied& e) {
+      if (eac_protected && !ta_passed && (dg == 3 || dg == 4) && session.secured()) {
+        chip.withheld[info->name] = "protected by Terminal Authentication (EAC); not read";
+        continue;
+      }
+      chip.manifest_problems.push_back(std::string("EF.COM lists ") + info->name +
+                                       " but it could not be read: " + e.what());
+      if (was_secured && !session.secured()) throw;
     } catch (const Error& e) {
       chip.manifest_problems.push_back(std::string("EF.COM lists ") + info->name +
                                        " but it could not be read: " + e.what());

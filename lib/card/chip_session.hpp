@@ -5,7 +5,9 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -16,6 +18,7 @@
 #include "core/error.hpp"
 #include "core/secure_bytes.hpp"
 #include "iso7816/apdu.hpp"
+#include "pki/cvc.hpp"
 #include "secure/bac.hpp"
 #include "secure/chip_auth.hpp"
 #include "secure/pace.hpp"
@@ -75,6 +78,14 @@ class ChipSession {
                                   std::optional<std::uint64_t> key_id);
   /// Comp() of the terminal's Chip Authentication key, which Terminal Authentication signs.
   const Bytes& chip_authentication_terminal_key() const { return ca_terminal_key_; }
+  /// Terminal Authentication v1 after Chip Authentication (PACE channel): every
+  /// certificate of `chain` (DV, then terminal) verified by the chip, then
+  /// the challenge signed with the terminal's key. Throws AccessDenied naming
+  /// the step the chip refused.
+  std::string terminal_authentication(std::span<const pki::CvCertificate> chain,
+                                      const pki::CvPrivateKey& terminal_key);
+  /// A small transparent file read as a whole (up to `max` bytes), for files that are not one TLV (EF.CVCA).
+  Bytes read_small_file(std::uint16_t fid, const std::string& name, std::size_t max);
 
   /// Sends a command, wrapped when secure messaging is on; CardError if the card is gone.
   iso7816::ResponseApdu send(const iso7816::CommandApdu& plain);
@@ -114,6 +125,14 @@ class ChipSession {
   std::optional<ChipAuthRun> chip_auth_;  // to run it again after a resumed channel
   std::uint16_t selected_file_ = 0;
   Bytes ca_terminal_key_;
+  Bytes id_picc_;  // what Terminal Authentication binds to: Comp(chip's ephemeral PACE key)
+};
+
+/// An inspection system's terminal credentials for Terminal Authentication:
+/// the DV and terminal (IS) certificates and the terminal's private key.
+struct TerminalCredentials {
+  std::vector<pki::CvCertificate> chain;
+  std::shared_ptr<pki::CvPrivateKey> key;
 };
 
 /// Reads EF.COM, EF.SOD and every data group EF.COM lists into a chip image
@@ -123,7 +142,11 @@ class ChipSession {
 /// When DG14 offers Chip Authentication it is read first and CA runs before
 /// the other data groups; `mechanisms` (if given) gets its result line. A
 /// failed CA ends the reading: what was not read is a manifest problem.
-issuance::ChipImage read_chip(ChipSession& session, std::vector<Check>* mechanisms = nullptr);
+/// EF.DG3/EF.DG4 behind Terminal Authentication (DG14 names id-TA) are read
+/// only after TA with `terminal`; without it they are withheld (the image's
+/// `withheld`), which inspection reports as not checked rather than missing.
+issuance::ChipImage read_chip(ChipSession& session, std::vector<Check>* mechanisms = nullptr,
+                              const TerminalCredentials* terminal = nullptr);
 
 /// Length of a BER-TLV from the first bytes of a file (tag + length only):
 /// the total size of the TLV, or nullopt if more bytes are needed. Throws

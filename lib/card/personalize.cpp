@@ -104,6 +104,8 @@ constexpr const char* kChipAuthKeyName = "ca_ec_prime";
 constexpr const char* kAaRsaModulus = "aa_rsa_modulus";
 constexpr const char* kAaRsaExponent = "aa_rsa_private_exponent";
 constexpr const char* kAaEcNamed = "aa_ec_named";
+/// ... for Terminal Authentication's trust point: the whole CVCA certificate.
+constexpr const char* kCvcaCertificate = "cvca_certificate";
 
 /// DG14's Chip Authentication key, if the chip image offers CA.
 std::optional<Bytes> chip_authentication_public_key(const issuance::ChipImage& image) {
@@ -411,6 +413,12 @@ PersoReport personalize(Transport& card, const CardProfile& profile, const issua
     }
   }
 
+  if (!image.trust_point.empty() && profile.private_keys.count(kCvcaCertificate) == 0) {
+    throw Error("card profile " + profile.name +
+                " cannot load a CVCA certificate for Terminal Authentication (no private_keys." +
+                kCvcaCertificate + ")");
+  }
+
   Personalizer perso(card, profile, options);
   perso.chunk_ = profile.chunk_plain;
   const WireStats at_start = card.stats();
@@ -465,6 +473,13 @@ PersoReport personalize(Transport& card, const CardProfile& profile, const issua
     perso.load_active_authentication_key(*aa_key, aa_hash, *image.keys.active_authentication);
     perso.step("Active Authentication key loaded");
   }
+  if (!image.trust_point.empty()) {
+    CommandApdu put = profile.private_keys.at(kCvcaCertificate);
+    put.data = image.trust_point;
+    put.le.reset();
+    perso.must(put, "loading the CVCA certificate for Terminal Authentication (PUT DATA)");
+    perso.step("CVCA trust point loaded");
+  }
   report.write_seconds = seconds_since(start);
   const WireStats after_write = card.stats();
   report.write_wire = minus(after_write, at_start);
@@ -512,6 +527,16 @@ PersoReport personalize(Transport& card, const CardProfile& profile, const issua
   }
   for (const auto& problem : back.manifest_problems) throw PersoError("read-back: " + problem);
   if (card_access != nullptr) back.files["EF.CardAccess"] = *card_access;  // compared above
+  if (const Bytes* cvca = image.file("EF.CVCA"); cvca != nullptr && back.file("EF.CVCA") == nullptr) {
+    try {
+      back.files["EF.CVCA"] =
+          session.read_small_file(lds::file_by_name("EF.CVCA")->fid, "EF.CVCA", cvca->size());
+    } catch (const CardError&) {
+      throw;
+    } catch (const Error& e) {
+      throw PersoError(std::string("read-back: ") + e.what());
+    }
+  }
   for (const auto& [name, bytes] : image.files) {
     const Bytes* read = back.file(name);
     if (read == nullptr)

@@ -7,6 +7,7 @@
 #include "core/error.hpp"
 #include "image/image.hpp"
 #include "inspection/chip_view.hpp"
+#include "lds/files.hpp"
 #include "pki/certificate.hpp"
 #include "pki/passive_auth.hpp"
 
@@ -174,7 +175,11 @@ void rule_checks(const issuance::ChipImage& chip, const ChipView& v, const issua
   const auto& fp = p.fingerprints;
   if (p.has_dg(3)) {
     std::size_t stored = v.dg3 ? v.dg3->fingers.size() : 0;
-    if (!v.dg3) {
+    if (!v.dg3 && chip.withheld.count("EF.DG3") != 0) {
+      out.push_back(skip("fingerprints by age",
+                         "DG3 is protected by Terminal Authentication and was not read "
+                         "(give --terminal-cert and --terminal-key)"));
+    } else if (!v.dg3) {
       out.push_back(fail("fingerprints by age", "DG3 is missing"));
     } else if (age < fp.minimum_age) {
       if (stored == 0) {
@@ -279,6 +284,10 @@ VerifyReport verify_chip(const issuance::ChipImage& chip, const VerifyOptions& o
     in.sod = &*view.sod;
     in.data_groups = chip.data_groups();
     if (view.com) in.com_data_groups = view.com->data_groups();
+    for (const auto& [name, why] : chip.withheld) {
+      if (const auto* info = lds::file_by_name(name); info != nullptr && info->dg != 0)
+        in.withheld[info->dg] = why;
+    }
     for (auto& c : cscas) in.cscas.push_back(c.get());
     for (auto& c : crls) in.crls.push_back(c.get());
     auto pa = pki::passive_authentication(in);

@@ -105,6 +105,16 @@ ChipImage read_chip_image(const fs::path& dir) {
     }
     if (listed != image.files.size())
       image.manifest_problems.push_back("the directory holds files the manifest does not list");
+    if (image.manifest.contains("cvca_certificate")) {
+      const auto& cvca = image.manifest["cvca_certificate"];
+      try {
+        if (!cvca.is_string()) throw Error("not a string");
+        image.trust_point = from_hex(cvca.get<std::string>());
+        if (image.trust_point.empty() || image.trust_point.size() > 4096) throw Error("bad size");
+      } catch (const std::exception&) {
+        throw Error(manifest_path.string() + ": cvca_certificate must be the CVCA certificate in hex");
+      }
+    }
   }
   return image;
 }

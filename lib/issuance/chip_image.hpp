@@ -28,6 +28,12 @@ struct ChipImage {
   /// The chip's private keys, made in preparation. In memory only:
   /// write_chip_image never writes them (see chip_keys.hpp for their own file).
   ChipKeys keys;
+  /// The CVCA certificate the chip is to trust for Terminal Authentication (public; kept in the
+  /// manifest as "cvca_certificate").
+  Bytes trust_point;
+  /// Files the chip would not give this reader (EF.DG3 without Terminal
+  /// Authentication): name -> why. Inspection reports them as not checked.
+  std::map<std::string, std::string> withheld;
 
   const Bytes* file(const std::string& name) const;
   /// DG number -> bytes for every EF.DGn present.

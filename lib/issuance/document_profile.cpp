@@ -25,7 +25,7 @@ DocumentProfile DocumentProfile::from_json(const nlohmann::json& j, const std::s
   r.known_keys(root, "",
                {"profile", "description", "mrz", "issuing_state", "lds", "data_groups", "signature", "face",
                 "fingerprints", "signature_image", "validity", "access_control", "chip_authentication",
-                "active_authentication"});
+                "active_authentication", "terminal_authentication"});
   r.required_string(root, "", "profile", p.name);
   r.optional_string(root, "", "description", p.description);
   r.required_string(root, "", "issuing_state", p.issuing_state);
@@ -236,6 +236,19 @@ DocumentProfile DocumentProfile::from_json(const nlohmann::json& j, const std::s
       }
     }
   }
+  if (root != nullptr && root->contains("terminal_authentication")) {
+    const auto& t = root->at("terminal_authentication");
+    if (!t.is_null()) {
+      if (const nlohmann::json* ta = r.object(t, "terminal_authentication")) {
+        r.known_keys(*ta, "terminal_authentication", {"version"});
+        int version = 1;
+        if (r.required_int(*ta, "terminal_authentication", "version", version, 1, 1))
+          p.terminal_authentication = true;
+      }
+    }
+  }
+  if (p.terminal_authentication && !p.chip_authentication)
+    r.problem("terminal_authentication", "needs chip_authentication (EAC v1 runs TA after CA)");
   if (p.chip_authentication && !p.has_dg(14))
     r.problem("data_groups", "Chip Authentication needs DG14 (its public key) in the list");
   if (aa_ecdsa && !p.has_dg(14))

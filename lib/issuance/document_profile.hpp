@@ -84,6 +84,8 @@ struct DocumentProfile {
   std::optional<ChipAuthenticationSettings> chip_authentication;
   /// Active Authentication key made in preparation (DG15): "rsa-2048", "ecdsa-brainpoolP256r1-sha256"...
   std::optional<std::string> active_authentication;
+  /// Terminal Authentication v1 protects DG3 (and DG4): DG14 names id-TA, EF.CVCA the trusted CVCA.
+  bool terminal_authentication = false;
   std::filesystem::path source;  // file it was loaded from
 
   bool has_dg(int dg) const;

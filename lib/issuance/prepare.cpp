@@ -19,6 +19,7 @@
 #include "lds/security_infos.hpp"
 #include "lds/sod.hpp"
 #include "mrz/mrz.hpp"
+#include "pki/cvc.hpp"
 #include "pki/hash.hpp"
 #include "pki/sod_builder.hpp"
 #include "secure/active_auth.hpp"
@@ -220,6 +221,27 @@ ChipImage prepare(const Application& app, const DocumentProfile& profile, pki::S
     chip.keys.active_authentication =
         aa.type == secure::AaKeyType::Rsa ? std::move(aa.rsa_private_exponent) : std::move(aa.ec_private_key);
   }
+  // Terminal Authentication: DG14 says the chip runs it; EF.CVCA names the CVCA it trusts.
+  if (profile.terminal_authentication) {
+    if (!options.cvca_certificate) {
+      throw Error(
+          "profile " + profile.name +
+          " protects the fingerprints with Terminal Authentication: give the CVCA certificate (--cvca)");
+    }
+    pki::CvCertificate cvca;
+    try {
+      cvca = pki::CvCertificate::decode(*options.cvca_certificate);
+    } catch (const DecodeError& e) {
+      throw Error(std::string("the CVCA certificate is malformed: ") + e.what());
+    }
+    if (cvca.role() != pki::CvRole::Cvca || !cvca.self_signed())
+      throw Error("the CVCA certificate " + cvca.chr + " is not a self-signed CVCA certificate");
+    if (options.production && cvca.is_test_only())
+      throw Error("the CVCA " + cvca.chr + " is a TEST ONLY sample; production mode refuses it");
+    infos.push_back(lds::terminal_authentication_info(1));
+    chip.files["EF.CVCA"] = pki::encode_ef_cvca({cvca.chr});
+    chip.trust_point = *options.cvca_certificate;
+  }
   if (!infos.empty()) {
     if (!profile.pace.empty()) {
       lds::CardAccess pace_infos;
@@ -265,6 +287,7 @@ ChipImage prepare(const Application& app, const DocumentProfile& profile, pki::S
                    {"created", utc_timestamp(options.now, "%Y-%m-%dT%H:%M:%SZ")},
                    {"signer", signer.key_type()},
                    {"fingerprints", rep.fingerprint_status}};
+  if (!chip.trust_point.empty()) chip.manifest["cvca_certificate"] = to_hex(chip.trust_point);  // public
   if (!chip.keys.empty()) {  // names only, never the keys
     chip.manifest["chip_keys"] = nlohmann::json::array();
     if (chip.keys.chip_authentication) chip.manifest["chip_keys"].push_back("chip_authentication");

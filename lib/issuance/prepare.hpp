@@ -3,6 +3,7 @@
 #pragma once
 
 #include <ctime>
+#include <optional>
 
 #include "issuance/application.hpp"
 #include "issuance/chip_image.hpp"
@@ -15,6 +16,9 @@ struct PrepareOptions {
   std::time_t now = std::time(nullptr);  // signing time and DG12 personalization time
   /// Production mode refuses the TEST ONLY sample keys.
   bool production = false;
+  /// The CVCA certificate (7F21) whose key the chip trusts for Terminal Authentication; needed when
+  /// the profile protects fingerprints with it.
+  std::optional<Bytes> cvca_certificate;
 };
 
 /// What preparation decided about each image, for the operator (no pixels).

@@ -343,7 +343,10 @@ std::vector<Check> passive_authentication(const PassiveAuthInput& in) {
     for (const auto& h : sod.lso.hashes) {
       std::string name = "DG" + std::to_string(h.number) + " hash";
       auto it = in.data_groups.find(h.number);
-      if (it == in.data_groups.end()) {
+      auto withheld = in.withheld.find(h.number);
+      if (it == in.data_groups.end() && withheld != in.withheld.end()) {
+        checks.push_back(skip(name, "DG" + std::to_string(h.number) + " " + withheld->second));
+      } else if (it == in.data_groups.end()) {
         checks.push_back(fail(name, "DG" + std::to_string(h.number) + " is in EF.SOD but missing"));
       } else if (digest(lso_hash, it->second) == h.hash) {
         checks.push_back(pass(name, hash_name(lso_hash)));

@@ -17,8 +17,11 @@ struct PassiveAuthInput {
   const lds::Sod* sod = nullptr;
   std::map<int, Bytes> data_groups;                 // DG number -> file bytes as read
   std::optional<std::vector<int>> com_data_groups;  // from EF.COM, when present
-  std::vector<X509*> cscas;                         // trust anchors
-  std::vector<X509_CRL*> crls;                      // optional
+  /// Data groups the chip did not release to this reader (EF.DG3 without Terminal Authentication):
+  /// their hashes are not checked, which is reported as a skip, not a failure.
+  std::map<int, std::string> withheld;
+  std::vector<X509*> cscas;     // trust anchors
+  std::vector<X509_CRL*> crls;  // optional
 };
 
 std::vector<Check> passive_authentication(const PassiveAuthInput& in);

@@ -125,6 +125,8 @@ class PaceInitiator {
   void verify_chip_authentication(ByteView encrypted, ByteView chip_static_public) const;
 
   const SecureBytes& nonce() const { return nonce_; }
+  /// The chip's ephemeral public key (84); Terminal Authentication binds to it (ID_PICC).
+  const Bytes& chip_ephemeral_public_key() const { return chip_ephemeral_; }
   const PaceGroup& group() const { return *group_; }
 
  private:

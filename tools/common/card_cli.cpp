@@ -8,6 +8,7 @@
 #include "core/date.hpp"
 #include "core/error.hpp"
 #include "mrz/mrz.hpp"
+#include "pki/cvc.hpp"
 #include "secure/bac.hpp"
 
 namespace rcperso::cli {
@@ -98,7 +99,7 @@ std::string mrz_information_from(const AccessKeyArgs& args) {
 
 issuance::ChipImage read_card(card::Transport& transport, const AccessKeyArgs& key,
                               const std::optional<card::CardProfile>& profile, std::string& access,
-                              std::vector<Check>& mechanisms) {
+                              std::vector<Check>& mechanisms, const card::TerminalCredentials* terminal) {
   std::string mrz_information = mrz_information_from(key);
   if (!key.can.empty() &&
       (key.can.size() < 4 || key.can.size() > 12 ||
@@ -139,7 +140,7 @@ issuance::ChipImage read_card(card::Transport& transport, const AccessKeyArgs& k
       access = "none (no access key given)";
     }
   }
-  issuance::ChipImage chip = card::read_chip(session, &mechanisms);
+  issuance::ChipImage chip = card::read_chip(session, &mechanisms, terminal);
   if (card_access) chip.files["EF.CardAccess"] = *card_access;
   return chip;
 }
@@ -158,6 +159,71 @@ void add_card_read_options(CLI::App& app, CardReadArgs& args, CLI::Option* chip_
   app.add_option("--card-profile", args.card_profile,
                  "Card profile whose read limits to use (default: short APDUs)");
   app.add_option("--save", args.save_dir, "Keep what was read from the card as a chip image directory");
+  auto* certs = app.add_option("--terminal-cert", args.terminal_certs,
+                               "Terminal Authentication: the DV and inspection system CV certificates "
+                               "(.cvcert), for reading fingerprints (EF.DG3)");
+  auto* key = app.add_option("--terminal-key", args.terminal_key,
+                             "Terminal Authentication: the inspection system's private key (PEM)");
+  certs->needs(key);
+  key->needs(certs);
+}
+
+std::optional<card::TerminalCredentials> load_terminal_credentials(const CardReadArgs& args) {
+  if (args.terminal_certs.empty()) return std::nullopt;
+  auto problem = [](const std::string& option, const std::string& what) {
+    return ValidationError(std::vector<Problem>{{option, what}});
+  };
+  std::vector<pki::CvCertificate> certs;
+  for (const auto& path : args.terminal_certs) {
+    try {
+      certs.push_back(pki::CvCertificate::load(path));
+    } catch (const Error& e) {
+      throw problem("--terminal-cert", path + ": " + e.what());
+    }
+  }
+  // Order them by issuer: each certificate's CAR names the one before it.
+  std::vector<pki::CvCertificate> chain;
+  for (const auto& c : certs) {
+    bool issued_by_given = std::any_of(
+        certs.begin(), certs.end(), [&](const pki::CvCertificate& o) { return &o != &c && o.chr == c.car; });
+    if (!issued_by_given) chain.push_back(c);
+  }
+  if (chain.size() != 1)
+    throw problem("--terminal-cert", "the certificates do not form one chain (DV, then terminal)");
+  while (chain.size() < certs.size()) {
+    auto next = std::find_if(certs.begin(), certs.end(), [&](const pki::CvCertificate& c) {
+      return c.car == chain.back().chr && c.chr != c.car;
+    });
+    if (next == certs.end())
+      throw problem("--terminal-cert", "the certificates do not form one chain (DV, then terminal)");
+    chain.push_back(*next);
+  }
+  if (chain.back().role() != pki::CvRole::InspectionSystem)
+    throw problem("--terminal-cert", "the last certificate, " + pki::cv_label(chain.back()) +
+                                         ", is not an inspection system certificate");
+  Date today = Date::today_utc();
+  std::uint8_t rights = 0x3F;
+  for (const auto& c : chain) {
+    if (c.expiration < today)
+      throw problem("--terminal-cert",
+                    pki::cv_label(c) + " expired " + c.expiration.iso() + "; the chip will refuse it");
+    if (c.effective > today)
+      throw problem("--terminal-cert", pki::cv_label(c) + " is not valid before " + c.effective.iso());
+    rights &= c.chat.rights();
+  }
+  if ((rights & pki::kReadDg3) == 0) {
+    throw problem("--terminal-cert",
+                  "the chain grants no fingerprint (DG3) access (CHAT: " + pki::rights_text(rights) +
+                      "); Terminal Authentication would not release EF.DG3");
+  }
+  card::TerminalCredentials credentials;
+  try {
+    credentials.key = std::make_shared<pki::CvPrivateKey>(pki::CvPrivateKey::load_pem(args.terminal_key));
+  } catch (const Error& e) {
+    throw problem("--terminal-key", args.terminal_key + ": " + e.what());
+  }
+  credentials.chain = std::move(chain);
+  return credentials;
 }
 
 bool reading_a_card(const CardReadArgs& args) {
@@ -167,11 +233,13 @@ bool reading_a_card(const CardReadArgs& args) {
 issuance::ChipImage read_card_for_inspection(const CardReadArgs& args, std::string& access,
                                              std::vector<Check>& mechanisms) {
   (void)mrz_information_from(args.key);  // a malformed key fails before the card is touched
+  auto terminal = load_terminal_credentials(args);
   check_new_directory(args.save_dir, "--save");
   std::optional<card::CardProfile> profile;
   if (!args.card_profile.empty()) profile = card::CardProfile::resolve(args.card_profile);
   auto connected = connect_card(args.reader);
-  issuance::ChipImage chip = read_card(*connected.card, args.key, profile, access, mechanisms);
+  issuance::ChipImage chip =
+      read_card(*connected.card, args.key, profile, access, mechanisms, terminal ? &*terminal : nullptr);
   if (!args.save_dir.empty()) save_card_image(chip, args.save_dir, connected.reader);
   return chip;
 }

@@ -10,6 +10,7 @@
 #include <CLI/CLI.hpp>
 
 #include "card/card_profile.hpp"
+#include "card/chip_session.hpp"
 #include "card/pcsc.hpp"
 #include "core/check.hpp"
 #include "issuance/chip_image.hpp"
@@ -51,7 +52,8 @@ std::string mrz_information_from(const AccessKeyArgs& args);
 /// `mechanisms` gets a line for Chip Authentication (run when DG14 offers it).
 issuance::ChipImage read_card(card::Transport& card, const AccessKeyArgs& key,
                               const std::optional<card::CardProfile>& profile, std::string& access,
-                              std::vector<Check>& mechanisms);
+                              std::vector<Check>& mechanisms,
+                              const card::TerminalCredentials* terminal = nullptr);
 
 /// What rcverify and rcdump need to read a card instead of a chip image directory.
 struct CardReadArgs {
@@ -59,8 +61,15 @@ struct CardReadArgs {
   AccessKeyArgs key;
   std::string card_profile;
   std::string save_dir;
+  std::vector<std::string> terminal_certs;  // DV and terminal (IS) CV certificates
+  std::string terminal_key;                 // the terminal's private key (PEM)
   CLI::Option* reader_option = nullptr;
 };
+
+/// Loads --terminal-cert/--terminal-key and checks them as an inspection system would before it
+/// touches the card: a chain DV -> terminal, in force today, granting fingerprint (DG3) access.
+/// Nothing given: nullopt. Throws ValidationError naming the option and the problem.
+std::optional<card::TerminalCredentials> load_terminal_credentials(const CardReadArgs& args);
 
 /// --reader (excluding the CHIPDIR positional), --apdu-log, --wait, --bac/--mrz/--can, --card-profile,
 /// --save.

@@ -44,6 +44,7 @@ int tool_main(int argc, char** argv) {
         return cli::kExitFail;
       }
       for (const auto& p : chip.manifest_problems) std::cerr << "rcdump: warning: " << p << "\n";
+      for (const auto& [name, why] : chip.withheld) std::cerr << "rcdump: " << name << " " << why << "\n";
       std::cerr << "rcdump: read with access control: " << access << "\n";
       for (const auto& m : mechanisms)
         std::cerr << "rcdump: " << m.name << ": " << status_name(m.status) << " " << m.detail << "\n";

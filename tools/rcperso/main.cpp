@@ -30,6 +30,7 @@ struct PrepareArgs {
   std::string signer;
   std::string out;
   std::string chip_keys;  // where prepare keeps the chip's private keys (apart from the image)
+  std::string cvca;       // CVCA certificate for Terminal Authentication
   bool production = false;
 };
 
@@ -50,6 +51,19 @@ issuance::ChipImage prepare_chip(const PrepareArgs& a, const issuance::DocumentP
   auto app = issuance::load_application(a.application, profile);
   issuance::PrepareOptions options;
   options.production = a.production;
+  if (profile.terminal_authentication && a.cvca.empty()) {
+    throw ValidationError(std::vector<Problem>{
+        {"--cvca",
+         "profile " + profile.name +
+             " protects the fingerprints with Terminal Authentication: give the CVCA certificate"}});
+  }
+  if (!a.cvca.empty()) {
+    if (!profile.terminal_authentication) {
+      throw ValidationError(
+          std::vector<Problem>{{"--cvca", "profile " + profile.name + " has no Terminal Authentication"}});
+    }
+    options.cvca_certificate = read_file(a.cvca, 4096);
+  }
   issuance::PrepareReport report;
   auto chip = issuance::prepare(app, profile, *signer, options, &report);
 
@@ -238,6 +252,9 @@ void add_prepare_options(CLI::App& cmd, PrepareArgs& p) {
                  "Document Signer: a directory with cert.pem and key.pem (and csca.pem, its trust anchor)")
       ->required();
   cmd.add_flag("--production", p.production, "Production mode: refuse TEST ONLY sample keys");
+  cmd.add_option(
+      "--cvca", p.cvca,
+      "CVCA certificate (.cvcert) the chip trusts for Terminal Authentication, when the profile has it");
 }
 
 int tool_main(int argc, char** argv) {
