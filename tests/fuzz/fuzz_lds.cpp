@@ -13,6 +13,7 @@
 #include "lds/dg12.hpp"
 #include "lds/dg7.hpp"
 #include "lds/security_dg.hpp"
+#include "lds/security_infos.hpp"
 #include "lds/sod.hpp"
 
 namespace {
@@ -55,6 +56,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       break;
     case 0x6E:
       round_trip<lds::Dg14>(in);
+      try {  // the typed Chip Authentication entries must decode strictly and re-encode exactly
+        for (const auto& offer : lds::chip_authentication_offers(lds::Dg14::decode(in))) {
+          if (!offer.key.subject_public_key_info.empty() &&
+              lds::ChipAuthenticationPublicKeyInfo::decode(offer.key.encode()).encode() != offer.key.encode())
+            std::abort();
+        }
+      } catch (const Error&) {
+      }
       break;
     case 0x6F:
       round_trip<lds::Dg15>(in);
