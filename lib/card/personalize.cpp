@@ -106,6 +106,8 @@ constexpr const char* kAaRsaExponent = "aa_rsa_private_exponent";
 constexpr const char* kAaEcNamed = "aa_ec_named";
 /// ... for Terminal Authentication's trust point: the whole CVCA certificate.
 constexpr const char* kCvcaCertificate = "cvca_certificate";
+/// ... for PACE's CAN: 65 { 04 digits }.
+constexpr const char* kCan = "can";
 
 /// DG14's Chip Authentication key, if the chip image offers CA.
 std::optional<Bytes> chip_authentication_public_key(const issuance::ChipImage& image) {
@@ -413,6 +415,10 @@ PersoReport personalize(Transport& card, const CardProfile& profile, const issua
     }
   }
 
+  if (image.keys.card_access_number && profile.private_keys.count(kCan) == 0) {
+    throw Error("card profile " + profile.name + " cannot load a card access number (no private_keys." +
+                kCan + ")");
+  }
   if (!image.trust_point.empty() && profile.private_keys.count(kCvcaCertificate) == 0) {
     throw Error("card profile " + profile.name +
                 " cannot load a CVCA certificate for Terminal Authentication (no private_keys." +
@@ -472,6 +478,10 @@ PersoReport personalize(Transport& card, const CardProfile& profile, const issua
   if (aa_key) {
     perso.load_active_authentication_key(*aa_key, aa_hash, *image.keys.active_authentication);
     perso.step("Active Authentication key loaded");
+  }
+  if (image.keys.card_access_number) {
+    perso.put_secret(kCan, 0x65, {}, *image.keys.card_access_number, "card access number");
+    perso.step("card access number loaded");
   }
   if (!image.trust_point.empty()) {
     CommandApdu put = profile.private_keys.at(kCvcaCertificate);

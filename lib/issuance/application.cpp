@@ -8,9 +8,9 @@
 #include <nlohmann/json.hpp>
 
 #include "biometric/finger_record.hpp"
+#include "core/json_reader.hpp"
 #include "core/utf8.hpp"
 #include "issuance/countries.hpp"
-#include "core/json_reader.hpp"
 #include "mrz/mrz.hpp"
 
 namespace rcperso::issuance {
@@ -71,7 +71,7 @@ class ApplicationParser {
     const std::string p = "document";
     r_.known_keys(doc, p,
                   {"number", "issuing_state", "date_of_issue", "date_of_expiry", "permit_type",
-                   "issuing_authority", "remarks"});
+                   "issuing_authority", "remarks", "card_access_number"});
     if (doc == nullptr) {
       dates_ok_ = false;
       return;
@@ -104,6 +104,16 @@ class ApplicationParser {
     text(doc, p, "permit_type", d.permit_type, true);
     text(doc, p, "issuing_authority", d.issuing_authority, true);
     text(doc, p, "remarks", d.remarks, false);
+    auto can = doc->find("card_access_number");
+    if (can != doc->end() && !can->is_null()) {
+      const std::string* digits = can->get_ptr<const std::string*>();
+      if (digits == nullptr || digits->size() != 6 ||
+          !std::all_of(digits->begin(), digits->end(), [](char c) { return c >= '0' && c <= '9'; })) {
+        r_.problem(p + ".card_access_number", "must be 6 digits, as printed on the card (or null)");
+      } else {
+        d.card_access_number.assign(digits->begin(), digits->end());
+      }
+    }
   }
 
   void parse_holder(const json* h) {

@@ -10,6 +10,7 @@
 
 #include "core/bytes.hpp"
 #include "core/date.hpp"
+#include "core/secure_bytes.hpp"
 #include "image/image.hpp"
 #include "issuance/document_profile.hpp"
 
@@ -47,6 +48,8 @@ struct Application {
     std::string permit_type;
     std::string issuing_authority;
     std::string remarks;
+    /// The card access number printed on the card (PACE with the CAN); empty when not used.
+    SecureString card_access_number;
   } document;
   struct Holder {
     std::string surname;      // UTF-8, national characters

@@ -56,6 +56,11 @@ void write_chip_keys(const ChipKeys& keys, const std::string& document_number,
     append_hex(text, *keys.active_authentication);
     text += "\n";
   }
+  if (keys.card_access_number) {
+    text += "card_access_number ";
+    append_hex(text, *keys.card_access_number);
+    text += "\n";
+  }
   write_file_atomic(path, ByteView(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()), true);
 }
 
@@ -103,8 +108,11 @@ ChipKeys read_chip_keys(const std::filesystem::path& path, const std::string& do
                     ", not to the chip image's " + document_number);
       }
       document_seen = true;
-    } else if (key == "chip_authentication" || key == "active_authentication") {
-      auto& slot = key == "chip_authentication" ? keys.chip_authentication : keys.active_authentication;
+    } else if (key == "chip_authentication" || key == "active_authentication" ||
+               key == "card_access_number") {
+      auto& slot = key == "chip_authentication"     ? keys.chip_authentication
+                   : key == "active_authentication" ? keys.active_authentication
+                                                    : keys.card_access_number;
       if (slot) throw Error(at + ": " + std::string(key) + " given twice");
       // At most an RSA-4096 private exponent.
       if (value.empty() || value.size() % 2 != 0 || value.size() > 2 * 512)

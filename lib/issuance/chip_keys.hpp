@@ -20,8 +20,10 @@ struct ChipKeys {
   std::optional<SecureBytes> chip_authentication;
   /// Active Authentication's private key: the RSA private exponent or the EC scalar (DG15 has the rest).
   std::optional<SecureBytes> active_authentication;
+  /// PACE's card access number (digits), loaded as the chip's CAN password.
+  std::optional<SecureBytes> card_access_number;
 
-  bool empty() const { return !chip_authentication && !active_authentication; }
+  bool empty() const { return !chip_authentication && !active_authentication && !card_access_number; }
 };
 
 /// Writes the keys to `path` (mode 0600, atomically), tagged with the

@@ -287,11 +287,17 @@ ChipImage prepare(const Application& app, const DocumentProfile& profile, pki::S
                    {"created", utc_timestamp(options.now, "%Y-%m-%dT%H:%M:%SZ")},
                    {"signer", signer.key_type()},
                    {"fingerprints", rep.fingerprint_status}};
+  // The CAN rides with the chip keys: an access key never sits in clear beside the chip data.
+  if (!app.document.card_access_number.empty() && !profile.pace.empty()) {
+    chip.keys.card_access_number =
+        SecureBytes(app.document.card_access_number.begin(), app.document.card_access_number.end());
+  }
   if (!chip.trust_point.empty()) chip.manifest["cvca_certificate"] = to_hex(chip.trust_point);  // public
   if (!chip.keys.empty()) {  // names only, never the keys
     chip.manifest["chip_keys"] = nlohmann::json::array();
     if (chip.keys.chip_authentication) chip.manifest["chip_keys"].push_back("chip_authentication");
     if (chip.keys.active_authentication) chip.manifest["chip_keys"].push_back("active_authentication");
+    if (chip.keys.card_access_number) chip.manifest["chip_keys"].push_back("card_access_number");
   }
   describe_files(chip);
   return chip;

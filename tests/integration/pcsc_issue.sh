@@ -48,6 +48,7 @@ for example in application child-under-6 exempt-adult; do
   contains "$example: PACE named" "$work/out" ", MRZ"
   contains "$example: issuer's rules" "$work/out" "PASS  validity period"
   contains "$example: Chip Authentication" "$work/out" "PASS  Chip Authentication"
+  contains "$example: no AA on this profile" "$work/out" "SKIP  Active Authentication"
   for f in EF.COM EF.SOD EF.DG1 EF.DG2; do
     if cmp -s "$work/$example.chip/$f" "$work/$example.read/$f"; then pass=$((pass + 1)); else
       echo "FAIL: $example: $f read from the card differs from the prepared one"; fail=$((fail + 1)); fi
@@ -56,8 +57,29 @@ for example in application child-under-6 exempt-adult; do
   mrz=$("$BIN/rcdump" "$work/$example.chip" --json | grep -A3 '"mrz": \[' | sed -n 's/^ *"\([0-9A-Z<]\{30\}\)",\{0,1\}$/\1/p' | tr -d '\n')
   check "$example: rcdump --reader --mrz" 0 "$BIN/rcdump" --reader 0 --mrz "$mrz"
   contains "$example: rcdump shows the holder" "$work/out" "Ærøskøbing-Åberg"
+  if [ "$example" = application ]; then  # its record carries the card access number
+    check "$example: rcverify --can" 0 "$BIN/rcverify" --reader "$R0" --can 482913 --csca "$csca"
+    contains "$example: PACE with the CAN" "$work/out" ", CAN"
+    check "$example: wrong CAN" 1 "$BIN/rcverify" --reader "$R0" --can 482914 --csca "$csca"
+    contains "$example: wrong CAN: message" "$work/out" "does not accept the CAN; check the card access number"
+    lacks "$example: APDU log has no CAN" "$work/$example.apdu" "482913"
+  fi
   card_out 0 "$CARD_PID"
 done
+
+# --- Active Authentication: a profile that adds an ECDSA key (DG15) -------------------
+sed -e 's/"data_groups": \[1, 2, 3, 7, 11, 12, 14\]/"data_groups": [1, 2, 3, 7, 11, 12, 14, 15]/' \
+  -e 's/^  "chip_authentication": \(.*\),$/  "chip_authentication": \1,\n  "active_authentication": {"key": "ecdsa-brainpoolP256r1-sha256"},/' \
+  "$src/profiles/documents/dk-residence-card.json" >"$work/dk-aa.json"
+card_in 0 "$work/rcsim.log" --state "$work/aa.card" || exit 1
+check "AA: issue" 0 "$BIN/rcperso" issue --application "$work/examples/application.json" --profile "$work/dk-aa.json" \
+  --signer "$src/keys-sample/ds-ec" --reader "$R0" --card-profile rcsim
+contains "AA: key loaded" "$work/out" "Active Authentication key loaded"
+contains "AA: proven at read-back" "$work/out" "Active Authentication passed"
+check "AA: rcverify" 0 "$BIN/rcverify" --reader "$R0" --bac RC0012345 880314 311101 --csca "$csca"
+contains "AA: rcverify line" "$work/out" "PASS  Active Authentication"
+contains "AA: ECDSA named" "$work/out" "ECDSA"
+card_out 0 "$CARD_PID"
 
 # --- chip keys: one prepared image written many times below -----------------
 # Every card gets its own copy of the key file, since an issued card's keys are erased.
