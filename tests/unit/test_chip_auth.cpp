@@ -198,3 +198,20 @@ TEST_CASE("host Chip Authentication against rcsim: AES and 3DES pass; a cloned c
                                          plain.pair.subject_public_key_info, std::nullopt),
                   Error);
 }
+
+TEST_CASE("rcsim's Chip Authentication arithmetic reproduces the BSI EAC worked example's shared secret K") {
+  // brainpoolP256r1 domain parameters as the host sends them (tags 81-85, 87), the example's static key.
+  auto d = secure::ec_domain_of(secure::generate_chip_ec_key("brainpoolP256r1").subject_public_key_info);
+  rcsim::ChipAuthKey key{d.prime, d.a, d.b, d.generator, d.order, d.cofactor,
+                         from_hex("7984674CF3B3A524BF929CE8A67FCF22173DA0BAD595EED6DEB72D22C542FA9D")};
+  REQUIRE(rcsim::valid_chip_auth_key(key));
+  Bytes terminal = from_hex(
+      "045A7A377FC9CAFC03AC7FF45441A8B2909D88EAB8E6B0173847AB49B949DF3799A34EE57EC55268CF8B1C3EC489F8BF4CF4C68D3FD9"
+      "670E89C0D5D3FFF1AAF89F");
+  CHECK(to_hex_upper(rcsim::chip_auth_shared_secret(key, terminal)) ==
+        "791DA04273CCFE862E52DF60347E2557192E1F8D7517822CE3D306056C1CDEB4");
+  terminal[10] ^= 1;  // off the curve
+  CHECK(rcsim::chip_auth_shared_secret(key, terminal).empty());
+  key.private_key = d.order;  // out of range
+  CHECK_FALSE(rcsim::valid_chip_auth_key(key));
+}
