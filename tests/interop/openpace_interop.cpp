@@ -546,7 +546,11 @@ std::string openpace_terminal_vs_rcsim(const Suite& suite, secure::PacePassword 
            "): OpenPACE's IM is TR-03110 v2.01's, not ICAO 9303-11's";
   }
   auto pcd = openpace_against_rcsim(chip, suite, good, type, sw);
-  if (!pcd) fail("PACE with the right password fails (rcsim answers " + std::to_string(sw) + ")");
+  if (!pcd) {
+    Bytes status;
+    put_be(status, sw, 2);
+    fail("PACE with the right password fails (rcsim answers " + to_hex_upper(status) + ")");
+  }
   OpenPaceSm sm(pcd->get());
   pcd_sm_exchange(chip, sm, true);
   if (openpace_against_rcsim(chip, suite, wrong_password(type), type, sw))
