@@ -69,7 +69,7 @@ struct Failure : std::runtime_error {
 /// A DH run that met the one known encoding difference: OpenPACE writes DH public keys and
 /// the shared secret K as integers without leading zero bytes (BN_bn2bin, DH_compute_key),
 /// rcperso and rcsim on the length of p. Either side then refuses the other's key, or the
-/// tokens or KS_enc/KS_mac differ. It happens in about one run in 40 to 70: such a run is
+/// tokens or KS_enc/KS_mac differ. It hits 2 to 5 % of DH pairings: such a run is
 /// drawn again with fresh keys (counted in the line); any other disagreement is a failure.
 struct Redraw : std::runtime_error {
   using std::runtime_error::runtime_error;
