@@ -669,6 +669,7 @@ int main(int argc, char** argv) {
       {"PACE-ECDH-GM-AES-192", "0.4.0.127.0.7.2.2.4.2.3", 16},
       {"PACE-ECDH-GM-3DES", "0.4.0.127.0.7.2.2.4.2.1", 13, true, false},
       {"PACE-DH-GM-AES-128", "0.4.0.127.0.7.2.2.4.1.2", 0},
+      {"PACE-DH-GM-AES-192", "0.4.0.127.0.7.2.2.4.1.3", 1, true, false},
       {"PACE-DH-GM-AES-256", "0.4.0.127.0.7.2.2.4.1.4", 2, true, false},
       {"PACE-ECDH-IM-AES-128", "0.4.0.127.0.7.2.2.4.4.2", 13, false},
       {"PACE-DH-IM-AES-128", "0.4.0.127.0.7.2.2.4.3.2", 0, false},
