@@ -12,6 +12,7 @@ PACKAGES=(
   libpcsclite-dev pcscd vsmartcard-vpcd libcrypto++-dev
   vsmartcard-vpicc python3-virtualsmartcard python3-pycryptodome
   openpace  # cvc-print for tests/integration/cvc_print.sh only (GPL: run, never linked)
+  libeac-dev  # OpenPACE's library for tests/interop/openpace_interop.cpp only (GPL: never in lib/ or tools/)
 )
 
 missing=()
