@@ -483,12 +483,13 @@ class DhGroup : public PaceGroup {
   }
 
  private:
-  /// 1 < y < p-1 and y^q = 1: an element of the prime-order subgroup.
+  /// 1 < y < p-1 and y^q = 1: an element of the prime-order subgroup. Some implementations
+  /// (OpenPACE) send it without leading zero bytes, so shorter encodings are taken as integers.
   BnPtr check(ByteView encoded) const {
     BnPtr y = to_bn(encoded);
     BnPtr pm1(BN_dup(p_.get())), t(BN_new());
     if (!pm1 || !t || BN_sub_word(pm1.get(), 1) != 1) throw Error("out of memory");
-    if (encoded.size() != bytes_ || BN_cmp(y.get(), BN_value_one()) <= 0 || BN_cmp(y.get(), pm1.get()) >= 0 ||
+    if (encoded.empty() || encoded.size() > bytes_ || BN_cmp(y.get(), BN_value_one()) <= 0 || BN_cmp(y.get(), pm1.get()) >= 0 ||
         BN_mod_exp(t.get(), y.get(), q_.get(), p_.get(), ctx_.get()) != 1 || BN_is_one(t.get()) != 1) {
       throw Error("PACE: the other party's public key is not in the group");
     }
