@@ -520,3 +520,28 @@ TEST_CASE("rcsim TA: before the lock and without a trust point DG3 stays readabl
     CHECK(t.select(0x0104) == 0x6982);
   }
 }
+
+TEST_CASE("rcsim TA: the effective rights are the intersection over CVCA, DV and IS") {
+  rcsim::Chip chip(options_at("2026-12-01"));
+  secure::ChipKeyPair ca = personalize(chip);
+  Terminal t(chip);
+  t.open(chip, Access::Pace);
+  t.chip_authentication(ca);
+  // A DV with read DG3 only (signed by the sample CVCA), and an IS under it that claims DG3 and DG4.
+  pki::CvCertificate dv = cert("dv");
+  dv.chat = pki::Chat::inspection_system(pki::CvRole::DvDomestic, pki::kReadDg3);
+  dv.sign(key("cvca"), cert("cvca").public_key.algorithm());
+  pki::CvCertificate is = cert("is");
+  is.chat = pki::Chat::inspection_system(pki::CvRole::InspectionSystem, pki::kReadDg3 | pki::kReadDg4);
+  is.sign(key("dv"), dv.public_key.algorithm());
+  CHECK(t.certificates({dv, is}) == std::vector<std::uint16_t>(5, 0x9000));
+  CHECK(t.authenticate("is") == 0x9000);
+  CHECK(t.select(0x0103) == 0x9000);
+  CHECK(t.select(0x0104) == 0x6982);
+  SUBCASE("the same IS under the sample DV (DG3 and DG4) reads both") {
+    CHECK(t.certificates({cert("dv"), is}) == std::vector<std::uint16_t>(5, 0x9000));
+    CHECK(t.authenticate("is") == 0x9000);
+    CHECK(t.select(0x0103) == 0x9000);
+    CHECK(t.select(0x0104) == 0x9000);
+  }
+}
