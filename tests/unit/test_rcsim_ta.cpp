@@ -383,6 +383,11 @@ TEST_CASE("rcsim TA: MSE:Set DST, PSO:Verify Certificate, MSE:Set AT and EXTERNA
   CHECK(verify(is) == 0x6300);  // CAR is the DV's, not the CVCA's
   CHECK(set_dst(dv.car) == 0x9000);
   CHECK(t.send(apdu(0x2A, 0x00, 0xBF, secure::ta_verify_certificate_data(dv))) == 0x6A86);
+  pki::CvCertificate wrong_car = dv;  // signed by the CVCA, but naming another issuer
+  wrong_car.car = "DKTESTCVCA00002";
+  wrong_car.sign(key("cvca"), cert("cvca").public_key.algorithm());
+  CHECK(set_dst(dv.car) == 0x9000);
+  CHECK(verify(wrong_car) == 0x6300);
   CHECK(set_dst(dv.car) == 0x9000);
   CHECK(verify(dv) == 0x9000);
   CHECK(t.send(apdu(0x22, 0x81, 0xA4, tlv::encode(0x83, as_bytes(dv.chr)))) == 0x6A88);  // no terminal key
