@@ -111,7 +111,14 @@ const char* lifecycle_name(Lifecycle l) {
 }
 
 Chip::Chip(ChipOptions options) : options_(std::move(options)) {
+  if (!options_.date.empty() && !parse_iso_date(options_.date))
+    throw std::invalid_argument("chip date: YYYY-MM-DD expected, got " + options_.date);
   if (!options_.state_file.empty()) load();
+}
+
+int Chip::current_date() const {
+  int clock = options_.date.empty() ? system_date() : *parse_iso_date(options_.date);
+  return std::max(clock, learnt_date_);
 }
 
 Bytes Chip::atr() const {
@@ -132,6 +139,7 @@ void Chip::power_on() {
   ca_pending_.reset();
   next_session_.reset();
   rnd_ic_.clear();
+  reset_ta(true);
 }
 
 std::optional<Chip::Command> Chip::parse(const Bytes& a) {
@@ -240,14 +248,24 @@ Bytes Chip::process_command(const Bytes& apdu) {
     } else if (lifecycle_ == Lifecycle::Locked && !protected_apdu && !bac_command) {
       sw = 0x6982;  // after the lock, everything but BAC needs secure messaging
     } else {
+      protected_command_ = protected_apdu;
       out = dispatch(c, sw);
+      protected_command_ = false;
     }
     if (protected_apdu) {
       Bytes response = sm_wrap(out, sw);
-      if (next_session_) session_ = std::exchange(next_session_, std::nullopt);
+      if (next_session_) {
+        session_ = std::exchange(next_session_, std::nullopt);
+        // Chip Authentication is done once its answer went out: Terminal Authentication may follow.
+        reset_ta(false);
+        ta_.chip_authenticated = ca_terminal_comp_pending_.has_value();
+        ta_.terminal_comp = ca_terminal_comp_pending_.value_or(Bytes{});
+      }
+      ca_terminal_comp_pending_.reset();
       return response;
     }
     next_session_.reset();
+    ca_terminal_comp_pending_.reset();
   }
   out.push_back(static_cast<std::uint8_t>(sw >> 8));
   out.push_back(static_cast<std::uint8_t>(sw));
@@ -269,6 +287,7 @@ Bytes Chip::dispatch(const Command& c, std::uint16_t& sw) {
     case 0xDA:
       return put_data(c, sw);
     case 0x84:
+      if (protected_command_) return ta_get_challenge(c, sw);
       if (k_enc_.empty()) {
         sw = 0x6985;
         return {};
@@ -276,7 +295,10 @@ Bytes Chip::dispatch(const Command& c, std::uint16_t& sw) {
       rnd_ic_ = options_.random(8);
       return rnd_ic_;
     case 0x82:
+      if (protected_command_) return ta_external_authenticate(c, sw);
       return external_authenticate(c, sw);
+    case 0x2A:
+      return ta_verify_certificate(c, sw);
     case 0x22:
       return manage_security_environment(c, sw);
     case 0x86:
@@ -297,6 +319,7 @@ Bytes Chip::select(const Command& c, std::uint16_t& sw) {
     }
     applet_selected_ = true;
     selected_.reset();
+    reset_ta(false);  // a new selection of the application ends Terminal Authentication
     return {};
   }
   if (c.p1 == 0x00 && (c.data.empty() || c.data == Bytes{0x3F, 0x00}) && !options_.jmrtd_applet) {  // the MF
@@ -312,6 +335,10 @@ Bytes Chip::select(const Command& c, std::uint16_t& sw) {
     auto fid = static_cast<std::uint16_t>(be(c.data));
     if (current_files().count(fid) == 0) {
       sw = 0x6A82;
+      return {};
+    }
+    if (!file_readable(fid)) {
+      sw = 0x6982;  // DG3/DG4 of a locked chip: only after Terminal Authentication with the right
       return {};
     }
     selected_ = fid;
@@ -441,6 +468,10 @@ Bytes Chip::read_binary(const Command& c, std::uint16_t& sw) {
     sw = 0x6986;
     return {};
   }
+  if (!file_readable(*selected_)) {
+    sw = 0x6982;
+    return {};
+  }
   std::size_t offset = 0;
   if (c.ins == 0xB0) {
     if ((c.p1 & 0x80) != 0) {
@@ -512,6 +543,10 @@ Bytes Chip::put_data(const Command& c, std::uint16_t& sw) {
     can_.clear();
     ca_key_ = {};
     aa_key_ = {};
+    trust_point_der_.clear();
+    trust_point_.reset();
+    learnt_date_ = 0;
+    doc_number_.clear();
     selected_.reset();
     lifecycle_ = Lifecycle::Blank;
     save();
@@ -537,6 +572,7 @@ Bytes Chip::put_data(const Command& c, std::uint16_t& sw) {
     // Like the JMRTD applet, the chip adds the check digits itself.
     std::string info;
     for (const auto& f : fields) info += f + static_cast<char>('0' + check_digit(f));
+    doc_number_ = fields[0] + static_cast<char>('0' + check_digit(fields[0]));
     Bytes seed = sha1(Bytes(info.begin(), info.end()));
     mrz_password_ = seed;  // PACE's MRZ password is the whole SHA-1
     seed.resize(16);
@@ -547,6 +583,7 @@ Bytes Chip::put_data(const Command& c, std::uint16_t& sw) {
     return {};
   }
   if (c.p1 == 0x00 && c.p2 == 0x63) return load_chip_auth_key(c, sw);
+  if (c.p2 == 0x64) return load_trust_point(c, sw);
   if (c.p1 == 0x00 && (c.p2 == 0x60 || c.p2 == 0x61 || c.p2 == 0x66)) return load_active_auth_key(c, sw);
   if (c.p1 == 0x00 && c.p2 == 0x65) {  // PACE CAN: 65 { 04 digits }
     std::size_t pos = 0;
@@ -590,6 +627,8 @@ std::optional<int> Chip::card_access_parameter_id(const Bytes& oid) const {
 Bytes Chip::manage_security_environment(const Command& c, std::uint16_t& sw) {
   pace_.reset();
   ca_pending_.reset();
+  if (c.p1 == 0x81 && c.p2 == 0xB6) return ta_set_dst(c, sw);
+  if (c.p1 == 0x81 && c.p2 == 0xA4) return ta_set_at(c, sw);
   if (c.p1 == 0x41 && c.p2 == 0xA6) return chip_authentication_kat(c, sw);
   if (c.p1 == 0x41 && c.p2 == 0xA4) {
     std::size_t pos = 0;
@@ -661,6 +700,7 @@ Bytes Chip::manage_security_environment(const Command& c, std::uint16_t& sw) {
   }
   pace_ = std::move(pace);
   session_.reset();
+  reset_ta(true);
   return {};
 }
 
@@ -740,6 +780,17 @@ Bytes Chip::general_authenticate(const Command& c, std::uint16_t& sw) {
         put_tlv(out, 0x8A, aes_cbc(pace.ks_enc, iv, pad_block(ca, 16), true));
       }
       session_ = Session{pace.ks_enc, pace.ks_mac, Bytes(16, 0), true};
+      reset_ta(true);
+      // ID_PICC for Terminal Authentication: Comp(the chip's ephemeral PACE key).
+      auto comp = [&](const Bytes& key) {
+        if (!pace.curve->elliptic()) return sha1(key);
+        return Bytes(key.begin() + 1, key.begin() + 1 + static_cast<std::ptrdiff_t>((key.size() - 1) / 2));
+      };
+      id_picc_ = comp(pace.eph_public);
+      if (pace.mapping == PaceMapping::ChipAuthentication) {  // PACE-CAM authenticated the chip
+        ta_.chip_authenticated = true;
+        ta_.terminal_comp = comp(pace.terminal_eph_public);
+      }
       pace_.reset();
       Bytes wrapped;
       put_tlv(wrapped, 0x7C, out);
@@ -816,7 +867,14 @@ Bytes Chip::chip_authentication_kat(const Command& c, std::uint16_t& sw) {
     if (tag == 0x91) terminal_key = value;
   }
   next_session_ = chip_authentication_session(terminal_key, false, 16);
-  if (!next_session_) sw = 0x6A80;
+  if (!next_session_) {
+    sw = 0x6A80;
+    return {};
+  }
+  // Valid, so uncompressed: Comp() is the x-coordinate.
+  ca_terminal_comp_pending_ =
+      Bytes(terminal_key.begin() + 1,
+            terminal_key.begin() + 1 + static_cast<std::ptrdiff_t>((terminal_key.size() - 1) / 2));
   return {};
 }
 
@@ -867,6 +925,9 @@ Bytes Chip::chip_authentication_general_authenticate(const Command& c, std::uint
     sw = 0x6A80;
     return {};
   }
+  ca_terminal_comp_pending_ =
+      Bytes(terminal_key.begin() + 1,
+            terminal_key.begin() + 1 + static_cast<std::ptrdiff_t>((terminal_key.size() - 1) / 2));
   return {0x7C, 0x00};
 }
 
@@ -983,6 +1044,8 @@ Bytes Chip::external_authenticate(const Command& c, std::uint16_t& sw) {
   session.ssc.assign(rnd_ic_.begin() + 4, rnd_ic_.end());
   session.ssc.insert(session.ssc.end(), rnd_ifd.begin() + 4, rnd_ifd.end());
   session_ = session;
+  reset_ta(true);
+  id_picc_.assign(doc_number_.begin(), doc_number_.end());  // ID_PICC after BAC
   rnd_ic_.clear();
   return out;
 }
@@ -1008,6 +1071,7 @@ Bytes Chip::Session::crypt(const Bytes& data, bool encrypt) const {
 bool Chip::sm_unwrap(Command& c, std::uint16_t& sw) {
   auto fail = [&](std::uint16_t code) {
     session_.reset();  // a broken SM session is over
+    reset_ta(true);
     sw = code;
     return false;
   };
@@ -1118,6 +1182,12 @@ void Chip::save() const {
                           {"cofactor", hex(ca_key_.cofactor)},
                           {"private_key", hex(ca_key_.private_key)}};
   }
+  if (!trust_point_der_.empty()) {
+    j["ta_trust_point"] = {{"form", options_.jmrtd_applet ? "body" : "certificate"},
+                           {"data", hex(trust_point_der_)}};
+  }
+  if (learnt_date_ != 0) j["ta_date"] = format_date(learnt_date_);
+  if (!doc_number_.empty()) j["document_number"] = doc_number_;
   std::string text = j.dump();
   std::string tmp = options_.state_file + ".tmp";
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -1167,10 +1237,241 @@ void Chip::load() {
     if (!valid_chip_auth_key(ca_key_))
       throw std::runtime_error("state file: invalid Chip Authentication key");
   }
+  if (j.contains("ta_trust_point")) {
+    const auto& t = j["ta_trust_point"];
+    trust_point_der_ = unhex(t.at("data").get<std::string>());
+    trust_point_ = t.at("form").get<std::string>() == "body" ? parse_cv_body(trust_point_der_)
+                                                             : parse_cv_certificate(trust_point_der_);
+    if (!trust_point_ || !trust_point_->domain)
+      throw std::runtime_error("state file: invalid Terminal Authentication trust point");
+  }
+  if (j.contains("ta_date")) {
+    auto date = parse_iso_date(j["ta_date"].get<std::string>());
+    if (!date) throw std::runtime_error("state file: invalid ta_date");
+    learnt_date_ = *date;
+  }
+  if (j.contains("document_number")) doc_number_ = j["document_number"].get<std::string>();
   if (j.contains("bac")) {
     k_enc_ = unhex(j["bac"].at("k_enc").get<std::string>());
     k_mac_ = unhex(j["bac"].at("k_mac").get<std::string>());
   }
+}
+
+// ---------------------------------------------------------------------------
+// Terminal Authentication v1 (TR-03110-1 §3.5, TR-03110-3 B.11 and B.14)
+
+void Chip::reset_ta(bool session) {
+  bool chip_authenticated = ta_.chip_authenticated;
+  Bytes terminal_comp = ta_.terminal_comp;
+  ta_ = Ta{};
+  if (session) {
+    id_picc_.clear();
+    ca_terminal_comp_pending_.reset();
+  } else {
+    ta_.chip_authenticated = chip_authenticated;
+    ta_.terminal_comp = std::move(terminal_comp);
+  }
+}
+
+bool Chip::file_readable(std::uint16_t fid) const {
+  if (!applet_selected_ || lifecycle_ != Lifecycle::Locked || !trust_point_) return true;
+  if (fid != 0x0103 && fid != 0x0104) return true;
+  std::uint8_t right = fid == 0x0103 ? kRightReadDg3 : kRightReadDg4;
+  return ta_.authenticated && (ta_.rights & right) != 0;
+}
+
+Bytes Chip::load_trust_point(const Command& c, std::uint16_t& sw) {
+  // rcsim: P1=00, the whole CVCA certificate 7F21; the JMRTD applet's form: P1=01, the body 7F4E only.
+  const bool body_only = options_.jmrtd_applet;
+  std::optional<CvCert> cert;
+  if (c.p1 == (body_only ? 0x01 : 0x00))
+    cert = body_only ? parse_cv_body(c.data) : parse_cv_certificate(c.data);
+  if (!cert || cert->role() != CvRole::Cvca || !cert->domain || !valid_cv_domain(*cert->domain) ||
+      !valid_cv_point(*cert->domain, cert->point)) {
+    sw = 0x6A80;
+    return {};
+  }
+  if (!body_only && cert->car == cert->chr &&
+      !cv_verify_plain(*cert->domain, cert->point, *ta_ecdsa_hash(cert->key_oid), cert->body,
+                       cert->signature)) {
+    sw = 0x6A80;  // a self-signed CVCA certificate must verify under its own key
+    return {};
+  }
+  trust_point_der_ = c.data;
+  trust_point_ = std::move(cert);
+  save();
+  return {};
+}
+
+Bytes Chip::ta_set_dst(const Command& c, std::uint16_t& sw) {
+  // 83 CAR: the trust point or a key imported by PSO:Verify Certificate in this session.
+  if (!protected_command_ || !ta_.chip_authenticated) {
+    sw = 0x6982;
+    return {};
+  }
+  std::size_t pos = 0;
+  std::uint32_t tag = 0;
+  Bytes car;
+  if (!next_tlv(c.data, pos, tag, car) || tag != 0x83 || pos != c.data.size() || car.empty() ||
+      car.size() > 16) {
+    sw = 0x6A80;
+    return {};
+  }
+  ta_.dst.reset();
+  if (trust_point_ && trust_point_->chr == car) {
+    ta_.dst = TaKey{trust_point_->chr, trust_point_->key_oid, trust_point_->point, CvRole::Cvca,
+                    trust_point_->rights()};
+    return {};
+  }
+  auto imported = ta_.imported.find(car);
+  if (imported == ta_.imported.end()) {
+    sw = 0x6A88;  // referenced data not found
+    return {};
+  }
+  ta_.dst = imported->second;
+  return {};
+}
+
+Bytes Chip::ta_verify_certificate(const Command& c, std::uint16_t& sw) {
+  if (c.p1 != 0x00 || c.p2 != 0xBE) {
+    sw = 0x6A86;
+    return {};
+  }
+  if (!protected_command_ || !ta_.chip_authenticated) {
+    sw = 0x6982;
+    return {};
+  }
+  if (!ta_.dst || !trust_point_) {
+    sw = 0x6985;  // no verification key selected
+    return {};
+  }
+  TaKey issuer = *std::exchange(ta_.dst, std::nullopt);
+  auto cert = parse_cv_body_and_signature(c.data);
+  const CvDomain& domain = *trust_point_->domain;
+  // DV and terminal keys inherit the trust point's parameters; a link certificate repeats them.
+  if (!cert || (cert->domain && (cert->role() != CvRole::Cvca || *cert->domain != domain)) ||
+      !valid_cv_point(domain, cert->point)) {
+    sw = 0x6A80;
+    return {};
+  }
+  bool issuer_cvca = issuer.role == CvRole::Cvca;
+  bool issuer_dv = issuer.role == CvRole::DvDomestic || issuer.role == CvRole::DvForeign;
+  bool order_ok =
+      issuer_cvca ? cert->role() != CvRole::Terminal : issuer_dv && cert->role() == CvRole::Terminal;
+  if (cert->car != issuer.chr || !order_ok) {
+    sw = 0x6300;  // wrong issuer, or not CVCA -> DV -> terminal
+    return {};
+  }
+  if (!cv_verify_plain(domain, issuer.point, *ta_ecdsa_hash(issuer.oid), cert->body, cert->signature)) {
+    sw = 0x6300;
+    return {};
+  }
+  // Expired link certificates are accepted (§2.5); DV and terminal certificates are not.
+  if (cert->role() != CvRole::Cvca && cert->expiration < current_date()) {
+    sw = 0x6300;
+    return {};
+  }
+  // CVCA and DV certificates, and terminal certificates of a domestic DV, are a trusted source of time.
+  bool time_source = cert->role() != CvRole::Terminal || issuer.role == CvRole::DvDomestic;
+  if (time_source && cert->effective > learnt_date_) {
+    learnt_date_ = cert->effective;
+    save();
+  }
+  TaKey key{cert->chr, cert->key_oid, cert->point, cert->role(),
+            static_cast<std::uint8_t>(issuer.rights & cert->rights())};
+  ta_.imported[key.chr] = key;
+  return {};
+}
+
+Bytes Chip::ta_set_at(const Command& c, std::uint16_t& sw) {
+  // [80 id-TA OID] 83 CHR of a terminal certificate verified in this session.
+  if (!protected_command_ || !ta_.chip_authenticated) {
+    sw = 0x6982;
+    return {};
+  }
+  std::size_t pos = 0;
+  std::uint32_t tag = 0;
+  Bytes value, oid, chr;
+  bool have_oid = false, have_chr = false;
+  while (pos < c.data.size()) {
+    if (!next_tlv(c.data, pos, tag, value)) {
+      sw = 0x6A80;
+      return {};
+    }
+    if (tag == 0x80 && !have_oid && !have_chr) {
+      oid = value;
+      have_oid = true;
+    } else if (tag == 0x83 && !have_chr) {
+      chr = value;
+      have_chr = true;
+    } else {
+      sw = 0x6A80;
+      return {};
+    }
+  }
+  if (!have_chr || chr.empty() || chr.size() > 16 || (have_oid && !ta_ecdsa_hash(oid))) {
+    sw = 0x6A80;
+    return {};
+  }
+  ta_.at.reset();
+  ta_.challenge.clear();
+  auto key = ta_.imported.find(chr);
+  if (key == ta_.imported.end() || key->second.role != CvRole::Terminal) {
+    sw = 0x6A88;
+    return {};
+  }
+  if (have_oid && oid != key->second.oid) {
+    sw = 0x6A80;  // not the algorithm of the terminal's key
+    return {};
+  }
+  ta_.at = key->second;
+  return {};
+}
+
+Bytes Chip::ta_get_challenge(const Command& c, std::uint16_t& sw) {
+  if (!ta_.chip_authenticated) {
+    sw = 0x6982;
+    return {};
+  }
+  if (c.p1 != 0x00 || c.p2 != 0x00) {
+    sw = 0x6A86;
+    return {};
+  }
+  if (!c.data.empty() || c.le != 8) {
+    sw = 0x6700;
+    return {};
+  }
+  ta_.challenge = options_.random(8);
+  return ta_.challenge;
+}
+
+Bytes Chip::ta_external_authenticate(const Command& c, std::uint16_t& sw) {
+  if (!ta_.chip_authenticated) {
+    sw = 0x6982;
+    return {};
+  }
+  if (c.p1 != 0x00 || c.p2 != 0x00) {
+    sw = 0x6A86;
+    return {};
+  }
+  if (!ta_.at || ta_.challenge.size() != 8 || id_picc_.empty() || ta_.terminal_comp.empty() ||
+      !trust_point_) {
+    sw = 0x6985;  // MSE:Set AT and GET CHALLENGE first
+    return {};
+  }
+  Bytes message = id_picc_;
+  message.insert(message.end(), ta_.challenge.begin(), ta_.challenge.end());
+  message.insert(message.end(), ta_.terminal_comp.begin(), ta_.terminal_comp.end());
+  ta_.challenge.clear();  // one attempt per challenge
+  ta_.authenticated = false;
+  ta_.rights = 0;
+  if (!cv_verify_plain(*trust_point_->domain, ta_.at->point, *ta_ecdsa_hash(ta_.at->oid), message, c.data)) {
+    sw = 0x6300;
+    return {};
+  }
+  ta_.authenticated = true;
+  ta_.rights = ta_.at->rights;
+  return {};
 }
 
 }  // namespace rcsim

@@ -14,6 +14,7 @@
 
 #include "rcsim/chip_auth.hpp"
 #include "rcsim/chip_crypto.hpp"
+#include "rcsim/chip_ta.hpp"
 
 namespace rcsim {
 
@@ -40,6 +41,9 @@ struct ChipOptions {
   bool cloned = false;
   /// The chip's random source (RND.IC, K.IC); tests replay worked examples with it.
   std::function<Bytes(std::size_t)> random = random_bytes;
+  /// The chip's clock for Terminal Authentication, "YYYY-MM-DD"; empty: the system date (UTC).
+  /// Accepted CVCA and DV certificates move the current date forward, never back.
+  std::string date;
 };
 
 class Chip {
@@ -59,6 +63,9 @@ class Chip {
     power_on();
   }
   Lifecycle lifecycle() const { return lifecycle_; }
+  /// The chip's current date for Terminal Authentication (YYYYMMDD): the clock, or later
+  /// certificate effective dates it learnt.
+  int current_date() const;
 
   /// The chip's static Chip Authentication key, which PACE-CAM needs: a private key on the
   /// standardized curve `parameter_id` (8-18). A hook until personalization loads it by PUT
@@ -124,6 +131,19 @@ class Chip {
   /// INTERNAL AUTHENTICATE: the challenge signed with the Active Authentication key.
   Bytes internal_authenticate(const Command& c, std::uint16_t& sw);
   Bytes general_authenticate(const Command& c, std::uint16_t& sw);
+  /// PUT DATA 64: the CVCA certificate as trust point.
+  Bytes load_trust_point(const Command& c, std::uint16_t& sw);
+  /// Terminal Authentication v1: MSE:Set DST, PSO:Verify Certificate, MSE:Set AT, GET CHALLENGE,
+  /// EXTERNAL AUTHENTICATE, all under secure messaging after Chip Authentication.
+  Bytes ta_set_dst(const Command& c, std::uint16_t& sw);
+  Bytes ta_verify_certificate(const Command& c, std::uint16_t& sw);
+  Bytes ta_set_at(const Command& c, std::uint16_t& sw);
+  Bytes ta_get_challenge(const Command& c, std::uint16_t& sw);
+  Bytes ta_external_authenticate(const Command& c, std::uint16_t& sw);
+  /// Whether the file may be served now: DG3/DG4 of a locked chip with a trust point need the right.
+  bool file_readable(std::uint16_t fid) const;
+  /// Forgets the Terminal Authentication of this session (and, with `session`, CA and ID_PICC).
+  void reset_ta(bool session);
   std::optional<int> card_access_parameter_id(const Bytes& oid) const;
   bool sm_unwrap(Command& c, std::uint16_t& sw);
   Bytes sm_wrap(const Bytes& data, std::uint16_t sw);
@@ -164,6 +184,30 @@ class Chip {
   std::optional<Session> next_session_;        // replaces session_ after the current response
   Bytes rnd_ic_;
   std::optional<Session> session_;
+  bool protected_command_ = false;  // the command being dispatched came under secure messaging
+  /// The trust point (PUT DATA 64): the CVCA certificate as loaded, and what the chip uses of it.
+  Bytes trust_point_der_;
+  std::optional<CvCert> trust_point_;
+  int learnt_date_ = 0;     // the latest effective date of an accepted CVCA/DV certificate
+  std::string doc_number_;  // from the BAC seed, with its check digit: ID_PICC after BAC
+  Bytes id_picc_;           // ID_PICC of the current secure messaging session
+  std::optional<Bytes> ca_terminal_comp_pending_;  // Comp(PK_PCD) until the CA session starts
+  struct TaKey {
+    Bytes chr, oid, point;
+    CvRole role = CvRole::Terminal;
+    std::uint8_t rights = 0;  // effective along the chain so far
+  };
+  struct Ta {
+    bool chip_authenticated = false;  // CA (v1 or PACE-CAM) in this session
+    Bytes terminal_comp;              // Comp(the terminal's ephemeral CA/PACE-CAM key)
+    std::map<Bytes, TaKey> imported;  // by CHR, this session only
+    std::optional<TaKey> dst;         // MSE:Set DST: the key that verifies the next certificate
+    std::optional<TaKey> at;          // MSE:Set AT: the terminal key of EXTERNAL AUTHENTICATE
+    Bytes challenge;                  // r_PICC
+    bool authenticated = false;
+    std::uint8_t rights = 0;  // granted by a successful TA
+  };
+  Ta ta_;
   Bytes pending_response_;  // for GET RESPONSE: remaining data, then the status word
   long apdus_ = 0;
   bool vanished_ = false;

@@ -3,7 +3,7 @@
 //
 //   rcsim [--host 127.0.0.1] [--port 35963] [--card-profile rcsim|jmrtd-applet]
 //         [--state FILE] [--vanish-after N] [--fail APDUPREFIX=SW]... [--no-extended]
-//         [--max-chunk N] [--memory BYTES] [--response-chunk N] [--once]
+//         [--max-chunk N] [--memory BYTES] [--response-chunk N] [--date YYYY-MM-DD] [--once]
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -113,6 +113,11 @@ int rcsim_main(int argc, char** argv) {
                  "Send response data longer than N bytes as 61xx for GET RESPONSE, like a T=0 card");
   app.add_flag("--cloned", options.cloned,
                "Behave like a cloned chip: Chip Authentication with a key other than DG14's");
+  app.add_option("--date", options.date,
+                 "The chip's current date for Terminal Authentication (default: the system date)")
+      ->check([](const std::string& d) {
+        return rcsim::parse_iso_date(d) ? std::string() : std::string("expected a date YYYY-MM-DD");
+      });
   app.add_flag("--once", once, "Exit when the reader connection ends instead of reconnecting");
   try {
     app.parse(argc, argv);
