@@ -6,6 +6,7 @@
 #include <doctest/doctest.h>
 
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -17,6 +18,8 @@
 #include "rcsim/chip.hpp"
 #include "secure/bac.hpp"
 #include "secure/chip_auth.hpp"
+#include "secure/pace.hpp"
+#include "secure/secure_messaging.hpp"
 #include "secure/terminal_auth.hpp"
 #include "sim_transport.hpp"
 #include "test_support.hpp"
@@ -67,6 +70,7 @@ void create_and_write(rcsim::Chip& chip, std::uint16_t fid, const Bytes& content
 struct Setup {
   bool trust_point = true;
   bool lock = true;
+  const char* card_access = kCardAccess;
 };
 
 /// What personalization would do, as raw APDUs: EF.CardAccess, EF.COM, DG3, DG4, the BAC/PACE
@@ -74,7 +78,7 @@ struct Setup {
 secure::ChipKeyPair personalize(rcsim::Chip& chip, Setup setup = {}) {
   chip.power_on();
   REQUIRE(send(chip, apdu(0xA4, 0x00, 0x0C, from_hex("3F00"))) == 0x9000);
-  create_and_write(chip, 0x011C, from_hex(kCardAccess));
+  create_and_write(chip, 0x011C, from_hex(setup.card_access));
   REQUIRE(send(chip, apdu(0xA4, 0x04, 0x0C, from_hex("A0000002471001"))) == 0x9000);
   create_and_write(chip, 0x011E, from_hex("6002AABB"));
   create_and_write(chip, 0x0103, kDg3);
@@ -549,4 +553,62 @@ TEST_CASE("rcsim TA: the effective rights are the intersection over CVCA, DV and
     CHECK(t.select(0x0103) == 0x9000);
     CHECK(t.select(0x0104) == 0x9000);
   }
+}
+
+TEST_CASE("rcsim TA after PACE-CAM: the mapping authenticated the chip; Comp() of the terminal's PACE key") {
+  // id-PACE-ECDH-CAM-AES-CBC-CMAC-128 on brainpoolP256r1.
+  rcsim::Chip chip(options_at("2026-12-01"));
+  personalize(chip, {.card_access = "31143012060A04007F0007020204060202010202010D"});
+  secure::ChipKeyPair static_key = secure::generate_chip_ec_key("brainpoolP256r1");
+  chip.set_chip_authentication_key(Bytes(static_key.private_key.begin(), static_key.private_key.end()), 13);
+  chip.power_on();
+  auto protocol = secure::pace_protocol("0.4.0.127.0.7.2.2.4.6.2");
+  std::string mrz = secure::mrz_information("T22000129", "640812", "101031");
+  secure::PaceInitiator pace(protocol, 13,
+                             secure::pace_password_key(mrz, secure::PacePassword::Mrz, protocol));
+  REQUIRE(send(chip, apdu(0x22, 0xC1, 0xA4, pace.mse_set_at_data(secure::PacePassword::Mrz, true))) ==
+          0x9000);
+  auto ga = [&](tlv::Tag tag, const Bytes& value, bool last) {
+    Bytes inner = tag == 0 ? Bytes{} : tlv::encode(tag, value);
+    CommandApdu c{
+        static_cast<std::uint8_t>(last ? 0x00 : 0x10), 0x86, 0x00, 0x00, tlv::encode(0x7C, inner), 256};
+    ResponseApdu r = ResponseApdu::decode(chip.process(c.encode()));
+    REQUIRE(r.sw == 0x9000);
+    std::map<tlv::Tag, Bytes> out;
+    auto outer = tlv::decode_single(r.data, 0x7C, "GA");
+    tlv::Reader reader(outer.value, "GA");
+    while (!reader.at_end()) {
+      auto e = reader.next();
+      out[e.tag] = Bytes(e.value.begin(), e.value.end());
+    }
+    return out;
+  };
+  pace.receive_encrypted_nonce(ga(0, {}, false).at(0x80));
+  pace.receive_chip_mapping_key(ga(0x81, pace.mapping_public_key(), false).at(0x82));
+  Bytes terminal_ephemeral = pace.ephemeral_public_key();
+  Bytes chip_ephemeral = ga(0x83, terminal_ephemeral, false).at(0x84);
+  pace.receive_chip_ephemeral_key(chip_ephemeral);
+  auto last = ga(0x85, pace.terminal_token(), true);
+  secure::SecureMessaging sm(pace.finish(last.at(0x86)));
+  pace.verify_chip_authentication(last.at(0x8A), secure::ec_public_point(static_key.subject_public_key_info));
+  auto protected_send = [&](const CommandApdu& c) {
+    return sm.unwrap(ResponseApdu::decode(chip.process(sm.wrap(c).encode())));
+  };
+  auto select = [&](std::uint16_t fid) { return protected_send(apdu(0xA4, 0x02, 0x0C, be2(fid))).sw; };
+  REQUIRE(protected_send(apdu(0xA4, 0x04, 0x0C, from_hex("A0000002471001"))).sw == 0x9000);
+  CHECK(select(0x0103) == 0x6982);
+  for (const auto& c : secure::ta_commands(std::vector<pki::CvCertificate>{cert("dv"), cert("is")}))
+    CHECK(protected_send(c).sw == 0x9000);
+  Bytes id_picc = secure::ta_id_picc_pace_ec(chip_ephemeral);
+  auto authenticate = [&](const Bytes& comp) {
+    ResponseApdu challenge = protected_send(secure::ta_get_challenge());
+    REQUIRE(challenge.sw == 0x9000);
+    Bytes signature =
+        secure::ta_sign(key("is"), cert("is").public_key.algorithm(), id_picc, challenge.data, comp);
+    return protected_send(secure::ta_external_authenticate(signature)).sw;
+  };
+  CHECK(authenticate(secure::ta_compress_ec(chip_ephemeral)) == 0x6300);  // Comp() of the wrong key
+  CHECK(select(0x0103) == 0x6982);
+  CHECK(authenticate(secure::ta_compress_ec(terminal_ephemeral)) == 0x9000);
+  CHECK(select(0x0103) == 0x9000);
 }
