@@ -28,6 +28,7 @@ namespace {
 double run_case(const char* label, const test::TempDir& dir, const nlohmann::json& record,
                 const issuance::DocumentProfile& profile, pki::Signer& signer, double seconds) {
   issuance::LoadOptions load;
+  auto options = test::prepare_options(profile);
   std::string text = record.dump();
   auto start = std::chrono::steady_clock::now();
   int cards = 0;
@@ -35,7 +36,7 @@ double run_case(const char* label, const test::TempDir& dir, const nlohmann::jso
   double elapsed = 0;
   do {
     auto app = issuance::parse_application(text, dir.path(), "bench.json", profile, load);
-    auto chip = issuance::prepare(app, profile, signer);
+    auto chip = issuance::prepare(app, profile, signer, options);
     sod_bytes = chip.files.at("EF.SOD").size();
     ++cards;
     elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -18,7 +18,7 @@ trap '[ -n "${CARD_PID:-}" ] && kill "$CARD_PID" 2>/dev/null; pcsc_down; rm -rf 
 
 PCSC_LOG=$work/pcscd.log pcsc_up
 for example in application child-under-6; do
-  "$BIN/rcperso" prepare --application "$src/examples/$example.json" --signer "$src/keys-sample/ds-ec" \
+  "$BIN/rcperso" prepare --cvca "$src/keys-sample/eac/cvca/cert.cvcert" --application "$src/examples/$example.json" --signer "$src/keys-sample/ds-ec" \
     --out "$work/$example" --chip-keys "$work/$example.keys" >/dev/null
 
   # The JMRTD applet has no PACE: the BAC-only variant of the profile.
@@ -30,7 +30,9 @@ for profile in rcsim jmrtd-applet; do
     for i in $(seq 1 "$cards"); do
       card_in 0 "$work/rcsim.log" --card-profile "$profile" --state "$work/card-$profile-$example-$i"
       chip=$work/$example
-      keys=(--chip-keys "$work/$example.keys")
+      eac=$src/keys-sample/eac
+      keys=(--chip-keys "$work/$example.keys" --terminal-cert "$eac/dv/cert.cvcert"
+        --terminal-cert "$eac/is/cert.cvcert" --terminal-key "$eac/is/key.pem")
       [ "$profile" = jmrtd-applet ] && chip=$work/$example-bac && keys=()
       "$BIN/bench_card" --reader "$(reader_name 0)" --card-profile "$profile" --chip "$chip" "${keys[@]}" \
         --csca "$src/keys-sample/csca-ec.pem" --label "$profile/$example #$i"

@@ -27,11 +27,14 @@ reader=$(reader_name 0)
 
 echo "== rcperso issue (prepare, write, read back through PACE, verify, lock)"
 "$BIN/rcperso" issue --application examples/application.json --profile dk-residence-card \
+  --cvca keys-sample/eac/cvca/cert.cvcert \
   --signer keys-sample/ds-ec --reader "$reader" --card-profile rcsim --keep out/example-chip
 
-echo "== rcverify on the card (PACE with the MRZ data, Passive Authentication, issuer's rules)"
+echo "== rcverify on the card (PACE with the MRZ data, Chip and Terminal Authentication, Passive Authentication, issuer's rules)"
 "$BIN/rcverify" --reader "$reader" --bac RC0012345 880314 311101 --csca keys-sample/csca-ec.pem \
-  --crl keys-sample/csca-ec.crl.pem --profile dk-residence-card --save out/example-read --apdu-log out/apdu.log
+  --crl keys-sample/csca-ec.crl.pem --profile dk-residence-card --save out/example-read --apdu-log out/apdu.log \
+  --terminal-cert keys-sample/eac/dv/cert.cvcert --terminal-cert keys-sample/eac/is/cert.cvcert \
+  --terminal-key keys-sample/eac/is/key.pem
 
 echo "== rcdump on the card"
 "$BIN/rcdump" --reader "$reader" --bac RC0012345 880314 311101

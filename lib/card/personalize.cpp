@@ -229,6 +229,27 @@ struct Personalizer {
                        sw_text(r.sw));
   }
 
+  /// PUT DATA with public data that may exceed a short APDU: one extended command where the card
+  /// takes them, otherwise (or when it refuses with 6700) ISO 7816-4 command chaining.
+  void put_data_chained(CommandApdu put, ByteView data, const std::string& what) {
+    put.le.reset();
+    if (data.size() <= kShortData || profile_.extended_length) {
+      put.data.assign(data.begin(), data.end());
+      ResponseApdu r = card_.transmit(put);
+      if (r.ok()) return;
+      if (r.sw != 0x6700 || data.size() <= kShortData)
+        throw PersoError(what + " failed: the card answered " + sw_text(r.sw));
+    }
+    for (std::size_t offset = 0; offset < data.size(); offset += kShortData) {
+      std::size_t n = std::min(kShortData, data.size() - offset);
+      CommandApdu piece = put;
+      if (offset + n < data.size()) piece.cla |= 0x10;
+      piece.data.assign(data.begin() + static_cast<long>(offset),
+                        data.begin() + static_cast<long>(offset + n));
+      must(piece, what + " (chained)");
+    }
+  }
+
   /// PUT DATA one private key field; the command's copy of the secret is wiped after sending.
   void put_secret(const std::string& key_name, std::uint32_t outer_tag, ByteView prefix,
                   const SecureBytes& secret, const std::string& what) {
@@ -484,10 +505,8 @@ PersoReport personalize(Transport& card, const CardProfile& profile, const issua
     perso.step("card access number loaded");
   }
   if (!image.trust_point.empty()) {
-    CommandApdu put = profile.private_keys.at(kCvcaCertificate);
-    put.data = image.trust_point;
-    put.le.reset();
-    perso.must(put, "loading the CVCA certificate for Terminal Authentication (PUT DATA)");
+    perso.put_data_chained(profile.private_keys.at(kCvcaCertificate), image.trust_point,
+                           "loading the CVCA certificate for Terminal Authentication (PUT DATA)");
     perso.step("CVCA trust point loaded");
   }
   report.write_seconds = seconds_since(start);

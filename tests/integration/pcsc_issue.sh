@@ -27,13 +27,15 @@ fi
 R0=$(reader_name 0)
 R1=$(reader_name 1)
 csca=$src/keys-sample/csca-ec.pem
+cvca=$src/keys-sample/eac/cvca/cert.cvcert  # the chip trusts it for Terminal Authentication
+eac=$src/keys-sample/eac  # TEST ONLY inspection systems: is (DG3), is-no-dg3, is-expired, is-other (another CVCA)
 cp -r "$src/examples" "$work/examples"
 
 # --- every example issued end to end, then inspected from the card --------
 for example in application child-under-6 exempt-adult; do
   app=$work/examples/$example.json
   card_in 0 "$work/rcsim.log" --state "$work/$example.card" || exit 1
-  check "$example: issue" 0 "$BIN/rcperso" issue --application "$app" --signer "$src/keys-sample/ds-ec" \
+  check "$example: issue" 0 "$BIN/rcperso" issue --cvca "$cvca" --application "$app" --signer "$src/keys-sample/ds-ec" \
     --reader "$R0" --card-profile rcsim --keep "$work/$example.chip"
   contains "$example: ISSUED" "$work/out" "ISSUED"
   contains "$example: locked" "$work/out" "verified and locked"
@@ -49,6 +51,13 @@ for example in application child-under-6 exempt-adult; do
   contains "$example: issuer's rules" "$work/out" "PASS  validity period"
   contains "$example: Chip Authentication" "$work/out" "PASS  Chip Authentication"
   contains "$example: no AA on this profile" "$work/out" "SKIP  Active Authentication"
+  contains "$example: no TA without terminal certificates" "$work/out" "SKIP  Terminal Authentication"
+  contains "$example: DG3 withheld without TA" "$work/out" "SKIP  DG3 hash"
+  check "$example: rcverify with Terminal Authentication" 0 "$BIN/rcverify" --reader "$R0" \
+    --bac "$docno" "$dob" "$doe" --csca "$csca" --profile dk-residence-card \
+    --terminal-cert "$eac/dv/cert.cvcert" --terminal-cert "$eac/is/cert.cvcert" --terminal-key "$eac/is/key.pem"
+  contains "$example: TA passes" "$work/out" "PASS  Terminal Authentication"
+  contains "$example: DG3 checked after TA" "$work/out" "PASS  DG3 hash"
   for f in EF.COM EF.SOD EF.DG1 EF.DG2; do
     if cmp -s "$work/$example.chip/$f" "$work/$example.read/$f"; then pass=$((pass + 1)); else
       echo "FAIL: $example: $f read from the card differs from the prepared one"; fail=$((fail + 1)); fi
@@ -58,6 +67,18 @@ for example in application child-under-6 exempt-adult; do
   check "$example: rcdump --reader --mrz" 0 "$BIN/rcdump" --reader 0 --mrz "$mrz"
   contains "$example: rcdump shows the holder" "$work/out" "Ærøskøbing-Åberg"
   if [ "$example" = application ]; then  # its record carries the card access number
+    check "$example: TA with another CVCA's chain" 1 "$BIN/rcverify" --reader "$R0" --bac "$docno" "$dob" "$doe" \
+      --csca "$csca" --terminal-cert "$eac/dv-other/cert.cvcert" --terminal-cert "$eac/is-other/cert.cvcert" \
+      --terminal-key "$eac/is-other/key.pem"
+    contains "$example: other CVCA: says why" "$work/out" "does not lead to the chip's CVCA"
+    check "$example: expired terminal certificate" 2 "$BIN/rcverify" --reader "$R0" --bac "$docno" "$dob" "$doe" \
+      --csca "$csca" --terminal-cert "$eac/dv/cert.cvcert" --terminal-cert "$eac/is-expired/cert.cvcert" \
+      --terminal-key "$eac/is-expired/key.pem"
+    contains "$example: expired: says which" "$work/err" "expired"
+    check "$example: CHAT without fingerprint rights" 2 "$BIN/rcverify" --reader "$R0" --bac "$docno" "$dob" "$doe" \
+      --csca "$csca" --terminal-cert "$eac/dv/cert.cvcert" --terminal-cert "$eac/is-no-dg3/cert.cvcert" \
+      --terminal-key "$eac/is-no-dg3/key.pem"
+    contains "$example: no DG3 right: says so" "$work/err" "grants no fingerprint (DG3) access"
     check "$example: rcverify --can" 0 "$BIN/rcverify" --reader "$R0" --can 482913 --csca "$csca"
     contains "$example: PACE with the CAN" "$work/out" ", CAN"
     check "$example: wrong CAN" 1 "$BIN/rcverify" --reader "$R0" --can 482914 --csca "$csca"
@@ -72,7 +93,7 @@ sed -e 's/"data_groups": \[1, 2, 3, 7, 11, 12, 14\]/"data_groups": [1, 2, 3, 7, 
   -e 's/^  "chip_authentication": \(.*\),$/  "chip_authentication": \1,\n  "active_authentication": {"key": "ecdsa-brainpoolP256r1-sha256"},/' \
   "$src/profiles/documents/dk-residence-card.json" >"$work/dk-aa.json"
 card_in 0 "$work/rcsim.log" --state "$work/aa.card" || exit 1
-check "AA: issue" 0 "$BIN/rcperso" issue --application "$work/examples/application.json" --profile "$work/dk-aa.json" \
+check "AA: issue" 0 "$BIN/rcperso" issue --cvca "$cvca" --application "$work/examples/application.json" --profile "$work/dk-aa.json" \
   --signer "$src/keys-sample/ds-ec" --reader "$R0" --card-profile rcsim
 contains "AA: key loaded" "$work/out" "Active Authentication key loaded"
 contains "AA: proven at read-back" "$work/out" "Active Authentication passed"
@@ -83,14 +104,14 @@ card_out 0 "$CARD_PID"
 
 # --- chip keys: one prepared image written many times below -----------------
 # Every card gets its own copy of the key file, since an issued card's keys are erased.
-check "prepare with chip keys" 0 "$BIN/rcperso" prepare --application "$work/examples/application.json" \
+check "prepare with chip keys" 0 "$BIN/rcperso" prepare --cvca "$cvca" --application "$work/examples/application.json" \
   --signer "$src/keys-sample/ds-ec" --out "$work/app.chip" --chip-keys "$work/app.keys"
 contains "prepare: keys apart" "$work/out" "chip keys written to $work/app.keys"
 others=$(find "$work/app.chip" -type f ! -name 'EF.*' ! -name manifest.json | wc -l)
 [ "$others" -eq 0 ] && ! grep -qiF "$(sed -n 's/^chip_authentication //p' "$work/app.keys")" \
   "$work/app.chip/manifest.json" && pass=$((pass + 1)) || { echo "FAIL: chip key material in the chip image"; fail=$((fail + 1)); }
 [ "$(stat -c %a "$work/app.keys")" = 600 ] && pass=$((pass + 1)) || { echo "FAIL: key file not 0600"; fail=$((fail + 1)); }
-check "prepare without --chip-keys" 2 "$BIN/rcperso" prepare --application "$work/examples/application.json" \
+check "prepare without --chip-keys" 2 "$BIN/rcperso" prepare --cvca "$cvca" --application "$work/examples/application.json" \
   --signer "$src/keys-sample/ds-ec" --out "$work/nokeys.chip"
 contains "prepare without keys: says why" "$work/err" "--chip-keys"
 [ ! -e "$work/nokeys.chip" ] && pass=$((pass + 1)) || { echo "FAIL: image written without keys"; fail=$((fail + 1)); }
@@ -128,7 +149,7 @@ card_in 0 "$work/rcsim.log" --state "$work/ca-keys.card" || exit 1
 check "write without chip keys" 2 "$BIN/rcperso" write "$work/app.chip" --reader "$R0" --card-profile rcsim \
   --csca "$csca"
 contains "without chip keys: says which" "$work/err" "needs its chip keys"
-check "prepare again" 0 "$BIN/rcperso" prepare --application "$work/examples/application.json" \
+check "prepare again" 0 "$BIN/rcperso" prepare --cvca "$cvca" --application "$work/examples/application.json" \
   --signer "$src/keys-sample/ds-ec" --out "$work/other.chip" --chip-keys "$work/other.keys"
 check "keys of another preparation" 2 "$BIN/rcperso" write "$work/app.chip" --chip-keys "$work/other.keys" \
   --reader "$R0" --card-profile rcsim --csca "$csca"

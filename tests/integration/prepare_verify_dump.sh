@@ -11,8 +11,9 @@ source "$src/tests/integration/lib/checks.sh"
 
 cp -r "$src/examples" "$work/examples"
 chip=$work/chip
+cvca=$src/keys-sample/eac/cvca/cert.cvcert  # Terminal Authentication trusts the TEST ONLY CVCA
 
-check "prepare example" 0 "$bin/rcperso" prepare --application "$work/examples/application.json" \
+check "prepare example" 0 "$bin/rcperso" prepare --cvca "$cvca" --application "$work/examples/application.json" \
   --profile dk-residence-card --signer "$src/keys-sample/ds-ec" --out "$chip" --chip-keys "$work/chip.keys"
 for f in EF.COM EF.SOD EF.DG1 EF.DG2 EF.DG3 EF.DG7 EF.DG11 EF.DG12 EF.DG14 manifest.json; do
   [ -s "$chip/$f" ] && pass=$((pass + 1)) || { echo "FAIL: $f missing from chip image"; fail=$((fail + 1)); }
@@ -29,7 +30,7 @@ check "dump" 0 "$bin/rcdump" "$chip"
 contains "dump shows MRZ" "$work/out" "IRDNKRC0012345"
 contains "dump shows DS certificate" "$work/out" "TEST ONLY"
 contains "dump shows DG14" "$work/out" "id-CA-ECDH-AES-CBC-CMAC-128"
-check "keys inside the image refused" 2 "$bin/rcperso" prepare --application "$work/examples/application.json" \
+check "keys inside the image refused" 2 "$bin/rcperso" prepare --cvca "$cvca" --application "$work/examples/application.json" \
   --signer "$src/keys-sample/ds-ec" --out "$work/inside" --chip-keys "$work/inside/keys"
 contains "keys inside: says why" "$work/err" "must not be inside the chip image"
 check "dump --json" 0 "$bin/rcdump" "$chip" --json
@@ -38,11 +39,11 @@ for f in face.jpg finger-right_index.jp2 finger-left_index.jp2 signature.jpg ds-
   [ -s "$work/extracted/$f" ] && pass=$((pass + 1)) || { echo "FAIL: extract did not write $f"; ls "$work/extracted"; fail=$((fail + 1)); }
 done
 
-check "existing output refused" 2 "$bin/rcperso" prepare --application "$work/examples/application.json" \
+check "existing output refused" 2 "$bin/rcperso" prepare --cvca "$cvca" --application "$work/examples/application.json" \
   --profile dk-residence-card --signer "$src/keys-sample/ds-ec" --out "$chip" --chip-keys "$work/again.keys"
 contains "existing output: named" "$work/err" "exists"
 [ ! -e "$work/again.keys" ] && pass=$((pass + 1)) || { echo "FAIL: keys written for a refused image"; fail=$((fail + 1)); }
-check "production refuses TEST ONLY key" 2 "$bin/rcperso" prepare --production \
+check "production refuses TEST ONLY key" 2 "$bin/rcperso" prepare --cvca "$cvca" --production \
   --application "$work/examples/application.json" --signer "$src/keys-sample/ds-ec" --out "$work/prod" --chip-keys "$work/prod.keys"
 contains "production message" "$work/err" "TEST ONLY"
 [ ! -e "$work/prod" ] && [ ! -e "$work/prod.keys" ] && pass=$((pass + 1)) || { echo "FAIL: production run wrote output"; fail=$((fail + 1)); }
@@ -50,16 +51,16 @@ contains "production message" "$work/err" "TEST ONLY"
 # Invalid input: every problem reported, exit 2, nothing written.
 sed -e 's/"1988-03-14"/"1988-02-30"/' -e 's/"NOR"/"XYZ"/' -e 's/"sex": "M"/"sex": "Q"/' \
   "$work/examples/application.json" >"$work/examples/bad.json"
-check "invalid record" 2 "$bin/rcperso" prepare --application "$work/examples/bad.json" \
+check "invalid record" 2 "$bin/rcperso" prepare --cvca "$cvca" --application "$work/examples/bad.json" \
   --signer "$src/keys-sample/ds-ec" --out "$work/bad-chip" --chip-keys "$work/bad.keys"
 contains "names date" "$work/err" "holder.date_of_birth"
 contains "names nationality" "$work/err" "holder.nationality"
 contains "names sex" "$work/err" "holder.sex"
 [ ! -e "$work/bad-chip" ] && [ ! -e "$work/bad.keys" ] && pass=$((pass + 1)) || { echo "FAIL: invalid record wrote output"; fail=$((fail + 1)); }
 echo '{ "document": ' >"$work/examples/broken.json"
-check "broken JSON" 2 "$bin/rcperso" prepare --application "$work/examples/broken.json" \
+check "broken JSON" 2 "$bin/rcperso" prepare --cvca "$cvca" --application "$work/examples/broken.json" \
   --signer "$src/keys-sample/ds-ec" --out "$work/bad-chip" --chip-keys "$work/bad.keys"
-check "wrong key" 2 "$bin/rcperso" prepare --application "$work/examples/application.json" \
+check "wrong key" 2 "$bin/rcperso" prepare --cvca "$cvca" --application "$work/examples/application.json" \
   --signer "$work/no-such-signer" --out "$work/bad-chip" --chip-keys "$work/bad.keys"
 
 # Inspection failures exit 1.
@@ -71,12 +72,12 @@ contains "tampered names DG11" "$work/out" "DG11"
 check "verify missing dir" 2 "$bin/rcverify" "$work/nothing" --csca "$src/keys-sample/csca-ec.pem"
 
 # A child under 6 and an exempt adult: no fingerprints, said clearly.
-check "prepare child" 0 "$bin/rcperso" prepare --application "$work/examples/child-under-6.json" \
+check "prepare child" 0 "$bin/rcperso" prepare --cvca "$cvca" --application "$work/examples/child-under-6.json" \
   --signer "$src/keys-sample/ds-ec" --out "$work/child" --chip-keys "$work/child.keys"
 check "verify child" 0 "$bin/rcverify" "$work/child" --csca "$src/keys-sample/csca-ec.pem"
 contains "child rule" "$work/out" "at most 5 years for a minor"
 [ ! -e "$work/child/EF.DG7" ] && pass=$((pass + 1)) || { echo "FAIL: child has DG7"; fail=$((fail + 1)); }
-check "prepare exempt" 0 "$bin/rcperso" prepare --application "$work/examples/exempt-adult.json" \
+check "prepare exempt" 0 "$bin/rcperso" prepare --cvca "$cvca" --application "$work/examples/exempt-adult.json" \
   --signer "$src/keys-sample/ds-ec" --out "$work/exempt" --chip-keys "$work/exempt.keys"
 check "dump exempt" 0 "$bin/rcdump" "$work/exempt"
 contains "dump shows exemption" "$work/out" "holder exempt (physically unable)"
@@ -84,7 +85,7 @@ check "verify exempt" 0 "$bin/rcverify" "$work/exempt" --csca "$src/keys-sample/
 contains "verify shows exemption" "$work/out" "exempt (physically unable), recorded in DG12"
 
 # RSA-PSS signer.
-check "prepare RSA-PSS" 0 "$bin/rcperso" prepare --application "$work/examples/application.json" \
+check "prepare RSA-PSS" 0 "$bin/rcperso" prepare --cvca "$cvca" --application "$work/examples/application.json" \
   --signer "$src/keys-sample/ds-rsa" --out "$work/chip-rsa" --chip-keys "$work/chip-rsa.keys"
 check "verify RSA-PSS" 0 "$bin/rcverify" "$work/chip-rsa" --csca "$src/keys-sample/csca-rsa.pem"
 

@@ -112,4 +112,11 @@ std::string example_application_json() {
 
 fs::path source_dir() { return RCPERSO_SOURCE_DIR; }
 
+issuance::PrepareOptions prepare_options(const issuance::DocumentProfile& profile) {
+  issuance::PrepareOptions options;
+  if (profile.terminal_authentication)
+    options.cvca_certificate = read_file((source_dir() / "keys-sample/eac/cvca/cert.cvcert").string());
+  return options;
+}
+
 }  // namespace rcperso::test

@@ -6,6 +6,8 @@
 
 #include "core/bytes.hpp"
 #include "image/image.hpp"
+#include "issuance/document_profile.hpp"
+#include "issuance/prepare.hpp"
 
 namespace rcperso::test {
 
@@ -37,5 +39,9 @@ void write_example_images(const TempDir& dir);
 std::string example_application_json();
 
 std::filesystem::path source_dir();
+
+/// Preparation options for the sample PKI: the TEST ONLY CVCA (keys-sample/eac/cvca) when the
+/// profile protects fingerprints with Terminal Authentication.
+issuance::PrepareOptions prepare_options(const issuance::DocumentProfile& profile);
 
 }  // namespace rcperso::test

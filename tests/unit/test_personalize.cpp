@@ -32,7 +32,7 @@ issuance::ChipImage prepare_example(bool pace) {
       (pace ? "profiles/documents/dk-residence-card.json" : "profiles/documents/dk-residence-card-bac.json"));
   auto app = issuance::load_application(test::source_dir() / "examples/application.json", profile);
   auto signer = pki::open_signer((test::source_dir() / "keys-sample/ds-ec").string());
-  return issuance::prepare(app, profile, *signer);
+  return issuance::prepare(app, profile, *signer, test::prepare_options(profile));
 }
 
 /// The example with PACE (EF.CardAccess), BAC and Chip Authentication, as the Danish profile prepares it.
@@ -51,10 +51,13 @@ const issuance::ChipImage& example_for(const std::string& card_profile) {
   return card_profile == "jmrtd-applet" ? example_chip_bac() : example_chip();
 }
 
-/// The chip's files without EF.CardAccess, which lives in the MF and is not read through BAC.
-std::map<std::string, Bytes> lds_files(const issuance::ChipImage& chip) {
+/// What an inspection system without terminal credentials reads: no EF.CardAccess (in the MF, not
+/// read through BAC) unless asked, and where Terminal Authentication protects them, neither EF.DG3
+/// nor EF.CVCA (which only TA reads).
+std::map<std::string, Bytes> lds_files(const issuance::ChipImage& chip, bool card_access = false) {
   auto files = chip.files;
-  files.erase("EF.CardAccess");
+  if (!card_access) files.erase("EF.CardAccess");
+  if (files.erase("EF.CVCA") != 0) files.erase("EF.DG3");
   return files;
 }
 
@@ -93,15 +96,18 @@ issuance::ChipImage read_with_bac(rcsim::Chip& chip, const std::string& seed) {
   return card::read_chip(session);
 }
 
-issuance::ChipImage read_with_pace(rcsim::Chip& chip, const std::string& password,
-                                   secure::PacePassword type) {
+issuance::ChipImage read_with_pace(rcsim::Chip& chip, const std::string& password, secure::PacePassword type,
+                                   const card::TerminalCredentials* terminal = nullptr) {
   test::SimTransport t(chip);
   card::ChipSession session(t, card::ReadLimits{});
   auto card_access = session.read_card_access();
   REQUIRE(card_access);
   session.open_pace(*card_access, password, type);
   session.select_application(card_profile("rcsim").select_applet);
-  auto read = card::read_chip(session);
+  std::vector<Check> mechanisms;
+  auto read = card::read_chip(session, &mechanisms, terminal);
+  for (const auto& m : mechanisms)
+    CHECK_MESSAGE(m.status != Status::Fail, (m.name + ": " + m.detail).c_str());
   read.files["EF.CardAccess"] = *card_access;
   return read;
 }
@@ -131,9 +137,22 @@ TEST_CASE("personalization writes, reads back through BAC, verifies and locks, f
     auto back = read_with_bac(chip, key_seed_of(image));
     CHECK(back.manifest_problems.empty());
     CHECK(back.files == lds_files(image));
+    CHECK(back.withheld.count("EF.DG3") == (image.file("EF.CVCA") != nullptr ? 1U : 0U));
     if (image.file("EF.CardAccess") != nullptr) {
       chip.power_on();
-      CHECK(read_with_pace(chip, key_seed_of(image), secure::PacePassword::Mrz).files == image.files);
+      CHECK(read_with_pace(chip, key_seed_of(image), secure::PacePassword::Mrz).files ==
+            lds_files(image, true));
+      // With the sample inspection system's certificates, Terminal Authentication releases EF.DG3.
+      card::TerminalCredentials terminal;
+      terminal.chain = {
+          pki::CvCertificate::load((test::source_dir() / "keys-sample/eac/dv/cert.cvcert").string()),
+          pki::CvCertificate::load((test::source_dir() / "keys-sample/eac/is/cert.cvcert").string())};
+      terminal.key = std::make_shared<pki::CvPrivateKey>(
+          pki::CvPrivateKey::load_pem((test::source_dir() / "keys-sample/eac/is/key.pem").string()));
+      chip.power_on();
+      auto full = read_with_pace(chip, key_seed_of(image), secure::PacePassword::Mrz, &terminal);
+      CHECK(full.files == image.files);
+      CHECK(full.withheld.empty());
     }
   }
 }
@@ -302,7 +321,8 @@ TEST_CASE(
   }
 }
 
-TEST_CASE("Active Authentication: keys made in preparation are loaded and proven at read-back and inspection") {
+TEST_CASE(
+    "Active Authentication: keys made in preparation are loaded and proven at read-back and inspection") {
   struct Case {
     const char* spec;
     const char* card;
@@ -311,14 +331,14 @@ TEST_CASE("Active Authentication: keys made in preparation are loaded and proven
                  Case{"rsa-1024", "jmrtd-applet"}}) {
     CAPTURE(c.spec);
     bool jmrtd = std::string(c.card) == "jmrtd-applet";
-    auto profile = issuance::DocumentProfile::load(
-        test::source_dir() /
-        (jmrtd ? "profiles/documents/dk-residence-card-bac.json" : "profiles/documents/dk-residence-card.json"));
+    auto profile = issuance::DocumentProfile::load(test::source_dir() /
+                                                   (jmrtd ? "profiles/documents/dk-residence-card-bac.json"
+                                                          : "profiles/documents/dk-residence-card.json"));
     profile.active_authentication = c.spec;
     profile.data_groups.push_back(15);
     auto app = issuance::load_application(test::source_dir() / "examples/application.json", profile);
     auto signer = pki::open_signer((test::source_dir() / "keys-sample/ds-ec").string());
-    auto image = issuance::prepare(app, profile, *signer);
+    auto image = issuance::prepare(app, profile, *signer, test::prepare_options(profile));
     REQUIRE(image.file("EF.DG15") != nullptr);
     REQUIRE(image.keys.active_authentication);
 
@@ -361,8 +381,9 @@ TEST_CASE("a chip whose Active Authentication key does not match DG15 is never i
   profile.data_groups.push_back(15);
   auto app = issuance::load_application(test::source_dir() / "examples/application.json", profile);
   auto signer = pki::open_signer((test::source_dir() / "keys-sample/ds-ec").string());
-  auto image = issuance::prepare(app, profile, *signer);
-  image.keys.active_authentication = issuance::prepare(app, profile, *signer).keys.active_authentication;
+  auto image = issuance::prepare(app, profile, *signer, test::prepare_options(profile));
+  image.keys.active_authentication =
+      issuance::prepare(app, profile, *signer, test::prepare_options(profile)).keys.active_authentication;
   rcsim::Chip chip(chip_for("rcsim"));
   test::SimTransport t(chip);
   CHECK_THROWS_WITH_AS(card::personalize(t, card_profile("rcsim"), image, perso_options()),

@@ -39,7 +39,7 @@ Prepared prepare_record(const json& record, const test::TempDir& dir, const std:
   auto app = issuance::parse_application(record.dump(), dir.path(), "app.json", profile, load);
   auto s = pki::open_signer((test::source_dir() / "keys-sample" / signer).string());
   Prepared p;
-  p.chip = issuance::prepare(app, profile, *s, {}, &p.report);
+  p.chip = issuance::prepare(app, profile, *s, test::prepare_options(profile), &p.report);
   return p;
 }
 
@@ -170,7 +170,7 @@ TEST_CASE("production mode refuses the TEST ONLY signer") {
   auto app =
       issuance::parse_application(test::example_application_json(), dir.path(), "app.json", profile, load);
   auto s = pki::open_signer((test::source_dir() / "keys-sample/ds-ec").string());
-  issuance::PrepareOptions o;
+  issuance::PrepareOptions o = test::prepare_options(profile);
   o.production = true;
   CHECK_THROWS_WITH_AS(issuance::prepare(app, profile, *s, o), doctest::Contains("TEST ONLY"), Error);
 }

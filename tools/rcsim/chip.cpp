@@ -228,6 +228,24 @@ Bytes Chip::process_command(const Bytes& apdu) {
       r.push_back(static_cast<std::uint8_t>(sw));
       return r;
     }
+    // Command chaining for PUT DATA (a CVCA certificate on a card without extended length): the
+    // pieces are collected and the last one, without the chaining bit, carries them all.
+    if (c.ins == 0xDA && (c.cla & 0x10) != 0) {
+      if (chained_ && (chained_->p1 != c.p1 || chained_->p2 != c.p2)) chained_.reset();
+      if (!chained_)
+        chained_ = Command{static_cast<std::uint8_t>(c.cla & ~0x10), c.ins, c.p1, c.p2, {}, {}, false};
+      chained_->data.insert(chained_->data.end(), c.data.begin(), c.data.end());
+      if (chained_->data.size() > 4096) chained_.reset();
+      Bytes ok = {0x90, 0x00};
+      return protected_apdu ? sm_wrap({}, kOk) : ok;
+    }
+    if (chained_) {
+      if (c.ins == 0xDA && c.p1 == chained_->p1 && c.p2 == chained_->p2) {
+        chained_->data.insert(chained_->data.end(), c.data.begin(), c.data.end());
+        c.data = std::move(chained_->data);
+      }
+      chained_.reset();
+    }
     // Fault injection matches the plain command.
     Bytes plain = {static_cast<std::uint8_t>(c.cla & ~0x0C), c.ins, c.p1, c.p2};
     plain.insert(plain.end(), c.data.begin(), c.data.end());

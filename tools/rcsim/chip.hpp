@@ -209,6 +209,8 @@ class Chip {
   };
   Ta ta_;
   Bytes pending_response_;  // for GET RESPONSE: remaining data, then the status word
+  /// ISO 7816-4 command chaining of PUT DATA (CLA bit 10): the data of the commands so far.
+  std::optional<Command> chained_;
   long apdus_ = 0;
   bool vanished_ = false;
 };
