@@ -9,6 +9,7 @@
 #include "inspection/chip_view.hpp"
 #include "lds/files.hpp"
 #include "pki/certificate.hpp"
+#include "pki/cvc.hpp"
 #include "pki/passive_auth.hpp"
 
 namespace rcperso::inspection {
@@ -39,8 +40,15 @@ void structure_checks(const issuance::ChipImage& chip, const ChipView& v, std::v
       } catch (const DecodeError& e) {
         out.push_back(fail(check, e.what()));
       }
-    } else if (name == "EF.CVCA" ||
-               (name != "EF.COM" && name != "EF.SOD" && name != "EF.DG1" && name != "EF.DG2" &&
+    } else if (name == "EF.CVCA") {
+      try {
+        std::string cars;
+        for (const auto& car : pki::decode_ef_cvca(data)) cars += (cars.empty() ? "" : ", ") + car;
+        out.push_back(pass(check, "trusted CVCA " + cars));
+      } catch (const DecodeError& e) {
+        out.push_back(fail(check, e.what()));
+      }
+    } else if ((name != "EF.COM" && name != "EF.SOD" && name != "EF.DG1" && name != "EF.DG2" &&
                 name != "EF.DG3" && name != "EF.DG7" && name != "EF.DG11" && name != "EF.DG12" &&
                 name != "EF.DG14" && name != "EF.DG15")) {
       out.push_back(skip(check, "not decoded by this version (" + std::to_string(data.size()) + " bytes)"));
