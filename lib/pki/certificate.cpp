@@ -2,6 +2,7 @@
 // to ask which named curve explicit domain parameters are equal to.
 #define OPENSSL_SUPPRESS_DEPRECATED
 #include "pki/certificate.hpp"
+#include "core/openssl_ptr.hpp"
 
 #include <openssl/bio.h>
 #include <openssl/bn.h>
@@ -16,11 +17,6 @@
 namespace rcperso::pki {
 
 namespace {
-
-struct BioDeleter {
-  void operator()(BIO* b) const { BIO_free(b); }
-};
-using BioPtr = std::unique_ptr<BIO, BioDeleter>;
 
 std::string name_text(const X509_NAME* name) {
   BioPtr bio(BIO_new(BIO_s_mem()));

@@ -1,4 +1,5 @@
 #include "pki/cvc.hpp"
+#include "core/openssl_ptr.hpp"
 
 #include <openssl/bio.h>
 #include <openssl/bn.h>
@@ -40,43 +41,6 @@ tlv::Options cv_options() {
   o.max_length = 65535;
   return o;
 }
-
-struct BnDeleter {
-  void operator()(BIGNUM* b) const { BN_free(b); }
-};
-struct GroupDeleter {
-  void operator()(EC_GROUP* g) const { EC_GROUP_free(g); }
-};
-struct PointDeleter {
-  void operator()(EC_POINT* p) const { EC_POINT_free(p); }
-};
-struct MdCtxDeleter {
-  void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
-};
-struct PkeyCtxDeleter {
-  void operator()(EVP_PKEY_CTX* c) const { EVP_PKEY_CTX_free(c); }
-};
-struct ParamBldDeleter {
-  void operator()(OSSL_PARAM_BLD* b) const { OSSL_PARAM_BLD_free(b); }
-};
-struct ParamDeleter {
-  void operator()(OSSL_PARAM* p) const { OSSL_PARAM_free(p); }
-};
-struct SigDeleter {
-  void operator()(ECDSA_SIG* s) const { ECDSA_SIG_free(s); }
-};
-struct BioDeleter {
-  void operator()(BIO* b) const { BIO_free(b); }
-};
-using BnPtr = std::unique_ptr<BIGNUM, BnDeleter>;
-using GroupPtr = std::unique_ptr<EC_GROUP, GroupDeleter>;
-using PointPtr = std::unique_ptr<EC_POINT, PointDeleter>;
-using MdCtxPtr = std::unique_ptr<EVP_MD_CTX, MdCtxDeleter>;
-using PkeyCtxPtr = std::unique_ptr<EVP_PKEY_CTX, PkeyCtxDeleter>;
-using ParamBldPtr = std::unique_ptr<OSSL_PARAM_BLD, ParamBldDeleter>;
-using ParamPtr = std::unique_ptr<OSSL_PARAM, ParamDeleter>;
-using SigPtr = std::unique_ptr<ECDSA_SIG, SigDeleter>;
-using BioPtr = std::unique_ptr<BIO, BioDeleter>;
 
 BnPtr to_bn(ByteView b) {
   BnPtr bn(BN_bin2bn(b.data(), static_cast<int>(b.size()), nullptr));
@@ -504,7 +468,7 @@ Bytes CvPrivateKey::sign(TaAlgorithm a, ByteView message) const {
   if (!is_ec()) return sig;
   // DER ECDSA-Sig-Value to plain r || s (BSI TR-03111), halves as long as the order.
   const unsigned char* p = sig.data();
-  SigPtr es(d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(sig.size())));
+  EcdsaSigPtr es(d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(sig.size())));
   if (!es) throw Error("signing produced no ECDSA signature");
   std::size_t half = static_cast<std::size_t>((EVP_PKEY_get_bits(key_.get()) + 7) / 8);
   Bytes plain(2 * half);
@@ -525,7 +489,7 @@ bool ta_verify_signature(const CvPublicKey& key, const EcDomainParameters* inher
     std::size_t half = d->order_size();
     if (signature.size() != 2 * half) return false;
     BnPtr r = to_bn(signature.first(half)), s = to_bn(signature.subspan(half));
-    SigPtr es(ECDSA_SIG_new());
+    EcdsaSigPtr es(ECDSA_SIG_new());
     if (!es || ECDSA_SIG_set0(es.get(), r.get(), s.get()) != 1) throw Error("out of memory");
     (void)r.release();
     (void)s.release();

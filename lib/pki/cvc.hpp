@@ -34,6 +34,7 @@
 #include "core/bytes.hpp"
 #include "core/date.hpp"
 #include "core/error.hpp"
+#include "core/openssl_ptr.hpp"
 #include "core/secure_bytes.hpp"
 #include "pki/hash.hpp"
 #include "pki/signer.hpp"
@@ -111,10 +112,7 @@ struct Chat {
 // ---------------------------------------------------------------------------
 // Public keys (TR-03110-3 D.3.1 and D.3.3)
 
-struct EvpPkeyDeleter {
-  void operator()(EVP_PKEY* k) const { EVP_PKEY_free(k); }
-};
-using EvpPkeyPtr = std::unique_ptr<EVP_PKEY, EvpPkeyDeleter>;
+using EvpPkeyPtr = PkeyPtr;
 
 /// Explicit elliptic curve domain parameters, each an unsigned integer or a
 /// point as the certificate encodes it (minimal big-endian; G uncompressed).

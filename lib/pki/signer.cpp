@@ -1,4 +1,5 @@
 #include "pki/signer.hpp"
+#include "core/openssl_ptr.hpp"
 
 #include <openssl/bio.h>
 #include <openssl/err.h>
@@ -83,13 +84,6 @@ std::pair<std::string, Bytes> signature_algorithm(SignatureScheme s, HashAlgorit
 
 namespace {
 
-struct PkeyDeleter {
-  void operator()(EVP_PKEY* k) const { EVP_PKEY_free(k); }
-};
-struct MdCtxDeleter {
-  void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
-};
-
 class FileSigner final : public Signer {
  public:
   explicit FileSigner(const fs::path& dir) {
@@ -141,7 +135,7 @@ class FileSigner final : public Signer {
       throw Error("signature scheme " + scheme_name(scheme) + " does not fit the Document Signer key (" +
                   key_type() + ")");
     }
-    std::unique_ptr<EVP_MD_CTX, MdCtxDeleter> ctx(EVP_MD_CTX_new());
+    MdCtxPtr ctx(EVP_MD_CTX_new());
     EVP_PKEY_CTX* pctx = nullptr;
     if (EVP_DigestSignInit(ctx.get(), &pctx, evp_md(hash), nullptr, key_.get()) != 1) fail();
     if (scheme == SignatureScheme::RsaPss) {
@@ -167,7 +161,7 @@ class FileSigner final : public Signer {
     throw Error("the Document Signer failed to sign");
   }
   X509Ptr cert_;
-  std::unique_ptr<EVP_PKEY, PkeyDeleter> key_;
+  PkeyPtr key_;
   Bytes cert_der_;
   CertificateInfo info_;
 };

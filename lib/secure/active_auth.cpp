@@ -1,4 +1,5 @@
 #include "secure/active_auth.hpp"
+#include "core/openssl_ptr.hpp"
 
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
@@ -24,27 +25,6 @@ namespace {
 const std::string kPrefix = "Active Authentication: ";
 constexpr std::size_t kChallengeSize = 8;
 constexpr std::size_t kMaxKeyInfoSize = 16U * 1024U;
-
-struct BnDeleter {
-  void operator()(BIGNUM* b) const { BN_clear_free(b); }
-};
-struct BnCtxDeleter {
-  void operator()(BN_CTX* c) const { BN_CTX_free(c); }
-};
-struct PkeyCtxDeleter {
-  void operator()(EVP_PKEY_CTX* c) const { EVP_PKEY_CTX_free(c); }
-};
-struct MdCtxDeleter {
-  void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
-};
-struct EcdsaSigDeleter {
-  void operator()(ECDSA_SIG* s) const { ECDSA_SIG_free(s); }
-};
-using BnPtr = std::unique_ptr<BIGNUM, BnDeleter>;
-using BnCtxPtr = std::unique_ptr<BN_CTX, BnCtxDeleter>;
-using PkeyCtxPtr = std::unique_ptr<EVP_PKEY_CTX, PkeyCtxDeleter>;
-using MdCtxPtr = std::unique_ptr<EVP_MD_CTX, MdCtxDeleter>;
-using EcdsaSigPtr = std::unique_ptr<ECDSA_SIG, EcdsaSigDeleter>;
 
 std::shared_ptr<EVP_PKEY> share(EVP_PKEY* key) { return std::shared_ptr<EVP_PKEY>(key, EVP_PKEY_free); }
 

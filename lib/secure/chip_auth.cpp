@@ -1,4 +1,5 @@
 #include "secure/chip_auth.hpp"
+#include "core/openssl_ptr.hpp"
 
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
@@ -18,31 +19,6 @@ namespace {
 constexpr std::string_view kCaEcdhPrefix = "0.4.0.127.0.7.2.2.3.2.";
 constexpr std::string_view kCaDhPrefix = "0.4.0.127.0.7.2.2.3.1.";
 
-struct PkeyDeleter {
-  void operator()(EVP_PKEY* k) const { EVP_PKEY_free(k); }
-};
-struct PkeyCtxDeleter {
-  void operator()(EVP_PKEY_CTX* c) const { EVP_PKEY_CTX_free(c); }
-};
-struct BnDeleter {
-  void operator()(BIGNUM* b) const { BN_clear_free(b); }
-};
-struct GroupDeleter {
-  void operator()(EC_GROUP* g) const { EC_GROUP_free(g); }
-};
-struct PointDeleter {
-  void operator()(EC_POINT* p) const { EC_POINT_clear_free(p); }
-};
-struct ParamsDeleter {
-  void operator()(OSSL_PARAM* p) const { OSSL_PARAM_free(p); }
-};
-using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyDeleter>;
-using PkeyCtxPtr = std::unique_ptr<EVP_PKEY_CTX, PkeyCtxDeleter>;
-using BnPtr = std::unique_ptr<BIGNUM, BnDeleter>;
-using GroupPtr = std::unique_ptr<EC_GROUP, GroupDeleter>;
-using PointPtr = std::unique_ptr<EC_POINT, PointDeleter>;
-using ParamsPtr = std::unique_ptr<OSSL_PARAM, ParamsDeleter>;
-
 PkeyPtr decode_ec_key(ByteView spki) {
   const unsigned char* p = spki.data();
   PkeyPtr key(d2i_PUBKEY(nullptr, &p, static_cast<long>(spki.size())));
@@ -57,7 +33,7 @@ GroupPtr group_of(EVP_PKEY* key) {
   OSSL_PARAM* raw = nullptr;
   if (EVP_PKEY_todata(key, EVP_PKEY_KEY_PARAMETERS, &raw) != 1)
     throw Error("Chip Authentication: cannot read the key's domain parameters");
-  ParamsPtr params(raw);
+  ParamPtr params(raw);
   GroupPtr group(EC_GROUP_new_from_params(params.get(), nullptr, nullptr));
   if (!group) throw Error("Chip Authentication: unusable domain parameters in DG14");
   if (EC_GROUP_get_field_type(group.get()) != NID_X9_62_prime_field)

@@ -1,4 +1,5 @@
 #include "secure/pace.hpp"
+#include "core/openssl_ptr.hpp"
 
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
@@ -18,23 +19,6 @@ namespace rcperso::secure {
 namespace {
 
 constexpr std::string_view kPaceOid = "0.4.0.127.0.7.2.2.4";
-
-struct BnDeleter {
-  void operator()(BIGNUM* b) const { BN_clear_free(b); }
-};
-struct PointDeleter {
-  void operator()(EC_POINT* p) const { EC_POINT_clear_free(p); }
-};
-struct GroupDeleter {
-  void operator()(EC_GROUP* g) const { EC_GROUP_free(g); }
-};
-struct CtxDeleter {
-  void operator()(BN_CTX* c) const { BN_CTX_free(c); }
-};
-using BnPtr = std::unique_ptr<BIGNUM, BnDeleter>;
-using PointPtr = std::unique_ptr<EC_POINT, PointDeleter>;
-using GroupPtr = std::unique_ptr<EC_GROUP, GroupDeleter>;
-using CtxPtr = std::unique_ptr<BN_CTX, CtxDeleter>;
 
 BnPtr to_bn(ByteView b) {
   BnPtr bn(BN_bin2bn(b.data(), static_cast<int>(b.size()), nullptr));
@@ -193,7 +177,7 @@ class EcGroup : public PaceGroup {
 
  private:
   GroupPtr group;
-  CtxPtr ctx{BN_CTX_new()};
+  BnCtxPtr ctx{BN_CTX_new()};
   std::size_t field_bytes = 0;
   BnPtr p_{BN_new()}, a_{BN_new()}, b_{BN_new()};  // y^2 = x^3 + ax + b over GF(p)
 
@@ -489,7 +473,8 @@ class DhGroup : public PaceGroup {
     BnPtr y = to_bn(encoded);
     BnPtr pm1(BN_dup(p_.get())), t(BN_new());
     if (!pm1 || !t || BN_sub_word(pm1.get(), 1) != 1) throw Error("out of memory");
-    if (encoded.empty() || encoded.size() > bytes_ || BN_cmp(y.get(), BN_value_one()) <= 0 || BN_cmp(y.get(), pm1.get()) >= 0 ||
+    if (encoded.empty() || encoded.size() > bytes_ || BN_cmp(y.get(), BN_value_one()) <= 0 ||
+        BN_cmp(y.get(), pm1.get()) >= 0 ||
         BN_mod_exp(t.get(), y.get(), q_.get(), p_.get(), ctx_.get()) != 1 || BN_is_one(t.get()) != 1) {
       throw Error("PACE: the other party's public key is not in the group");
     }
@@ -507,7 +492,7 @@ class DhGroup : public PaceGroup {
     return out;
   }
   BnPtr p_, q_, g_;
-  CtxPtr ctx_{BN_CTX_new()};
+  BnCtxPtr ctx_{BN_CTX_new()};
   std::size_t bytes_ = 0;
 };
 
