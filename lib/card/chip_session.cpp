@@ -122,7 +122,8 @@ std::string ChipSession::open_pace(ByteView card_access, std::string_view passwo
   for (const auto& info : ca.pace) {
     try {
       auto p = secure::pace_protocol(info.protocol);
-      if (p.mapping != secure::PaceMapping::Generic || !info.parameter_id) continue;
+      // Generic and Integrated Mapping; CAM needs DG14 before PACE ends and is not used here yet.
+      if (p.mapping == secure::PaceMapping::ChipAuthentication || !info.parameter_id) continue;
       protocol = p;
       parameter_id = *info.parameter_id;
       break;
@@ -132,7 +133,8 @@ std::string ChipSession::open_pace(ByteView card_access, std::string_view passwo
   }
   if (!protocol) {
     throw PaceUnsupported(
-        "EF.CardAccess offers no PACE protocol this inspection system implements (Generic Mapping)");
+        "EF.CardAccess offers no PACE protocol this inspection system implements (Generic or Integrated "
+        "Mapping)");
   }
   sm_.reset();
   bac_keys_.reset();
@@ -173,8 +175,13 @@ std::string ChipSession::open_pace(ByteView card_access, std::string_view passwo
     }
   };
   pace.receive_encrypted_nonce(step(0, {}, false, 0x80));
-  Bytes map = pace.mapping_public_key();
-  pace.receive_chip_mapping_key(step(0x81, map, false, 0x82));
+  if (protocol->mapping == secure::PaceMapping::Integrated) {
+    Bytes t = pace.integrated_mapping_nonce();
+    pace.receive_integrated_mapping_response(step(0x81, t, false, 0x82));
+  } else {
+    Bytes map = pace.mapping_public_key();
+    pace.receive_chip_mapping_key(step(0x81, map, false, 0x82));
+  }
   Bytes eph = pace.ephemeral_public_key();
   pace.receive_chip_ephemeral_key(step(0x83, eph, false, 0x84));
   Bytes token = pace.terminal_token();

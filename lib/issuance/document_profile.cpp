@@ -184,8 +184,9 @@ DocumentProfile DocumentProfile::from_json(const nlohmann::json& j, const std::s
         info.parameter_id = id;
         try {
           auto protocol = secure::pace_protocol(info.protocol);
-          if (protocol.mapping != secure::PaceMapping::Generic) {
-            r.problem(path + ".protocol", "only Generic Mapping can be issued and verified by this version");
+          if (protocol.mapping == secure::PaceMapping::ChipAuthentication) {
+            r.problem(path + ".protocol",
+                      "PACE-CAM is not issued by this version (Generic or Integrated Mapping only)");
           }
           if ((id <= 2) == protocol.ecdh)
             r.problem(path, "parameter_id " + std::to_string(id) + " does not fit " + info.protocol);

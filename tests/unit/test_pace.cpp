@@ -253,8 +253,10 @@ TEST_CASE("document profiles: access control is checked strictly") {
         std::string::npos);
   CHECK(problems({{"pace", {{{"protocol", kOid}, {"parameter_id", 0}}}}}).find("does not fit") !=
         std::string::npos);
-  CHECK(problems({{"pace", {{{"protocol", "0.4.0.127.0.7.2.2.4.4.2"}, {"parameter_id", 13}}}}})
-            .find("only Generic Mapping") != std::string::npos);
+  CHECK(
+      problems({{"pace", {{{"protocol", "0.4.0.127.0.7.2.2.4.4.2"}, {"parameter_id", 13}}}}}).empty());  // IM
+  CHECK(problems({{"pace", {{{"protocol", "0.4.0.127.0.7.2.2.4.6.2"}, {"parameter_id", 13}}}}})
+            .find("PACE-CAM is not issued") != std::string::npos);
   CHECK(problems({{"pace", {{{"protocol", "1.2.3"}, {"parameter_id", 13}}}}}).find("pace[0].protocol") !=
         std::string::npos);
   CHECK(

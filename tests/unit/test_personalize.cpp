@@ -390,3 +390,34 @@ TEST_CASE("a chip whose Active Authentication key does not match DG15 is never i
                        doctest::Contains("Active Authentication"), card::PersoError);
   CHECK(chip.lifecycle() != rcsim::Lifecycle::Locked);
 }
+
+TEST_CASE("PACE with Integrated Mapping: issued, read back and inspected when the profile offers it") {
+  auto profile =
+      issuance::DocumentProfile::load(test::source_dir() / "profiles/documents/dk-residence-card.json");
+  profile.pace = {lds::PaceInfo{"0.4.0.127.0.7.2.2.4.4.2", 2, 13}};  // id-PACE-ECDH-IM-AES-CBC-CMAC-128
+  auto app = issuance::load_application(test::source_dir() / "examples/application.json", profile);
+  auto signer = pki::open_signer((test::source_dir() / "keys-sample/ds-ec").string());
+  auto image = issuance::prepare(app, profile, *signer, test::prepare_options(profile));
+  rcsim::Chip chip(chip_for("rcsim"));
+  test::SimTransport t(chip);
+  auto report = card::personalize(t, card_profile("rcsim"), image, perso_options());
+  CHECK(report.locked);
+  chip.power_on();
+  card::ChipSession session(t, card::ReadLimits{});
+  auto card_access = session.read_card_access();
+  REQUIRE(card_access);
+  auto how = session.open_pace(*card_access, key_seed_of(image), secure::PacePassword::Mrz);
+  CHECK(how.find("id-PACE-ECDH-IM-AES-CBC-CMAC-128") != std::string::npos);
+  session.select_application(card_profile("rcsim").select_applet);
+  std::vector<Check> mechanisms;
+  auto read = card::read_chip(session, &mechanisms);
+  CHECK(read.manifest_problems.empty());
+  CHECK(mechanisms.front().status == Status::Pass);  // Chip Authentication after PACE-IM
+  // A wrong MRZ fails PACE-IM too.
+  chip.power_on();
+  card::ChipSession wrong(t, card::ReadLimits{});
+  std::string seed = key_seed_of(image);
+  seed[10] = seed[10] == '1' ? '2' : '1';
+  CHECK_THROWS_WITH_AS(wrong.open_pace(*wrong.read_card_access(), seed, secure::PacePassword::Mrz),
+                       doctest::Contains("PACE failed"), card::AccessDenied);
+}
