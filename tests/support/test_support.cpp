@@ -119,4 +119,11 @@ issuance::PrepareOptions prepare_options(const issuance::DocumentProfile& profil
   return options;
 }
 
+SecureBytes secret(const char* hex) {
+  Bytes b = from_hex(hex);
+  return SecureBytes(b.begin(), b.end());
+}
+
+std::string hex(const SecureBytes& bytes) { return to_hex_upper(ByteView(bytes.data(), bytes.size())); }
+
 }  // namespace rcperso::test

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "core/bytes.hpp"
+#include "core/secure_bytes.hpp"
 #include "image/image.hpp"
 #include "issuance/document_profile.hpp"
 #include "issuance/prepare.hpp"
@@ -39,6 +40,10 @@ void write_example_images(const TempDir& dir);
 std::string example_application_json();
 
 std::filesystem::path source_dir();
+
+/// Secret bytes from hex, for worked examples; and back to upper-case hex.
+SecureBytes secret(const char* hex);
+std::string hex(const SecureBytes& bytes);
 
 /// Preparation options for the sample PKI: the TEST ONLY CVCA (keys-sample/eac/cvca) when the
 /// profile protects fingerprints with Terminal Authentication.

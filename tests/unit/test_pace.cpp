@@ -19,11 +19,8 @@ using namespace rcperso;
 using namespace rcperso::secure;
 
 namespace {
-SecureBytes secret(const char* hex) {
-  Bytes b = from_hex(hex);
-  return SecureBytes(b.begin(), b.end());
-}
-std::string hex(const SecureBytes& b) { return to_hex_upper(ByteView(b.data(), b.size())); }
+using test::hex;
+using test::secret;
 
 constexpr const char* kOid = "0.4.0.127.0.7.2.2.4.2.2";
 }  // namespace

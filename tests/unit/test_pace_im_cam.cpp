@@ -8,16 +8,14 @@
 #include "lds/card_access.hpp"
 #include "secure/crypto.hpp"
 #include "secure/pace.hpp"
+#include "test_support.hpp"
 
 using namespace rcperso;
 using namespace rcperso::secure;
 
 namespace {
-SecureBytes secret(const char* hex) {
-  Bytes b = from_hex(hex);
-  return SecureBytes(b.begin(), b.end());
-}
-std::string hex(const SecureBytes& b) { return to_hex_upper(ByteView(b.data(), b.size())); }
+using test::hex;
+using test::secret;
 
 constexpr const char* kEcdhIm128 = "0.4.0.127.0.7.2.2.4.4.2";
 constexpr const char* kDhIm128 = "0.4.0.127.0.7.2.2.4.3.2";
