@@ -29,7 +29,13 @@ pcsc_up() {
   if [ -e /run/pcscd/pcscd.pid ] && ! kill -0 "$(tr -dc 0-9 </run/pcscd/pcscd.pid 2>/dev/null)" 2>/dev/null; then
     pcsc_sudo rm -f /run/pcscd/pcscd.pid /run/pcscd/pcscd.comm
   fi
-  pcsc_sudo pcscd --foreground >"${PCSC_LOG:-/dev/null}" 2>&1 &
+  # Started directly (not through the pcsc_sudo function, whose subshell would
+  # be what $! names) so that pcsc_down stops pcscd itself, not an orphan's parent.
+  if [ "$(id -u)" -ne 0 ]; then
+    sudo pcscd --foreground >"${PCSC_LOG:-/dev/null}" 2>&1 &
+  else
+    pcscd --foreground >"${PCSC_LOG:-/dev/null}" 2>&1 &
+  fi
   PCSC_STARTED_PID=$!
   for _ in $(seq 1 100); do
     if "$BIN/pcsc_wait" --list 2>/dev/null | grep -q "Virtual PCD"; then return 0; fi
