@@ -65,6 +65,15 @@ class ChipSession {
   /// command is protected. Returns a description for reports; throws
   /// AccessDenied if the chip refuses the password.
   std::string open_pace(ByteView card_access, std::string_view password, secure::PacePassword type);
+  /// After open_pace() chose PACE-CAM: the chip's Encrypted Chip Authentication Data waits for
+  /// its static public key, which DG14 (read inside the channel) gives.
+  bool pace_cam_pending() const { return pace_cam_ && pace_cam_->verified_key.empty(); }
+  bool pace_cam_verified() const { return pace_cam_ && !pace_cam_->verified_key.empty(); }
+  /// PACE-CAM's check (9303-11 §4.4.3.5.2): CA_IC decrypted and PK_IC · CA_IC = PK_map,IC with
+  /// PK_IC the EC public key of `chip_public_key_info` (DG14's SubjectPublicKeyInfo). Returns a
+  /// description; throws AccessDenied if the chip does not hold that key (a cloned chip) and
+  /// Error if the key cannot be the chip's (another curve than PACE's).
+  std::string verify_pace_chip_authentication(ByteView chip_public_key_info);
   /// BAC with keys from the MRZ; afterwards every command is protected.
   /// Throws AccessDenied if the chip does not accept the keys.
   void open_bac(const secure::BacKeys& keys);
@@ -78,7 +87,8 @@ class ChipSession {
                                   std::optional<std::uint64_t> key_id);
   /// Comp() of the terminal's Chip Authentication key, which Terminal Authentication signs.
   const Bytes& chip_authentication_terminal_key() const { return ca_terminal_key_; }
-  /// Terminal Authentication v1 after Chip Authentication (PACE channel): every
+  /// Terminal Authentication v1 after Chip Authentication v1 (PACE or BAC channel; ID_PICC is
+  /// then Comp() of the chip's PACE key or the document number) or after PACE-CAM: every
   /// certificate of `chain` (DV, then terminal) verified by the chip, then
   /// the challenge signed with the terminal's key. Throws AccessDenied naming
   /// the step the chip refused.
@@ -123,6 +133,13 @@ class ChipSession {
     std::optional<std::uint64_t> key_id;
   };
   std::optional<ChipAuthRun> chip_auth_;  // to run it again after a resumed channel
+  struct PaceCam {
+    std::unique_ptr<secure::PaceInitiator> pace;  // holds KS_enc and the chip's mapping key
+    std::string protocol_oid;
+    Bytes encrypted_chip_auth_data;               // A_IC
+    Bytes verified_key;  // DG14's SubjectPublicKeyInfo once verified (checked again on resume)
+  };
+  std::optional<PaceCam> pace_cam_;
   std::uint16_t selected_file_ = 0;
   Bytes ca_terminal_key_;
   Bytes id_picc_;  // what Terminal Authentication binds to: Comp(chip's ephemeral PACE key)

@@ -558,9 +558,8 @@ TEST_CASE("rcsim TA: the effective rights are the intersection over CVCA, DV and
 TEST_CASE("rcsim TA after PACE-CAM: the mapping authenticated the chip; Comp() of the terminal's PACE key") {
   // id-PACE-ECDH-CAM-AES-CBC-CMAC-128 on brainpoolP256r1.
   rcsim::Chip chip(options_at("2026-12-01"));
-  personalize(chip, {.card_access = "31143012060A04007F0007020204060202010202010D"});
-  secure::ChipKeyPair static_key = secure::generate_chip_ec_key("brainpoolP256r1");
-  chip.set_chip_authentication_key(Bytes(static_key.private_key.begin(), static_key.private_key.end()), 13);
+  // The static key is the Chip Authentication key of PUT DATA 63 (DG14's), on the PACE curve.
+  secure::ChipKeyPair static_key = personalize(chip, {.card_access = "31143012060A04007F0007020204060202010202010D"});
   chip.power_on();
   auto protocol = secure::pace_protocol("0.4.0.127.0.7.2.2.4.6.2");
   std::string mrz = secure::mrz_information("T22000129", "640812", "101031");

@@ -699,11 +699,6 @@ Bytes Chip::manage_security_environment(const Command& c, std::uint16_t& sw) {
                  : oid[8] <= 4 ? PaceMapping::Integrated
                                : PaceMapping::ChipAuthentication;
   pace.parameter_id = *listed;
-  if (pace.mapping == PaceMapping::ChipAuthentication &&
-      (ca_private_.empty() || ca_parameter_id_ != pace.parameter_id)) {
-    sw = 0x6A88;  // CAM needs the static key on the PACE curve: referenced data not found
-    return {};
-  }
   pace.key_bytes = oid[9] == 2 ? 16 : oid[9] == 3 ? 24 : 32;
   pace.k_pi = kdf_aes(password, 3, pace.key_bytes);
   try {
@@ -714,6 +709,10 @@ Bytes Chip::manage_security_environment(const Command& c, std::uint16_t& sw) {
   }
   if (pace.curve->elliptic() != (oid[8] % 2 == 0)) {
     sw = 0x6A80;  // a DH protocol on a curve, or the reverse
+    return {};
+  }
+  if (pace.mapping == PaceMapping::ChipAuthentication && cam_static_key(pace).empty()) {
+    sw = 0x6A88;  // CAM needs the static key on the PACE curve: referenced data not found
     return {};
   }
   pace_ = std::move(pace);
@@ -792,7 +791,10 @@ Bytes Chip::general_authenticate(const Command& c, std::uint16_t& sw) {
       put_tlv(out, 0x86, token(pace.terminal_eph_public));
       if (pace.mapping == PaceMapping::ChipAuthentication) {
         // A_IC = E(KS_enc, CA_IC), AES-CBC with IV = E(KS_enc, -1), padding method 2 (§4.4.3.5).
-        Bytes ca = pace.curve->chip_authentication_data(ca_private_, pace.map_private);
+        Bytes static_key = cam_static_key(pace);
+        // A clone copied DG14 but not its private key: it answers with a key of its own.
+        if (options_.cloned) static_key = pace.curve->private_key(options_.random);
+        Bytes ca = pace.curve->chip_authentication_data(static_key, pace.map_private);
         if (ca.empty()) return fail(0x6985);
         Bytes iv = aes_ecb_block(pace.ks_enc, Bytes(16, 0xFF));
         put_tlv(out, 0x8A, aes_cbc(pace.ks_enc, iv, pad_block(ca, 16), true));
@@ -947,6 +949,19 @@ Bytes Chip::chip_authentication_general_authenticate(const Command& c, std::uint
       Bytes(terminal_key.begin() + 1,
             terminal_key.begin() + 1 + static_cast<std::ptrdiff_t>((terminal_key.size() - 1) / 2));
   return {0x7C, 0x00};
+}
+
+Bytes Chip::cam_static_key(const Pace& pace) const {
+  // The Chip Authentication key of PUT DATA 63 (DG14's) when it lies on the PACE curve; the test
+  // hook's key only on a chip without one.
+  if (!ca_key_.empty()) {
+    const auto* curve = dynamic_cast<const EcCurve*>(pace.curve.get());
+    if (curve != nullptr && curve->has_domain(ca_key_.prime, ca_key_.a, ca_key_.b, ca_key_.generator, ca_key_.order))
+      return ca_key_.private_key;
+    return {};
+  }
+  if (!ca_private_.empty() && ca_parameter_id_ == pace.parameter_id) return ca_private_;
+  return {};
 }
 
 void Chip::set_chip_authentication_key(Bytes private_key, int parameter_id) {
