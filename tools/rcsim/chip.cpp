@@ -1275,7 +1275,7 @@ void Chip::load() {
     trust_point_der_ = unhex(t.at("data").get<std::string>());
     trust_point_ = t.at("form").get<std::string>() == "body" ? parse_cv_body(trust_point_der_)
                                                              : parse_cv_certificate(trust_point_der_);
-    if (!trust_point_ || !trust_point_->domain)
+    if (!trust_point_ || (!trust_point_->domain && !ta_is_rsa(trust_point_->key_oid)))
       throw std::runtime_error("state file: invalid Terminal Authentication trust point");
   }
   if (j.contains("ta_date")) {
@@ -1319,14 +1319,18 @@ Bytes Chip::load_trust_point(const Command& c, std::uint16_t& sw) {
   std::optional<CvCert> cert;
   if (c.p1 == (body_only ? 0x01 : 0x00))
     cert = body_only ? parse_cv_body(c.data) : parse_cv_certificate(c.data);
-  if (!cert || cert->role() != CvRole::Cvca || !cert->domain || !valid_cv_domain(*cert->domain) ||
-      !valid_cv_point(*cert->domain, cert->point)) {
+  // An ECDSA CVCA carries its domain parameters, which DV and terminal keys inherit; an RSA one n and e.
+  bool usable = cert && cert->role() == CvRole::Cvca &&
+                (ta_is_rsa(cert->key_oid) ? !cert->domain
+                                          : cert->domain && valid_cv_domain(*cert->domain) &&
+                                                valid_cv_point(*cert->domain, cert->point));
+  if (!usable) {
     sw = 0x6A80;
     return {};
   }
   if (!body_only && cert->car == cert->chr &&
-      !cv_verify_plain(*cert->domain, cert->point, *ta_ecdsa_hash(cert->key_oid), cert->body,
-                       cert->signature)) {
+      !cv_verify(cert->key_oid, cert->domain ? &*cert->domain : nullptr, cert->point, cert->modulus,
+                 cert->exponent, cert->body, cert->signature)) {
     sw = 0x6A80;  // a self-signed CVCA certificate must verify under its own key
     return {};
   }
@@ -1352,7 +1356,8 @@ Bytes Chip::ta_set_dst(const Command& c, std::uint16_t& sw) {
   }
   ta_.dst.reset();
   if (trust_point_ && trust_point_->chr == car) {
-    ta_.dst = TaKey{trust_point_->chr, trust_point_->key_oid, trust_point_->point, CvRole::Cvca,
+    ta_.dst = TaKey{trust_point_->chr,     trust_point_->key_oid,  trust_point_->point,
+                    trust_point_->modulus, trust_point_->exponent, CvRole::Cvca,
                     trust_point_->rights()};
     return {};
   }
@@ -1380,10 +1385,13 @@ Bytes Chip::ta_verify_certificate(const Command& c, std::uint16_t& sw) {
   }
   TaKey issuer = *std::exchange(ta_.dst, std::nullopt);
   auto cert = parse_cv_body_and_signature(c.data);
-  const CvDomain& domain = *trust_point_->domain;
-  // DV and terminal keys inherit the trust point's parameters; a link certificate repeats them.
-  if (!cert || (cert->domain && (cert->role() != CvRole::Cvca || *cert->domain != domain)) ||
-      !valid_cv_point(domain, cert->point)) {
+  const CvDomain* domain = trust_point_->domain ? &*trust_point_->domain : nullptr;
+  // The chain keeps the trust point's key type. EC DV and terminal keys inherit its parameters; a
+  // link certificate repeats them.
+  bool fits = cert && ta_is_rsa(cert->key_oid) == ta_is_rsa(trust_point_->key_oid) &&
+              (domain == nullptr || ((!cert->domain || (cert->role() == CvRole::Cvca && *cert->domain == *domain)) &&
+                                     valid_cv_point(*domain, cert->point)));
+  if (!fits) {
     sw = 0x6A80;
     return {};
   }
@@ -1395,7 +1403,8 @@ Bytes Chip::ta_verify_certificate(const Command& c, std::uint16_t& sw) {
     sw = 0x6300;  // wrong issuer, or not CVCA -> DV -> terminal
     return {};
   }
-  if (!cv_verify_plain(domain, issuer.point, *ta_ecdsa_hash(issuer.oid), cert->body, cert->signature)) {
+  if (!cv_verify(issuer.oid, domain, issuer.point, issuer.modulus, issuer.exponent, cert->body,
+                 cert->signature)) {
     sw = 0x6300;
     return {};
   }
@@ -1410,7 +1419,8 @@ Bytes Chip::ta_verify_certificate(const Command& c, std::uint16_t& sw) {
     learnt_date_ = cert->effective;
     save();
   }
-  TaKey key{cert->chr, cert->key_oid, cert->point, cert->role(),
+  TaKey key{cert->chr,      cert->key_oid,  cert->point,
+            cert->modulus,  cert->exponent, cert->role(),
             static_cast<std::uint8_t>(issuer.rights & cert->rights())};
   ta_.imported[key.chr] = key;
   return {};
@@ -1442,7 +1452,7 @@ Bytes Chip::ta_set_at(const Command& c, std::uint16_t& sw) {
       return {};
     }
   }
-  if (!have_chr || chr.empty() || chr.size() > 16 || (have_oid && !ta_ecdsa_hash(oid))) {
+  if (!have_chr || chr.empty() || chr.size() > 16 || (have_oid && !ta_algorithm(oid))) {
     sw = 0x6A80;
     return {};
   }
@@ -1498,7 +1508,8 @@ Bytes Chip::ta_external_authenticate(const Command& c, std::uint16_t& sw) {
   ta_.challenge.clear();  // one attempt per challenge
   ta_.authenticated = false;
   ta_.rights = 0;
-  if (!cv_verify_plain(*trust_point_->domain, ta_.at->point, *ta_ecdsa_hash(ta_.at->oid), message, c.data)) {
+  const CvDomain* domain = trust_point_->domain ? &*trust_point_->domain : nullptr;
+  if (!cv_verify(ta_.at->oid, domain, ta_.at->point, ta_.at->modulus, ta_.at->exponent, message, c.data)) {
     sw = 0x6300;
     return {};
   }
