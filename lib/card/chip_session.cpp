@@ -94,7 +94,12 @@ void ChipSession::open_bac(const secure::BacKeys& keys) {
   }
   bac_keys_ = keys;
   // TA after BAC binds to the document number with its check digit (TR-03110-1 §3.5, static binding).
-  id_picc_ = keys.document_number.empty() ? Bytes{} : secure::ta_id_picc_document_number(keys.document_number);
+  try {
+    id_picc_ =
+        keys.document_number.empty() ? Bytes{} : secure::ta_id_picc_document_number(keys.document_number);
+  } catch (const Error&) {
+    id_picc_.clear();  // not MRZ characters: TA says it has no ID_PICC, BAC itself is fine
+  }
   pace_access_.reset();
   pace_cam_.reset();
   chip_auth_.reset();
@@ -128,7 +133,8 @@ std::string ChipSession::open_pace(ByteView card_access, std::string_view passwo
     for (const auto& info : ca.pace) {
       try {
         auto p = secure::pace_protocol(info.protocol);
-        if ((p.mapping == secure::PaceMapping::ChipAuthentication) != want_cam || !info.parameter_id) continue;
+        if ((p.mapping == secure::PaceMapping::ChipAuthentication) != want_cam || !info.parameter_id)
+          continue;
         protocol = p;
         parameter_id = *info.parameter_id;
         break;
@@ -146,8 +152,8 @@ std::string ChipSession::open_pace(ByteView card_access, std::string_view passwo
   sm_.reset();
   bac_keys_.reset();
   pace_cam_.reset();
-  auto initiator = std::make_unique<secure::PaceInitiator>(*protocol, parameter_id,
-                                                          secure::pace_password_key(password, type, *protocol));
+  auto initiator = std::make_unique<secure::PaceInitiator>(
+      *protocol, parameter_id, secure::pace_password_key(password, type, *protocol));
   secure::PaceInitiator& pace = *initiator;
   // MSE:Set AT without Le; with the parameter reference first, without it for chips that refuse it.
   ResponseApdu mse = transport_.transmit(
@@ -313,7 +319,8 @@ std::string ChipSession::terminal_authentication(std::span<const pki::CvCertific
   if ((!chip_auth_ && !pace_cam_verified()) || ca_terminal_key_.empty())
     throw AccessDenied("Terminal Authentication needs Chip Authentication (v1 or PACE-CAM) first");
   if (id_picc_.empty())
-    throw AccessDenied("Terminal Authentication: no ID_PICC (the BAC keys did not come with the document number)");
+    throw AccessDenied(
+        "Terminal Authentication: no ID_PICC (the BAC keys did not come with the document number)");
   if (chain.empty()) throw AccessDenied("Terminal Authentication: no terminal certificate");
   auto commands = secure::ta_commands(chain);
   // Per certificate: MSE:Set DST, then PSO:Verify Certificate; MSE:Set AT last.
@@ -589,7 +596,8 @@ bool read_dg14_and_verify_pace_cam(ChipSession& session, issuance::ChipImage& ch
   std::vector<lds::ChipAuthenticationPublicKeyInfo> keys;
   try {
     for (const auto& si : lds::Dg14::decode(chip.files[info->name]).infos) {
-      if (si.protocol == lds::kIdPkEcdh) keys.push_back(lds::ChipAuthenticationPublicKeyInfo::decode(si.encoded));
+      if (si.protocol == lds::kIdPkEcdh)
+        keys.push_back(lds::ChipAuthenticationPublicKeyInfo::decode(si.encoded));
     }
   } catch (const DecodeError& e) {
     report(fail(name, std::string("EF.DG14 is malformed: ") + e.what()));

@@ -60,10 +60,12 @@ class ChipSession {
   /// EF.CardAccess from the master file, read before any access control;
   /// nullopt when the chip has none (no PACE) or no selectable MF.
   std::optional<Bytes> read_card_access();
-  /// PACE with a PACEInfo of EF.CardAccess this host supports (Generic
-  /// Mapping, ECDH or DH) and the MRZ_information or the CAN. Afterwards every
-  /// command is protected. Returns a description for reports; throws
-  /// AccessDenied if the chip refuses the password.
+  /// PACE with a PACEInfo of EF.CardAccess this host supports (Generic or
+  /// Integrated Mapping, ECDH or DH; Chip Authentication Mapping, ECDH) and the
+  /// MRZ_information or the CAN: PACE-CAM wherever the chip offers it, otherwise
+  /// the first supported entry in EF.CardAccess order. Afterwards every command
+  /// is protected. Returns a description for reports; throws AccessDenied if
+  /// the chip refuses the password.
   std::string open_pace(ByteView card_access, std::string_view password, secure::PacePassword type);
   /// After open_pace() chose PACE-CAM: the chip's Encrypted Chip Authentication Data waits for
   /// its static public key, which DG14 (read inside the channel) gives.
@@ -136,8 +138,8 @@ class ChipSession {
   struct PaceCam {
     std::unique_ptr<secure::PaceInitiator> pace;  // holds KS_enc and the chip's mapping key
     std::string protocol_oid;
-    Bytes encrypted_chip_auth_data;               // A_IC
-    Bytes verified_key;  // DG14's SubjectPublicKeyInfo once verified (checked again on resume)
+    Bytes encrypted_chip_auth_data;  // A_IC
+    Bytes verified_key;              // DG14's SubjectPublicKeyInfo once verified (checked again on resume)
   };
   std::optional<PaceCam> pace_cam_;
   std::uint16_t selected_file_ = 0;
@@ -157,8 +159,10 @@ struct TerminalCredentials {
 /// open where the chip needs it). A listed file the chip lacks or withholds
 /// becomes a manifest problem, which rcverify reports as a failed check.
 /// When DG14 offers Chip Authentication it is read first and CA runs before
-/// the other data groups; `mechanisms` (if given) gets its result line. A
-/// failed CA ends the reading: what was not read is a manifest problem.
+/// the other data groups; `mechanisms` (if given) gets its result line. After
+/// PACE-CAM, DG14 is read first too and its key checks the chip's CAM data
+/// instead ("Chip Authentication (PACE-CAM)"; CA v1 is not run). A failed CA
+/// or CAM ends the reading: what was not read is a manifest problem.
 /// EF.DG3/EF.DG4 behind Terminal Authentication (DG14 names id-TA) are read
 /// only after TA with `terminal`; without it they are withheld (the image's
 /// `withheld`), which inspection reports as not checked rather than missing.

@@ -28,7 +28,8 @@ std::string pace_cam_problem(const DocumentProfile& profile, const lds::PaceInfo
     return "PACE-CAM (" + lds::oid_name(pace.protocol) +
            ") uses the chip's Chip Authentication key: add chip_authentication with curve " + curve;
   }
-  if (!pace.parameter_id || !secure::pace_parameter_is_curve(*pace.parameter_id, profile.chip_authentication->curve)) {
+  if (!pace.parameter_id ||
+      !secure::pace_parameter_is_curve(*pace.parameter_id, profile.chip_authentication->curve)) {
     return "PACE-CAM runs on " + curve + " but chip_authentication.curve is " +
            profile.chip_authentication->curve + "; the chip's static key must be on the PACE curve";
   }

@@ -264,7 +264,8 @@ TEST_CASE("document profiles: access control is checked strictly") {
     j.erase("terminal_authentication");
     j["data_groups"] = {1, 2, 3, 7, 11, 12};
     CHECK_THROWS_WITH_AS((void)issuance::DocumentProfile::from_json(j, "test"),
-                         doctest::Contains("add chip_authentication with curve brainpoolP256r1"), ValidationError);
+                         doctest::Contains("add chip_authentication with curve brainpoolP256r1"),
+                         ValidationError);
   }
   CHECK(problems({{"pace", {{{"protocol", "1.2.3"}, {"parameter_id", 13}}}}}).find("pace[0].protocol") !=
         std::string::npos);

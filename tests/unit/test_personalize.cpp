@@ -9,10 +9,10 @@
 #include "card/chip_session.hpp"
 #include "card/personalize.hpp"
 #include "inspection/verify.hpp"
-#include "lds/card_access.hpp"
 #include "issuance/application.hpp"
 #include "issuance/prepare.hpp"
 #include "lds/biometric_dg.hpp"
+#include "lds/card_access.hpp"
 #include "lds/dg1.hpp"
 #include "lds/sod.hpp"
 #include "mrz/mrz.hpp"
@@ -536,7 +536,8 @@ TEST_CASE("Terminal Authentication after BAC and CA v1: ID_PICC is the document 
   auto profile =
       issuance::DocumentProfile::load(test::source_dir() / "profiles/documents/dk-residence-card-bac.json");
   profile.data_groups.push_back(14);
-  profile.chip_authentication = issuance::ChipAuthenticationSettings{"0.4.0.127.0.7.2.2.3.2.2", "brainpoolP256r1"};
+  profile.chip_authentication =
+      issuance::ChipAuthenticationSettings{"0.4.0.127.0.7.2.2.3.2.2", "brainpoolP256r1"};
   profile.terminal_authentication = true;
   auto app = issuance::load_application(test::source_dir() / "examples/application.json", profile);
   auto signer = pki::open_signer((test::source_dir() / "keys-sample/ds-ec").string());

@@ -563,7 +563,8 @@ TEST_CASE("rcsim TA after PACE-CAM: the mapping authenticated the chip; Comp() o
   // id-PACE-ECDH-CAM-AES-CBC-CMAC-128 on brainpoolP256r1.
   rcsim::Chip chip(options_at("2026-12-01"));
   // The static key is the Chip Authentication key of PUT DATA 63 (DG14's), on the PACE curve.
-  secure::ChipKeyPair static_key = personalize(chip, {.card_access = "31143012060A04007F0007020204060202010202010D"});
+  secure::ChipKeyPair static_key =
+      personalize(chip, {.card_access = "31143012060A04007F0007020204060202010202010D"});
   chip.power_on();
   auto protocol = secure::pace_protocol("0.4.0.127.0.7.2.2.4.6.2");
   std::string mrz = secure::mrz_information("T22000129", "640812", "101031");
@@ -646,7 +647,8 @@ RsaChain rsa_chain(pki::TaAlgorithm algorithm) {
   RsaChain chain;
   chain.cvca = make(cvca_key, "DKTESTRSACA001", "DKTESTRSACA001", pki::CvRole::Cvca, all, cvca_key);
   chain.dv = make(dv_key, "DKTESTRSADV001", chain.cvca.chr, pki::CvRole::DvDomestic, all, cvca_key);
-  chain.is = make(is_key, "DKTESTRSAIS001", chain.dv.chr, pki::CvRole::InspectionSystem, pki::kReadDg3, dv_key);
+  chain.is =
+      make(is_key, "DKTESTRSAIS001", chain.dv.chr, pki::CvRole::InspectionSystem, pki::kReadDg3, dv_key);
   chain.cvca_key = &cvca_key;
   chain.is_key = &is_key;
   return chain;
@@ -655,8 +657,9 @@ RsaChain rsa_chain(pki::TaAlgorithm algorithm) {
 }  // namespace
 
 TEST_CASE("rcsim TA with RSA terminal keys: v1.5 and PSS with SHA-1, SHA-256, SHA-512") {
-  for (auto algorithm : {pki::TaAlgorithm::RsaV15Sha1, pki::TaAlgorithm::RsaV15Sha256, pki::TaAlgorithm::RsaV15Sha512,
-                         pki::TaAlgorithm::RsaPssSha1, pki::TaAlgorithm::RsaPssSha256, pki::TaAlgorithm::RsaPssSha512}) {
+  for (auto algorithm :
+       {pki::TaAlgorithm::RsaV15Sha1, pki::TaAlgorithm::RsaV15Sha256, pki::TaAlgorithm::RsaV15Sha512,
+        pki::TaAlgorithm::RsaPssSha1, pki::TaAlgorithm::RsaPssSha256, pki::TaAlgorithm::RsaPssSha512}) {
     CAPTURE(pki::ta_name(algorithm));
     RsaChain rsa = rsa_chain(algorithm);
     rcsim::Chip chip(options_at("2026-12-01"));
@@ -670,7 +673,8 @@ TEST_CASE("rcsim TA with RSA terminal keys: v1.5 and PSS with SHA-1, SHA-256, SH
       std::vector<pki::CvCertificate> chain{rsa.dv, rsa.is};
       // The host's whole TA: certificates (extended length: RSA certificates exceed 255 bytes), then
       // the terminal's RSA signature over ID_PICC || r_PICC || Comp(PK_PCD).
-      CHECK(t.session.terminal_authentication(chain, *rsa.is_key).find("DKTESTRSAIS001") != std::string::npos);
+      CHECK(t.session.terminal_authentication(chain, *rsa.is_key).find("DKTESTRSAIS001") !=
+            std::string::npos);
       CHECK(t.select(0x0103) == 0x9000);
       CHECK(t.select(0x0104) == 0x6982);  // the IS has the DG3 right only
     }
@@ -700,7 +704,8 @@ TEST_CASE("rcsim TA with RSA terminal keys: v1.5 and PSS with SHA-1, SHA-256, SH
   }
 }
 
-TEST_CASE("rcsim TA: a chain keeps the trust point's key type (no EC DV under an RSA CVCA, nor the reverse)") {
+TEST_CASE(
+    "rcsim TA: a chain keeps the trust point's key type (no EC DV under an RSA CVCA, nor the reverse)") {
   RsaChain rsa = rsa_chain(pki::TaAlgorithm::RsaPssSha256);
   {
     rcsim::Chip chip(options_at("2026-12-01"));

@@ -956,7 +956,8 @@ Bytes Chip::cam_static_key(const Pace& pace) const {
   // hook's key only on a chip without one.
   if (!ca_key_.empty()) {
     const auto* curve = dynamic_cast<const EcCurve*>(pace.curve.get());
-    if (curve != nullptr && curve->has_domain(ca_key_.prime, ca_key_.a, ca_key_.b, ca_key_.generator, ca_key_.order))
+    if (curve != nullptr &&
+        curve->has_domain(ca_key_.prime, ca_key_.a, ca_key_.b, ca_key_.generator, ca_key_.order))
       return ca_key_.private_key;
     return {};
   }
@@ -1356,9 +1357,9 @@ Bytes Chip::ta_set_dst(const Command& c, std::uint16_t& sw) {
   }
   ta_.dst.reset();
   if (trust_point_ && trust_point_->chr == car) {
-    ta_.dst = TaKey{trust_point_->chr,     trust_point_->key_oid,  trust_point_->point,
-                    trust_point_->modulus, trust_point_->exponent, CvRole::Cvca,
-                    trust_point_->rights()};
+    ta_.dst =
+        TaKey{trust_point_->chr,      trust_point_->key_oid, trust_point_->point,   trust_point_->modulus,
+              trust_point_->exponent, CvRole::Cvca,          trust_point_->rights()};
     return {};
   }
   auto imported = ta_.imported.find(car);
@@ -1388,9 +1389,10 @@ Bytes Chip::ta_verify_certificate(const Command& c, std::uint16_t& sw) {
   const CvDomain* domain = trust_point_->domain ? &*trust_point_->domain : nullptr;
   // The chain keeps the trust point's key type. EC DV and terminal keys inherit its parameters; a
   // link certificate repeats them.
-  bool fits = cert && ta_is_rsa(cert->key_oid) == ta_is_rsa(trust_point_->key_oid) &&
-              (domain == nullptr || ((!cert->domain || (cert->role() == CvRole::Cvca && *cert->domain == *domain)) &&
-                                     valid_cv_point(*domain, cert->point)));
+  bool fits =
+      cert && ta_is_rsa(cert->key_oid) == ta_is_rsa(trust_point_->key_oid) &&
+      (domain == nullptr || ((!cert->domain || (cert->role() == CvRole::Cvca && *cert->domain == *domain)) &&
+                             valid_cv_point(*domain, cert->point)));
   if (!fits) {
     sw = 0x6A80;
     return {};
@@ -1419,8 +1421,12 @@ Bytes Chip::ta_verify_certificate(const Command& c, std::uint16_t& sw) {
     learnt_date_ = cert->effective;
     save();
   }
-  TaKey key{cert->chr,      cert->key_oid,  cert->point,
-            cert->modulus,  cert->exponent, cert->role(),
+  TaKey key{cert->chr,
+            cert->key_oid,
+            cert->point,
+            cert->modulus,
+            cert->exponent,
+            cert->role(),
             static_cast<std::uint8_t>(issuer.rights & cert->rights())};
   ta_.imported[key.chr] = key;
   return {};

@@ -196,7 +196,7 @@ class Chip {
   Bytes id_picc_;           // ID_PICC of the current secure messaging session
   std::optional<Bytes> ca_terminal_comp_pending_;  // Comp(PK_PCD) until the CA session starts
   struct TaKey {
-    Bytes chr, oid, point;  // ECDSA: the point (the trust point's domain parameters)
+    Bytes chr, oid, point;    // ECDSA: the point (the trust point's domain parameters)
     Bytes modulus, exponent;  // RSA
     CvRole role = CvRole::Terminal;
     std::uint8_t rights = 0;  // effective along the chain so far

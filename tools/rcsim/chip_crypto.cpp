@@ -325,7 +325,8 @@ bool EcCurve::has_domain(const Bytes& prime, const Bytes& a, const Bytes& b, con
   CryptoPP::ECP::Point g;
   return integer(prime) == curve.GetField().GetModulus() && integer(a) == curve.GetA() &&
          integer(b) == curve.GetB() && integer(order) == impl_->params.GetSubgroupOrder() &&
-         curve.DecodePoint(g, generator.data(), generator.size()) && g == impl_->params.GetSubgroupGenerator();
+         curve.DecodePoint(g, generator.data(), generator.size()) &&
+         g == impl_->params.GetSubgroupGenerator();
 }
 
 bool EcCurve::valid_private_key(const Bytes& priv) const {

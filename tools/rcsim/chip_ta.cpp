@@ -287,7 +287,8 @@ bool cv_verify(const Bytes& oid, const CvDomain* domain, const Bytes& point, con
                const Bytes& exponent, const Bytes& message, const Bytes& signature) {
   auto algorithm = ta_algorithm(oid);
   if (!algorithm) return false;
-  if (algorithm->scheme != TaScheme::Ecdsa) return cv_verify_rsa(modulus, exponent, *algorithm, message, signature);
+  if (algorithm->scheme != TaScheme::Ecdsa)
+    return cv_verify_rsa(modulus, exponent, *algorithm, message, signature);
   return domain != nullptr && cv_verify_plain(*domain, point, algorithm->hash, message, signature);
 }
 
