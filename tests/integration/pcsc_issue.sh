@@ -122,6 +122,8 @@ card_in 0 "$work/rcsim.log" --state "$work/cam.card" --cloned || exit 1
 check "CAM clone: rcverify fails" 1 "$BIN/rcverify" --reader "$R0" --bac RC0012345 880314 311101 --csca "$csca"
 contains "CAM clone: the CAM line fails" "$work/out" "FAIL  Chip Authentication (PACE-CAM)"
 contains "CAM clone: says why" "$work/out" "does not hold the private key of DG14"
+check "CAM clone: rcdump warns" 0 "$BIN/rcdump" --reader "$R0" --bac RC0012345 880314 311101
+contains "CAM clone: rcdump says FAIL" "$work/err" "Chip Authentication (PACE-CAM): FAIL"
 card_out 0 "$CARD_PID"
 
 # --- EAC v1 after BAC: BAC, Chip Authentication, then TA with the document number as ID_PICC ---

@@ -595,3 +595,36 @@ TEST_CASE("Terminal Authentication after PACE-CAM through read_chip releases DG3
   CHECK(full.withheld.empty());
   CHECK(full.files == image.files);
 }
+
+TEST_CASE("PACE-CAM: a channel the chip dropped over a READ BINARY is reopened and CAM proven again") {
+  auto image = prepare_cam({kCam128});
+  rcsim::Chip chip(chip_for("rcsim"));
+  /// Counts PACE runs (MSE:Set AT for PACE, 00 22 C1 A4); answers one protected READ BINARY with a
+  /// plain 6700, as a card does that ends secure messaging over an Le it cannot take.
+  struct Dropping : test::SimTransport {
+    using SimTransport::SimTransport;
+    iso7816::ResponseApdu transmit(const iso7816::CommandApdu& c) override {
+      if (c.ins == 0x22 && c.p1 == 0xC1 && c.p2 == 0xA4) ++pace_runs;
+      if (c.ins == 0xB0 && (c.cla & 0x0C) != 0 && ++protected_reads == drop_at)
+        return iso7816::ResponseApdu{{}, 0x6700};
+      return SimTransport::transmit(c);
+    }
+    int pace_runs = 0, protected_reads = 0, drop_at = -1;
+  } t(chip);
+  REQUIRE(card::personalize(t, card_profile("rcsim"), image, perso_options()).locked);
+  chip.power_on();
+  t.pace_runs = 0;
+  t.protected_reads = 0;
+  t.drop_at = 8;  // after DG14 and the CAM check, inside the data groups
+  card::ChipSession session(t, card::ReadLimits{});
+  session.open_pace(*session.read_card_access(), key_seed_of(image), secure::PacePassword::Mrz);
+  session.select_application(card_profile("rcsim").select_applet);
+  std::vector<Check> mechanisms;
+  auto read = card::read_chip(session, &mechanisms);
+  CHECK(read.manifest_problems.empty());
+  CHECK(t.pace_runs == 2);  // the channel was reopened once
+  CHECK(session.pace_cam_verified());
+  CHECK(mechanism(mechanisms, "Chip Authentication (PACE-CAM)")->status == Status::Pass);
+  read.files["EF.CardAccess"] = *image.file("EF.CardAccess");
+  CHECK(read.files == lds_files(image, true));
+}

@@ -740,3 +740,18 @@ TEST_CASE(
   CHECK(send(chip, put_trust_point(tampered.encode())) == 0x6A80);
   CHECK(send(chip, put_trust_point(rsa.cvca.encode())) == 0x9000);
 }
+
+TEST_CASE("rcsim PACE-CAM: the PUT DATA 63 key serves only its own curve") {
+  // EF.CardAccess offers PACE-CAM on NIST P-256 (12); the Chip Authentication key is on brainpoolP256r1.
+  rcsim::Chip chip(options_at("2026-12-01"));
+  personalize(chip, {.card_access = "31143012060A04007F0007020204060202010202010C"});
+  chip.power_on();
+  auto protocol = secure::pace_protocol("0.4.0.127.0.7.2.2.4.6.2");
+  secure::PaceInitiator pace(protocol, 12,
+                             secure::pace_password_key("x", secure::PacePassword::Mrz, protocol));
+  CHECK(send(chip, apdu(0x22, 0xC1, 0xA4, pace.mse_set_at_data(secure::PacePassword::Mrz, true))) == 0x6A88);
+  // The test hook does not override the card's own key either.
+  secure::ChipKeyPair p256 = secure::generate_chip_ec_key("prime256v1");
+  chip.set_chip_authentication_key(Bytes(p256.private_key.begin(), p256.private_key.end()), 12);
+  CHECK(send(chip, apdu(0x22, 0xC1, 0xA4, pace.mse_set_at_data(secure::PacePassword::Mrz, true))) == 0x6A88);
+}
