@@ -93,9 +93,17 @@ void ChipSession::open_bac(const secure::BacKeys& keys) {
     throw AccessDenied(std::string("BAC failed: ") + e.what());
   }
   bac_keys_ = keys;
-  id_picc_.clear();  // TA after BAC would bind to the document number; this host does TA after PACE
+  // TA after BAC binds to the document number with its check digit (TR-03110-1 §3.5, static binding).
+  try {
+    id_picc_ =
+        keys.document_number.empty() ? Bytes{} : secure::ta_id_picc_document_number(keys.document_number);
+  } catch (const Error&) {
+    id_picc_.clear();  // not MRZ characters: TA says it has no ID_PICC, BAC itself is fine
+  }
   pace_access_.reset();
+  pace_cam_.reset();
   chip_auth_.reset();
+  ca_terminal_key_.clear();
 }
 
 std::optional<Bytes> ChipSession::read_card_access() {
@@ -116,29 +124,37 @@ std::string ChipSession::open_pace(ByteView card_access, std::string_view passwo
   } catch (const DecodeError& e) {
     throw Error(std::string("EF.CardAccess is malformed: ") + e.what());
   }
-  // The first PACEInfo this host implements.
+  // The first PACEInfo this host implements, but PACE-CAM before Generic and Integrated Mapping
+  // wherever the chip lists it: it authenticates the chip inside PACE, with no Chip Authentication
+  // v1 afterwards (ICAO 9303-11 §4.4.3.5).
   std::optional<secure::PaceProtocol> protocol;
   int parameter_id = 0;
-  for (const auto& info : ca.pace) {
-    try {
-      auto p = secure::pace_protocol(info.protocol);
-      // Generic and Integrated Mapping; CAM needs DG14 before PACE ends and is not used here yet.
-      if (p.mapping == secure::PaceMapping::ChipAuthentication || !info.parameter_id) continue;
-      protocol = p;
-      parameter_id = *info.parameter_id;
-      break;
-    } catch (const Error&) {
-      continue;
+  for (bool want_cam : {true, false}) {
+    for (const auto& info : ca.pace) {
+      try {
+        auto p = secure::pace_protocol(info.protocol);
+        if ((p.mapping == secure::PaceMapping::ChipAuthentication) != want_cam || !info.parameter_id)
+          continue;
+        protocol = p;
+        parameter_id = *info.parameter_id;
+        break;
+      } catch (const Error&) {
+        continue;
+      }
     }
+    if (protocol) break;
   }
   if (!protocol) {
     throw PaceUnsupported(
-        "EF.CardAccess offers no PACE protocol this inspection system implements (Generic or Integrated "
-        "Mapping)");
+        "EF.CardAccess offers no PACE protocol this inspection system implements (Generic, Integrated or "
+        "Chip Authentication Mapping)");
   }
   sm_.reset();
   bac_keys_.reset();
-  secure::PaceInitiator pace(*protocol, parameter_id, secure::pace_password_key(password, type, *protocol));
+  pace_cam_.reset();
+  auto initiator = std::make_unique<secure::PaceInitiator>(
+      *protocol, parameter_id, secure::pace_password_key(password, type, *protocol));
+  secure::PaceInitiator& pace = *initiator;
   // MSE:Set AT without Le; with the parameter reference first, without it for chips that refuse it.
   ResponseApdu mse = transport_.transmit(
       CommandApdu{0x00, 0x22, 0xC1, 0xA4, pace.mse_set_at_data(type, true), std::nullopt});
@@ -151,6 +167,8 @@ std::string ChipSession::open_pace(ByteView card_access, std::string_view passwo
     throw AccessDenied(std::string("PACE: the chip refused MSE:Set AT for ") + what + " (" +
                        iso7816::status_text(mse.sw) + ")");
   }
+  const bool cam = protocol->mapping == secure::PaceMapping::ChipAuthentication;
+  Bytes encrypted_chip_auth_data;  // PACE-CAM: A_IC (8A) after the chip's token
   auto step = [&](tlv::Tag tag, ByteView value, bool last, tlv::Tag expect) -> Bytes {
     Bytes inner = tag == 0 ? Bytes{} : tlv::encode(tag, value);
     CommandApdu ga{
@@ -169,6 +187,13 @@ std::string ChipSession::open_pace(ByteView card_access, std::string_view passwo
       tlv::Element outer = tlv::decode_single(r.data, 0x7C, "PACE response");
       tlv::Reader reader(outer.value, "PACE response");
       tlv::Element e = reader.expect(expect);
+      // After the token an EAC chip may name CARs (87, 88) before PACE-CAM's A_IC (8A).
+      while (last && cam && !reader.at_end()) {
+        tlv::Element more = reader.next();
+        if (more.tag == 0x8A) encrypted_chip_auth_data.assign(more.value.begin(), more.value.end());
+      }
+      if (last && cam && encrypted_chip_auth_data.empty())
+        throw DecodeError("no Encrypted Chip Authentication Data (8A) after the PACE-CAM token");
       return Bytes(e.value.begin(), e.value.end());
     } catch (const DecodeError& e) {
       throw Error(std::string("PACE: malformed chip response: ") + e.what());
@@ -197,6 +222,12 @@ std::string ChipSession::open_pace(ByteView card_access, std::string_view passwo
   pace_access_ = PaceAccess{Bytes(card_access.begin(), card_access.end()),
                             SecureString(password.begin(), password.end()), type};
   chip_auth_.reset();
+  ca_terminal_key_.clear();
+  if (cam) {
+    // TA after PACE-CAM signs Comp() of the terminal's ephemeral PACE key (TR-03110-1 §3.5).
+    ca_terminal_key_ = secure::ta_compress_ec(pace.terminal_ephemeral_public_key());
+    pace_cam_ = PaceCam{std::move(initiator), protocol->oid, std::move(encrypted_chip_auth_data), {}};
+  }
   return "PACE " + lds::oid_name(protocol->oid) + ", " + secure::pace_parameter_name(parameter_id) + ", " +
          what;
 }
@@ -258,13 +289,38 @@ std::string ChipSession::chip_authentication(const secure::ChipAuthProtocol& pro
   return lds::oid_name(protocol.oid) + ", " + secure::describe_ec_key(chip_public_key_info);
 }
 
+std::string ChipSession::verify_pace_chip_authentication(ByteView chip_public_key_info) {
+  if (!pace_cam_ || !sm_) throw Error("PACE-CAM: no PACE-CAM channel is open");
+  Bytes point;
+  try {
+    point = secure::ec_public_point(chip_public_key_info);
+  } catch (const Error& e) {
+    throw Error(std::string("PACE-CAM: DG14's Chip Authentication key is unusable: ") + e.what());
+  }
+  const secure::PaceInitiator& pace = *pace_cam_->pace;
+  SecureBytes ca_ic;
+  try {
+    ca_ic = pace.chip_authentication_data(pace_cam_->encrypted_chip_auth_data);
+  } catch (const Error& e) {
+    throw AccessDenied(e.what());  // under the PACE keys: only this chip could have sent it
+  }
+  // Throws for a key off the PACE curve: then it is not the chip's key for PACE-CAM at all.
+  if (!pace.group().chip_authentication_mapping_holds(ca_ic, pace.chip_mapping_public_key(), point)) {
+    throw AccessDenied(
+        "PACE-CAM failed: the chip authentication data does not match DG14's public key; the chip does not "
+        "hold the private key of DG14 (a cloned chip?)");
+  }
+  pace_cam_->verified_key.assign(chip_public_key_info.begin(), chip_public_key_info.end());
+  return lds::oid_name(pace_cam_->protocol_oid) + ", " + secure::describe_ec_key(chip_public_key_info);
+}
+
 std::string ChipSession::terminal_authentication(std::span<const pki::CvCertificate> chain,
                                                  const pki::CvPrivateKey& terminal_key) {
-  if (!chip_auth_ || ca_terminal_key_.empty())
-    throw AccessDenied("Terminal Authentication needs Chip Authentication first");
+  if ((!chip_auth_ && !pace_cam_verified()) || ca_terminal_key_.empty())
+    throw AccessDenied("Terminal Authentication needs Chip Authentication (v1 or PACE-CAM) first");
   if (id_picc_.empty())
     throw AccessDenied(
-        "Terminal Authentication is implemented after PACE only (this chip was opened with BAC)");
+        "Terminal Authentication: no ID_PICC (the BAC keys did not come with the document number)");
   if (chain.empty()) throw AccessDenied("Terminal Authentication: no terminal certificate");
   auto commands = secure::ta_commands(chain);
   // Per certificate: MSE:Set DST, then PSO:Verify Certificate; MSE:Set AT last.
@@ -305,6 +361,7 @@ Bytes ChipSession::read_small_file(std::uint16_t fid, const std::string& name, s
 void ChipSession::resume_secure_session() {
   const std::uint16_t file = selected_file_;
   std::optional<ChipAuthRun> chip_auth = chip_auth_;
+  Bytes cam_key = pace_cam_ ? pace_cam_->verified_key : Bytes{};
   if (pace_access_) {
     PaceAccess access = *pace_access_;
     open_pace(access.card_access, std::string_view(access.password.data(), access.password.size()),
@@ -318,6 +375,7 @@ void ChipSession::resume_secure_session() {
     open_bac(keys);
   }
   if (chip_auth) chip_authentication(chip_auth->protocol, chip_auth->public_key_info, chip_auth->key_id);
+  if (!cam_key.empty()) verify_pace_chip_authentication(cam_key);  // the new PACE-CAM run proves it again
   std::uint16_t sw = select_file(file);
   if (sw != 0x9000)
     throw Error("reopening the session: SELECT of the file answered " + iso7816::status_text(sw));
@@ -511,6 +569,59 @@ bool read_dg14_and_authenticate(ChipSession& session, issuance::ChipImage& chip,
   return true;
 }
 
+/// PACE-CAM's second half: DG14 (read inside the PACE channel; Passive Authentication checks its
+/// hash later) gives the chip's static key, against which the Encrypted Chip Authentication Data
+/// must verify. False when the chip did not prove it holds the key.
+bool read_dg14_and_verify_pace_cam(ChipSession& session, issuance::ChipImage& chip, bool listed,
+                                   std::vector<Check>* mechanisms) {
+  const char* name = "Chip Authentication (PACE-CAM)";
+  auto report = [&](Check c) {
+    if (mechanisms != nullptr) mechanisms->push_back(std::move(c));
+  };
+  if (!listed) {
+    report(fail(name, "EF.COM lists no EF.DG14, so the chip's static key for PACE-CAM is unknown"));
+    return false;
+  }
+  const lds::FileInfo* info = lds::file_by_dg(14);
+  try {
+    chip.files[info->name] = session.read_file(info->fid, info->name);
+  } catch (const CardError&) {
+    throw;
+  } catch (const Error& e) {
+    chip.manifest_problems.push_back(std::string("EF.COM lists EF.DG14 but it could not be read: ") +
+                                     e.what());
+    report(fail(name, "EF.DG14 could not be read"));
+    return false;
+  }
+  std::vector<lds::ChipAuthenticationPublicKeyInfo> keys;
+  try {
+    for (const auto& si : lds::Dg14::decode(chip.files[info->name]).infos) {
+      if (si.protocol == lds::kIdPkEcdh)
+        keys.push_back(lds::ChipAuthenticationPublicKeyInfo::decode(si.encoded));
+    }
+  } catch (const DecodeError& e) {
+    report(fail(name, std::string("EF.DG14 is malformed: ") + e.what()));
+    return false;
+  }
+  if (keys.empty()) {
+    report(fail(name, "EF.DG14 has no ECDH Chip Authentication key (id-PK-ECDH) for PACE-CAM"));
+    return false;
+  }
+  std::string why;
+  for (const auto& key : keys) {
+    try {
+      report(pass(name, session.verify_pace_chip_authentication(key.subject_public_key_info)));
+      return true;
+    } catch (const AccessDenied& e) {
+      why = e.what();  // the key fits the PACE curve but the chip does not hold it
+    } catch (const Error& e) {
+      if (why.empty()) why = e.what();
+    }
+  }
+  report(fail(name, why));
+  return false;
+}
+
 /// Terminal Authentication when DG14 names id-TA: EF.CVCA says which CVCA the chip trusts; the
 /// terminal's chain must lead to it and grant fingerprint access.
 Check terminal_authentication_step(ChipSession& session, issuance::ChipImage& chip,
@@ -588,7 +699,23 @@ issuance::ChipImage read_chip(ChipSession& session, std::vector<Check>* mechanis
   chip.files[com_info->name] = std::move(com_bytes);
   chip.files[sod_info->name] = session.read_file(sod_info->fid, sod_info->name);
   std::vector<int> groups = com.data_groups();
-  if (std::find(groups.begin(), groups.end(), 14) != groups.end()) {
+  const bool has_dg14 = std::find(groups.begin(), groups.end(), 14) != groups.end();
+  if (session.pace_cam_pending()) {
+    // PACE-CAM authenticated the chip already if DG14's key fits: no Chip Authentication v1.
+    bool proven = read_dg14_and_verify_pace_cam(session, chip, has_dg14, mechanisms);
+    if (mechanisms != nullptr)
+      mechanisms->push_back(skip("Chip Authentication", "not run: PACE-CAM authenticates the chip instead"));
+    if (!proven) {
+      std::string rest;
+      for (int dg : groups) {
+        if (dg != 14 && lds::file_by_dg(dg) != nullptr)
+          rest += std::string(rest.empty() ? "" : ", ") + lds::file_by_dg(dg)->name;
+      }
+      if (!rest.empty())
+        chip.manifest_problems.push_back("not read after Chip Authentication (PACE-CAM) failed: " + rest);
+      return chip;
+    }
+  } else if (has_dg14) {
     if (!read_dg14_and_authenticate(session, chip, mechanisms)) {
       std::string rest;
       for (int dg : groups) {

@@ -60,11 +60,22 @@ class ChipSession {
   /// EF.CardAccess from the master file, read before any access control;
   /// nullopt when the chip has none (no PACE) or no selectable MF.
   std::optional<Bytes> read_card_access();
-  /// PACE with a PACEInfo of EF.CardAccess this host supports (Generic
-  /// Mapping, ECDH or DH) and the MRZ_information or the CAN. Afterwards every
-  /// command is protected. Returns a description for reports; throws
-  /// AccessDenied if the chip refuses the password.
+  /// PACE with a PACEInfo of EF.CardAccess this host supports (Generic or
+  /// Integrated Mapping, ECDH or DH; Chip Authentication Mapping, ECDH) and the
+  /// MRZ_information or the CAN: PACE-CAM wherever the chip offers it, otherwise
+  /// the first supported entry in EF.CardAccess order. Afterwards every command
+  /// is protected. Returns a description for reports; throws AccessDenied if
+  /// the chip refuses the password.
   std::string open_pace(ByteView card_access, std::string_view password, secure::PacePassword type);
+  /// After open_pace() chose PACE-CAM: the chip's Encrypted Chip Authentication Data waits for
+  /// its static public key, which DG14 (read inside the channel) gives.
+  bool pace_cam_pending() const { return pace_cam_ && pace_cam_->verified_key.empty(); }
+  bool pace_cam_verified() const { return pace_cam_ && !pace_cam_->verified_key.empty(); }
+  /// PACE-CAM's check (9303-11 §4.4.3.5.2): CA_IC decrypted and PK_IC · CA_IC = PK_map,IC with
+  /// PK_IC the EC public key of `chip_public_key_info` (DG14's SubjectPublicKeyInfo). Returns a
+  /// description; throws AccessDenied if the chip does not hold that key (a cloned chip) and
+  /// Error if the key cannot be the chip's (another curve than PACE's).
+  std::string verify_pace_chip_authentication(ByteView chip_public_key_info);
   /// BAC with keys from the MRZ; afterwards every command is protected.
   /// Throws AccessDenied if the chip does not accept the keys.
   void open_bac(const secure::BacKeys& keys);
@@ -78,7 +89,8 @@ class ChipSession {
                                   std::optional<std::uint64_t> key_id);
   /// Comp() of the terminal's Chip Authentication key, which Terminal Authentication signs.
   const Bytes& chip_authentication_terminal_key() const { return ca_terminal_key_; }
-  /// Terminal Authentication v1 after Chip Authentication (PACE channel): every
+  /// Terminal Authentication v1 after Chip Authentication v1 (PACE or BAC channel; ID_PICC is
+  /// then Comp() of the chip's PACE key or the document number) or after PACE-CAM: every
   /// certificate of `chain` (DV, then terminal) verified by the chip, then
   /// the challenge signed with the terminal's key. Throws AccessDenied naming
   /// the step the chip refused.
@@ -123,6 +135,13 @@ class ChipSession {
     std::optional<std::uint64_t> key_id;
   };
   std::optional<ChipAuthRun> chip_auth_;  // to run it again after a resumed channel
+  struct PaceCam {
+    std::unique_ptr<secure::PaceInitiator> pace;  // holds KS_enc and the chip's mapping key
+    std::string protocol_oid;
+    Bytes encrypted_chip_auth_data;  // A_IC
+    Bytes verified_key;              // DG14's SubjectPublicKeyInfo once verified (checked again on resume)
+  };
+  std::optional<PaceCam> pace_cam_;
   std::uint16_t selected_file_ = 0;
   Bytes ca_terminal_key_;
   Bytes id_picc_;  // what Terminal Authentication binds to: Comp(chip's ephemeral PACE key)
@@ -140,8 +159,10 @@ struct TerminalCredentials {
 /// open where the chip needs it). A listed file the chip lacks or withholds
 /// becomes a manifest problem, which rcverify reports as a failed check.
 /// When DG14 offers Chip Authentication it is read first and CA runs before
-/// the other data groups; `mechanisms` (if given) gets its result line. A
-/// failed CA ends the reading: what was not read is a manifest problem.
+/// the other data groups; `mechanisms` (if given) gets its result line. After
+/// PACE-CAM, DG14 is read first too and its key checks the chip's CAM data
+/// instead ("Chip Authentication (PACE-CAM)"; CA v1 is not run). A failed CA
+/// or CAM ends the reading: what was not read is a manifest problem.
 /// EF.DG3/EF.DG4 behind Terminal Authentication (DG14 names id-TA) are read
 /// only after TA with `terminal`; without it they are withheld (the image's
 /// `withheld`), which inspection reports as not checked rather than missing.

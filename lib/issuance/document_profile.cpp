@@ -14,6 +14,28 @@ namespace rcperso::issuance {
 
 namespace fs = std::filesystem;
 
+std::string pace_cam_problem(const DocumentProfile& profile, const lds::PaceInfo& pace) {
+  secure::PaceProtocol protocol;
+  try {
+    protocol = secure::pace_protocol(pace.protocol);
+  } catch (const Error&) {
+    return "";  // reported as an unknown protocol
+  }
+  if (protocol.mapping != secure::PaceMapping::ChipAuthentication) return "";
+  const std::string curve =
+      pace.parameter_id ? secure::pace_parameter_name(*pace.parameter_id) : std::string("no parameter");
+  if (!profile.chip_authentication) {
+    return "PACE-CAM (" + lds::oid_name(pace.protocol) +
+           ") uses the chip's Chip Authentication key: add chip_authentication with curve " + curve;
+  }
+  if (!pace.parameter_id ||
+      !secure::pace_parameter_is_curve(*pace.parameter_id, profile.chip_authentication->curve)) {
+    return "PACE-CAM runs on " + curve + " but chip_authentication.curve is " +
+           profile.chip_authentication->curve + "; the chip's static key must be on the PACE curve";
+  }
+  return "";
+}
+
 bool DocumentProfile::has_dg(int dg) const {
   return std::find(data_groups.begin(), data_groups.end(), dg) != data_groups.end();
 }
@@ -184,10 +206,6 @@ DocumentProfile DocumentProfile::from_json(const nlohmann::json& j, const std::s
         info.parameter_id = id;
         try {
           auto protocol = secure::pace_protocol(info.protocol);
-          if (protocol.mapping == secure::PaceMapping::ChipAuthentication) {
-            r.problem(path + ".protocol",
-                      "PACE-CAM is not issued by this version (Generic or Integrated Mapping only)");
-          }
           if ((id <= 2) == protocol.ecdh)
             r.problem(path, "parameter_id " + std::to_string(id) + " does not fit " + info.protocol);
         } catch (const Error& e) {
@@ -247,6 +265,10 @@ DocumentProfile DocumentProfile::from_json(const nlohmann::json& j, const std::s
           p.terminal_authentication = true;
       }
     }
+  }
+  for (std::size_t i = 0; i < p.pace.size(); ++i) {
+    std::string problem = pace_cam_problem(p, p.pace[i]);
+    if (!problem.empty()) r.problem("access_control.pace[" + std::to_string(i) + "]", problem);
   }
   if (p.terminal_authentication && !p.chip_authentication)
     r.problem("terminal_authentication", "needs chip_authentication (EAC v1 runs TA after CA)");

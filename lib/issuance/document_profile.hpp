@@ -98,4 +98,9 @@ struct DocumentProfile {
   static DocumentProfile resolve(const std::string& name_or_path);
 };
 
+/// For a PACE-CAM PACEInfo: what keeps the profile from issuing it ("" if nothing, and for other
+/// mappings). PACE-CAM's static key is the Chip Authentication key of DG14, so it needs
+/// chip_authentication on the PACEInfo's curve (ICAO 9303-11 §4.4.3.5, TR-03110-3).
+std::string pace_cam_problem(const DocumentProfile& profile, const lds::PaceInfo& pace);
+
 }  // namespace rcperso::issuance

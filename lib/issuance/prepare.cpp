@@ -206,6 +206,10 @@ ChipImage prepare(const Application& app, const DocumentProfile& profile, pki::S
   // DG14: Chip Authentication's public key and protocol, and the PACEInfos of EF.CardAccess, which the
   // SOD protects only here. The private key goes with the chip image, never into it.
   std::vector<Bytes> infos;
+  for (const auto& pace : profile.pace) {
+    std::string problem = pace_cam_problem(profile, pace);
+    if (!problem.empty()) throw Error("profile " + profile.name + ": " + problem);
+  }
   if (profile.chip_authentication) {
     secure::ChipKeyPair pair = secure::generate_chip_ec_key(profile.chip_authentication->curve);
     lds::ChipAuthenticationPublicKeyInfo key{lds::kIdPkEcdh, pair.subject_public_key_info, std::nullopt};

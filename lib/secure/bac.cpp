@@ -35,7 +35,12 @@ SecureBytes bac_key_seed(std::string_view mrz_information) {
 
 BacKeys bac_keys(std::string_view mrz_information) {
   SecureBytes seed = bac_key_seed(mrz_information);
-  return {kdf_3des(seed, KeyUse::Enc), kdf_3des(seed, KeyUse::Mac)};
+  constexpr std::size_t kDatesWithCheckDigits = 14;
+  std::string number =
+      mrz_information.size() > kDatesWithCheckDigits
+          ? std::string(mrz_information.substr(0, mrz_information.size() - kDatesWithCheckDigits))
+          : std::string();
+  return {kdf_3des(seed, KeyUse::Enc), kdf_3des(seed, KeyUse::Mac), std::move(number)};
 }
 
 BacInitiator::BacInitiator(BacKeys keys, Bytes rnd_ifd, SecureBytes k_ifd)

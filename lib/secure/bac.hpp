@@ -15,6 +15,9 @@ namespace rcperso::secure {
 struct BacKeys {
   SecureBytes k_enc;
   SecureBytes k_mac;
+  /// The document number with its check digit, as in MRZ_information: Terminal Authentication's
+  /// ID_PICC after BAC. bac_keys() fills it in; empty when the keys came another way.
+  std::string document_number;
 };
 
 /// "MRZ_information": document number (padded to 9 with '<') + check digit,
@@ -23,6 +26,8 @@ std::string mrz_information(std::string_view document_number, std::string_view d
                             std::string_view date_of_expiry);
 /// K_seed = first 16 bytes of SHA-1(MRZ_information); K_enc, K_mac from the KDF.
 SecureBytes bac_key_seed(std::string_view mrz_information);
+/// K_enc, K_mac, and the document number with its check digit (MRZ_information without its last 14
+/// characters, the two dates with their check digits).
 BacKeys bac_keys(std::string_view mrz_information);
 
 class BacInitiator {

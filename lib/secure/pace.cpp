@@ -7,6 +7,7 @@
 #include <openssl/ec.h>
 #include <openssl/evp.h>
 #include <openssl/obj_mac.h>
+#include <openssl/objects.h>
 #include <openssl/params.h>
 
 #include "core/error.hpp"
@@ -80,6 +81,13 @@ std::string pace_parameter_name(int parameter_id) {
                                        "NIST P-521"};
   if (parameter_id >= 0 && parameter_id <= 18 && kNames[parameter_id][0] != '\0') return kNames[parameter_id];
   return "parameter " + std::to_string(parameter_id);
+}
+
+bool pace_parameter_is_curve(int parameter_id, const std::string& curve_name) {
+  if (parameter_id < 8 || parameter_id > 18) return false;
+  int nid = OBJ_txt2nid(curve_name.c_str());
+  if (nid == NID_undef) nid = EC_curve_nist2nid(curve_name.c_str());
+  return nid != NID_undef && nid == curve_nid(parameter_id);
 }
 
 PaceProtocol pace_protocol(const std::string& oid) {

@@ -32,6 +32,9 @@ PaceProtocol pace_protocol(const std::string& oid);
 
 /// "brainpoolP256r1", "MODP 2048/224" ... for a standardized domain parameter ID.
 std::string pace_parameter_name(int parameter_id);
+/// Whether the standardized parameter ID is the named curve ("brainpoolP256r1", "prime256v1",
+/// "P-256" ...): PACE-CAM needs the chip's static key on the PACE curve.
+bool pace_parameter_is_curve(int parameter_id, const std::string& curve_name);
 
 /// K_pi = KDF_pi(password): from SHA-1(MRZ_information) for the MRZ, the
 /// CAN's digits as they are otherwise.
@@ -127,6 +130,10 @@ class PaceInitiator {
   const SecureBytes& nonce() const { return nonce_; }
   /// The chip's ephemeral public key (84); Terminal Authentication binds to it (ID_PICC).
   const Bytes& chip_ephemeral_public_key() const { return chip_ephemeral_; }
+  /// The chip's mapping public key (82), which PACE-CAM's check compares with CA_IC · PK_IC.
+  const Bytes& chip_mapping_public_key() const { return chip_mapping_public_; }
+  /// The terminal's ephemeral public key (83); TA after PACE-CAM signs Comp() of it.
+  const Bytes& terminal_ephemeral_public_key() const { return ephemeral_public_; }
   const PaceGroup& group() const { return *group_; }
 
  private:

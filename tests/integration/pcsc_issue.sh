@@ -102,6 +102,59 @@ contains "AA: rcverify line" "$work/out" "PASS  Active Authentication"
 contains "AA: ECDSA named" "$work/out" "ECDSA"
 card_out 0 "$CARD_PID"
 
+# --- PACE-CAM: DG14's Chip Authentication key is PACE's static key; a clone fails -----
+sed -e 's/"protocol": "0.4.0.127.0.7.2.2.4.2.2"/"protocol": "0.4.0.127.0.7.2.2.4.6.2"/' \
+  "$src/profiles/documents/dk-residence-card.json" >"$work/dk-cam.json"
+card_in 0 "$work/rcsim.log" --state "$work/cam.card" || exit 1
+check "CAM: issue" 0 "$BIN/rcperso" issue --cvca "$cvca" --application "$work/examples/application.json" \
+  --profile "$work/dk-cam.json" --signer "$src/keys-sample/ds-ec" --reader "$R0" --card-profile rcsim
+contains "CAM: proven at read-back" "$work/out" "Chip Authentication (PACE-CAM) passed"
+check "CAM: rcverify" 0 "$BIN/rcverify" --reader "$R0" --bac RC0012345 880314 311101 --csca "$csca" \
+  --terminal-cert "$eac/dv/cert.cvcert" --terminal-cert "$eac/is/cert.cvcert" --terminal-key "$eac/is/key.pem"
+contains "CAM: PACE-CAM chosen" "$work/out" "id-PACE-ECDH-CAM-AES-CBC-CMAC-128"
+contains "CAM: its own line" "$work/out" "PASS  Chip Authentication (PACE-CAM)"
+contains "CAM: no CA v1 after it" "$work/out" "SKIP  Chip Authentication"
+contains "CAM: DG14 through PA" "$work/out" "PASS  DG14 hash"
+contains "CAM: TA after PACE-CAM" "$work/out" "PASS  Terminal Authentication"
+contains "CAM: DG3 after TA" "$work/out" "PASS  DG3 hash"
+card_out 0 "$CARD_PID"
+card_in 0 "$work/rcsim.log" --state "$work/cam.card" --cloned || exit 1
+check "CAM clone: rcverify fails" 1 "$BIN/rcverify" --reader "$R0" --bac RC0012345 880314 311101 --csca "$csca"
+contains "CAM clone: the CAM line fails" "$work/out" "FAIL  Chip Authentication (PACE-CAM)"
+contains "CAM clone: says why" "$work/out" "does not hold the private key of DG14"
+check "CAM clone: rcdump warns" 0 "$BIN/rcdump" --reader "$R0" --bac RC0012345 880314 311101
+contains "CAM clone: rcdump says FAIL" "$work/err" "Chip Authentication (PACE-CAM): FAIL"
+card_out 0 "$CARD_PID"
+
+# --- EAC v1 after BAC: BAC, Chip Authentication, then TA with the document number as ID_PICC ---
+sed -e 's/"pace": \[.*\]/"pace": []/' "$src/profiles/documents/dk-residence-card.json" >"$work/dk-bac-eac.json"
+card_in 0 "$work/rcsim.log" --state "$work/bac-eac.card" || exit 1
+check "BAC+TA: issue" 0 "$BIN/rcperso" issue --cvca "$cvca" --application "$work/examples/application.json" \
+  --profile "$work/dk-bac-eac.json" --signer "$src/keys-sample/ds-ec" --reader "$R0" --card-profile rcsim
+check "BAC+TA: rcverify" 0 "$BIN/rcverify" --reader "$R0" --bac RC0012345 880314 311101 --csca "$csca" \
+  --terminal-cert "$eac/dv/cert.cvcert" --terminal-cert "$eac/is/cert.cvcert" --terminal-key "$eac/is/key.pem"
+contains "BAC+TA: BAC, no PACE" "$work/out" "BAC (the chip offers no PACE)"
+contains "BAC+TA: CA v1" "$work/out" "PASS  Chip Authentication"
+contains "BAC+TA: TA passes" "$work/out" "PASS  Terminal Authentication"
+contains "BAC+TA: DG3 released" "$work/out" "PASS  DG3 hash"
+card_out 0 "$CARD_PID"
+
+# --- RSA terminal keys: an RSA CVCA on the chip, an RSA DV/IS chain made here (TEST ONLY) ---
+"$BIN/rcperso_make_eac_pki" --rsa "$work/eac-rsa" >/dev/null || { echo "FAIL: cannot make the RSA chain"; exit 1; }
+rsa=$work/eac-rsa
+card_in 0 "$work/rcsim.log" --state "$work/rsa-ta.card" || exit 1
+check "RSA TA: issue with the RSA CVCA" 0 "$BIN/rcperso" issue --cvca "$rsa/cvca-rsa/cert.cvcert" \
+  --application "$work/examples/application.json" --signer "$src/keys-sample/ds-ec" --reader "$R0" --card-profile rcsim
+check "RSA TA: rcverify" 0 "$BIN/rcverify" --reader "$R0" --bac RC0012345 880314 311101 --csca "$csca" \
+  --terminal-cert "$rsa/dv-rsa/cert.cvcert" --terminal-cert "$rsa/is-rsa/cert.cvcert" --terminal-key "$rsa/is-rsa/key.pem"
+contains "RSA TA: passes" "$work/out" "PASS  Terminal Authentication"
+contains "RSA TA: the RSA IS named" "$work/out" "DKTESTRSAIS001"
+contains "RSA TA: DG3 released" "$work/out" "PASS  DG3 hash"
+check "RSA TA: the EC chain does not lead to it" 1 "$BIN/rcverify" --reader "$R0" --bac RC0012345 880314 311101 \
+  --csca "$csca" --terminal-cert "$eac/dv/cert.cvcert" --terminal-cert "$eac/is/cert.cvcert" --terminal-key "$eac/is/key.pem"
+contains "RSA TA: EC chain refused" "$work/out" "does not lead to the chip's CVCA"
+card_out 0 "$CARD_PID"
+
 # --- chip keys: one prepared image written many times below -----------------
 # Every card gets its own copy of the key file, since an issued card's keys are erased.
 check "prepare with chip keys" 0 "$BIN/rcperso" prepare --cvca "$cvca" --application "$work/examples/application.json" \

@@ -3,6 +3,7 @@
 // cert.cvcert (binary) and key.pem (PKCS#8):
 //
 //   rcperso_make_eac_pki DIR
+//   rcperso_make_eac_pki --rsa DIR   (an RSA chain, made fresh by the tests that need it)
 //
 // cvca        DKTESTCVCA00001  CVCA, brainpoolP256r1, id-TA-ECDSA-SHA-256, self-signed
 // dv          DKTESTDV00001    domestic DV under cvca
@@ -12,6 +13,12 @@
 // cvca-other  DKTESTCVCX00001  a second, unrelated CVCA
 // dv-other    DKTESTDVX00001   DV under cvca-other
 // is-other    DKTESTISX00001   IS under dv-other, read DG3
+//
+// With --rsa, RSA-2048 keys and id-TA-RSA-PSS-SHA-256 instead (not kept in keys-sample):
+//
+// cvca-rsa    DKTESTRSACA001   CVCA, self-signed
+// dv-rsa      DKTESTRSADV001   domestic DV under cvca-rsa
+// is-rsa      DKTESTRSAIS001   IS under dv-rsa, read DG3
 //
 // Every holder mnemonic contains TEST: these keys are public.
 #include <cstdio>
@@ -60,42 +67,60 @@ void save(const std::filesystem::path& dir, const std::string& name, const Holde
   std::printf("%-11s %s\n", name.c_str(), h.cert.chr.c_str());
 }
 
+bool g_rsa = false;  // --rsa: RSA-2048 keys with id-TA-RSA-PSS-SHA-256
+
+pki::TaAlgorithm algorithm() { return g_rsa ? pki::TaAlgorithm::RsaPssSha256 : kAlg; }
+pki::CvPrivateKey new_key() {
+  return g_rsa ? pki::CvPrivateKey::generate_rsa(2048) : pki::CvPrivateKey::generate_ec(kCurve);
+}
+
 Holder make_cvca(const std::string& chr, const Date& from, const Date& to) {
-  Holder h{pki::CvPrivateKey::generate_ec(kCurve), {}};
+  Holder h{new_key(), {}};
   h.cert.car = chr;
   h.cert.chr = chr;
-  h.cert.public_key = h.key.public_key(kAlg, true);
+  h.cert.public_key = h.key.public_key(algorithm(), true);
   h.cert.chat = pki::Chat::inspection_system(CvRole::Cvca, pki::kReadDg3 | pki::kReadDg4);
   h.cert.effective = from;
   h.cert.expiration = to;
-  h.cert.sign(h.key, kAlg);
+  h.cert.sign(h.key, algorithm());
   return h;
 }
 
 Holder make_issued(const Holder& issuer, const std::string& chr, CvRole role, std::uint8_t rights,
                    const Date& from, const Date& to) {
-  Holder h{pki::CvPrivateKey::generate_ec(kCurve), {}};
+  Holder h{new_key(), {}};
   h.cert.car = issuer.cert.chr;
   h.cert.chr = chr;
-  h.cert.public_key = h.key.public_key(kAlg, false);  // parameters are inherited from the CVCA
+  h.cert.public_key = h.key.public_key(algorithm(), false);  // EC parameters are inherited from the CVCA
   h.cert.chat = pki::Chat::inspection_system(role, rights);
   h.cert.effective = from;
   h.cert.expiration = to;
-  h.cert.sign(issuer.key, kAlg);
+  h.cert.sign(issuer.key, algorithm());
   return h;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 2) {
-    std::fprintf(stderr, "usage: %s DIR\n", argv[0]);
+  g_rsa = argc == 3 && std::string(argv[1]) == "--rsa";
+  if (argc != 2 && !g_rsa) {
+    std::fprintf(stderr, "usage: %s [--rsa] DIR\n", argv[0]);
     return 2;
   }
   try {
-    std::filesystem::path dir = argv[1];
+    std::filesystem::path dir = argv[argc - 1];
     const Date start = date("2026-11-01");
     const std::uint8_t all = pki::kReadDg3 | pki::kReadDg4;
+    if (g_rsa) {
+      Holder cvca = make_cvca("DKTESTRSACA001", start, date("2036-10-31"));
+      Holder dv = make_issued(cvca, "DKTESTRSADV001", CvRole::DvDomestic, all, start, date("2031-10-31"));
+      Holder is = make_issued(dv, "DKTESTRSAIS001", CvRole::InspectionSystem, pki::kReadDg3, start,
+                              date("2029-10-31"));
+      save(dir, "cvca-rsa", cvca);
+      save(dir, "dv-rsa", dv);
+      save(dir, "is-rsa", is);
+      return 0;
+    }
 
     Holder cvca = make_cvca("DKTESTCVCA00001", start, date("2036-10-31"));
     Holder dv = make_issued(cvca, "DKTESTDV00001", CvRole::DvDomestic, all, start, date("2031-10-31"));

@@ -252,8 +252,21 @@ TEST_CASE("document profiles: access control is checked strictly") {
         std::string::npos);
   CHECK(
       problems({{"pace", {{{"protocol", "0.4.0.127.0.7.2.2.4.4.2"}, {"parameter_id", 13}}}}}).empty());  // IM
-  CHECK(problems({{"pace", {{{"protocol", "0.4.0.127.0.7.2.2.4.6.2"}, {"parameter_id", 13}}}}})
-            .find("PACE-CAM is not issued") != std::string::npos);
+  // PACE-CAM: the static key is DG14's Chip Authentication key, so it must lie on the PACE curve.
+  CHECK(problems({{"pace", {{{"protocol", "0.4.0.127.0.7.2.2.4.6.2"}, {"parameter_id", 13}}}}}).empty());
+  CHECK(problems({{"pace", {{{"protocol", "0.4.0.127.0.7.2.2.4.6.4"}, {"parameter_id", 12}}}}})
+            .find("PACE-CAM runs on NIST P-256 but chip_authentication.curve is brainpoolP256r1") !=
+        std::string::npos);
+  {
+    nlohmann::json j = base;
+    j["access_control"] = {{"pace", {{{"protocol", "0.4.0.127.0.7.2.2.4.6.2"}, {"parameter_id", 13}}}}};
+    j.erase("chip_authentication");
+    j.erase("terminal_authentication");
+    j["data_groups"] = {1, 2, 3, 7, 11, 12};
+    CHECK_THROWS_WITH_AS((void)issuance::DocumentProfile::from_json(j, "test"),
+                         doctest::Contains("add chip_authentication with curve brainpoolP256r1"),
+                         ValidationError);
+  }
   CHECK(problems({{"pace", {{{"protocol", "1.2.3"}, {"parameter_id", 13}}}}}).find("pace[0].protocol") !=
         std::string::npos);
   CHECK(

@@ -8,9 +8,11 @@
 
 #include "card/chip_session.hpp"
 #include "card/personalize.hpp"
+#include "inspection/verify.hpp"
 #include "issuance/application.hpp"
 #include "issuance/prepare.hpp"
 #include "lds/biometric_dg.hpp"
+#include "lds/card_access.hpp"
 #include "lds/dg1.hpp"
 #include "lds/sod.hpp"
 #include "mrz/mrz.hpp"
@@ -420,4 +422,209 @@ TEST_CASE("PACE with Integrated Mapping: issued, read back and inspected when th
   seed[10] = seed[10] == '1' ? '2' : '1';
   CHECK_THROWS_WITH_AS(wrong.open_pace(*wrong.read_card_access(), seed, secure::PacePassword::Mrz),
                        doctest::Contains("PACE failed"), card::AccessDenied);
+}
+
+namespace {
+
+/// The Danish profile with PACE-CAM as its PACE protocol (the CA key on brainpoolP256r1, as PACE).
+issuance::ChipImage prepare_cam(std::vector<lds::PaceInfo> pace) {
+  auto profile =
+      issuance::DocumentProfile::load(test::source_dir() / "profiles/documents/dk-residence-card.json");
+  profile.pace = std::move(pace);
+  auto app = issuance::load_application(test::source_dir() / "examples/application.json", profile);
+  auto signer = pki::open_signer((test::source_dir() / "keys-sample/ds-ec").string());
+  return issuance::prepare(app, profile, *signer, test::prepare_options(profile));
+}
+
+const lds::PaceInfo kCam128{"0.4.0.127.0.7.2.2.4.6.2", 2, 13};  // id-PACE-ECDH-CAM-AES-CBC-CMAC-128
+const lds::PaceInfo kGm128{"0.4.0.127.0.7.2.2.4.2.2", 2, 13};   // id-PACE-ECDH-GM-AES-CBC-CMAC-128
+
+const Check* mechanism(const std::vector<Check>& mechanisms, const std::string& name) {
+  for (const auto& m : mechanisms)
+    if (m.name == name) return &m;
+  return nullptr;
+}
+
+}  // namespace
+
+TEST_CASE("PACE-CAM: issued with DG14's Chip Authentication key, read back and inspected without CA v1") {
+  // The chip lists GM first and CAM second: the inspection system still prefers CAM.
+  auto image = prepare_cam({kGm128, kCam128});
+  auto card_access = lds::CardAccess::decode(*image.file("EF.CardAccess"));
+  CHECK(card_access.pace == std::vector<lds::PaceInfo>{kGm128, kCam128});
+  rcsim::Chip chip(chip_for("rcsim"));
+  test::SimTransport t(chip);
+  auto report = card::personalize(t, card_profile("rcsim"), image, perso_options());
+  CHECK(report.locked);
+  const Check* cam_at_read_back = mechanism(report.mechanisms, "Chip Authentication (PACE-CAM)");
+  REQUIRE(cam_at_read_back != nullptr);
+  CHECK(cam_at_read_back->status == Status::Pass);
+
+  chip.power_on();
+  card::ChipSession session(t, card::ReadLimits{});
+  auto how = session.open_pace(*session.read_card_access(), key_seed_of(image), secure::PacePassword::Mrz);
+  CHECK(how.find("id-PACE-ECDH-CAM-AES-CBC-CMAC-128") != std::string::npos);
+  CHECK(session.pace_cam_pending());
+  session.select_application(card_profile("rcsim").select_applet);
+  std::vector<Check> mechanisms;
+  auto read = card::read_chip(session, &mechanisms);
+  CHECK(read.manifest_problems.empty());
+  CHECK(session.pace_cam_verified());
+  const Check* cam = mechanism(mechanisms, "Chip Authentication (PACE-CAM)");
+  REQUIRE(cam != nullptr);
+  CHECK(cam->status == Status::Pass);
+  CHECK(cam->detail.find("brainpoolP256r1") != std::string::npos);
+  const Check* ca = mechanism(mechanisms, "Chip Authentication");
+  REQUIRE(ca != nullptr);
+  CHECK(ca->status == Status::Skip);  // no CA v1 after PACE-CAM
+  read.files["EF.CardAccess"] = *image.file("EF.CardAccess");
+  CHECK(read.files == lds_files(image, true));
+  // DG14, whose key the check used, goes through Passive Authentication like every data group.
+  auto verified = inspection::verify_chip(read, perso_options().verify);
+  bool dg14_hash = false;
+  for (const auto& c : verified.checks)
+    if (c.name == "DG14 hash") dg14_hash = c.status == Status::Pass;
+  CHECK(dg14_hash);
+}
+
+TEST_CASE("PACE-CAM: a cloned chip (DG14 copied, not its key) fails the inspection and is never issued") {
+  auto image = prepare_cam({kCam128});
+  rcsim::ChipOptions cloned = chip_for("rcsim");
+  cloned.cloned = true;
+  cloned.state_file = "";
+  {
+    rcsim::Chip clone(cloned);
+    test::SimTransport ct(clone);
+    CHECK_THROWS_WITH_AS(card::personalize(ct, card_profile("rcsim"), image, perso_options()),
+                         doctest::Contains("does not hold the private key of DG14"), card::PersoError);
+    CHECK(clone.lifecycle() != rcsim::Lifecycle::Locked);
+    clone.power_on();
+    card::ChipSession session(ct, card::ReadLimits{});
+    session.open_pace(*session.read_card_access(), key_seed_of(image), secure::PacePassword::Mrz);
+    session.select_application(card_profile("rcsim").select_applet);
+    std::vector<Check> mechanisms;
+    auto read = card::read_chip(session, &mechanisms);
+    const Check* cam = mechanism(mechanisms, "Chip Authentication (PACE-CAM)");
+    REQUIRE(cam != nullptr);
+    CHECK(cam->status == Status::Fail);
+    CHECK(cam->detail.find("cloned") != std::string::npos);
+    CHECK(!read.manifest_problems.empty());  // the reading stops: nothing else is trusted
+  }
+}
+
+TEST_CASE("PACE-CAM needs chip_authentication on the PACE curve: preparation says so") {
+  CHECK_THROWS_WITH_AS(prepare_cam({lds::PaceInfo{"0.4.0.127.0.7.2.2.4.6.2", 2, 12}}),
+                       doctest::Contains("PACE-CAM runs on NIST P-256"), Error);
+}
+
+namespace {
+
+card::TerminalCredentials sample_terminal(const std::string& is = "is") {
+  auto eac = test::source_dir() / "keys-sample/eac";
+  card::TerminalCredentials terminal;
+  terminal.chain = {pki::CvCertificate::load((eac / "dv/cert.cvcert").string()),
+                    pki::CvCertificate::load((eac / is / "cert.cvcert").string())};
+  terminal.key =
+      std::make_shared<pki::CvPrivateKey>(pki::CvPrivateKey::load_pem((eac / is / "key.pem").string()));
+  return terminal;
+}
+
+}  // namespace
+
+TEST_CASE("Terminal Authentication after BAC and CA v1: ID_PICC is the document number; DG3 only after it") {
+  // The BAC-only profile with EAC v1 added: BAC, Chip Authentication, Terminal Authentication.
+  auto profile =
+      issuance::DocumentProfile::load(test::source_dir() / "profiles/documents/dk-residence-card-bac.json");
+  profile.data_groups.push_back(14);
+  profile.chip_authentication =
+      issuance::ChipAuthenticationSettings{"0.4.0.127.0.7.2.2.3.2.2", "brainpoolP256r1"};
+  profile.terminal_authentication = true;
+  auto app = issuance::load_application(test::source_dir() / "examples/application.json", profile);
+  auto signer = pki::open_signer((test::source_dir() / "keys-sample/ds-ec").string());
+  auto image = issuance::prepare(app, profile, *signer, test::prepare_options(profile));
+  REQUIRE(image.file("EF.CardAccess") == nullptr);
+  REQUIRE(image.file("EF.CVCA") != nullptr);
+  rcsim::Chip chip(chip_for("rcsim"));
+  test::SimTransport t(chip);
+  REQUIRE(card::personalize(t, card_profile("rcsim"), image, perso_options()).locked);
+
+  auto read = [&](const card::TerminalCredentials* terminal, std::vector<Check>& mechanisms) {
+    chip.power_on();
+    card::ChipSession session(t, card::ReadLimits{});
+    session.select_application(card_profile("rcsim").select_applet);
+    session.open_bac(secure::bac_keys(key_seed_of(image)));
+    return card::read_chip(session, &mechanisms, terminal);
+  };
+  std::vector<Check> without;
+  auto plain = read(nullptr, without);
+  CHECK(plain.withheld.count("EF.DG3") == 1);
+  CHECK(mechanism(without, "Terminal Authentication")->status == Status::Skip);
+
+  auto terminal = sample_terminal();
+  std::vector<Check> with;
+  auto full = read(&terminal, with);
+  REQUIRE(mechanism(with, "Chip Authentication") != nullptr);
+  CHECK(mechanism(with, "Chip Authentication")->status == Status::Pass);
+  const Check* ta = mechanism(with, "Terminal Authentication");
+  REQUIRE(ta != nullptr);
+  CHECK_MESSAGE(ta->status == Status::Pass, ta->detail);
+  CHECK(full.withheld.empty());
+  CHECK(full.files == image.files);
+
+  // A BAC key without the document number cannot bind TA: the host says so.
+  chip.power_on();
+  card::ChipSession session(t, card::ReadLimits{});
+  session.select_application(card_profile("rcsim").select_applet);
+  secure::BacKeys keys = secure::bac_keys(key_seed_of(image));
+  keys.document_number.clear();
+  session.open_bac(keys);
+  std::vector<Check> unbound;
+  card::read_chip(session, &unbound, &terminal);
+  CHECK(mechanism(unbound, "Terminal Authentication")->status == Status::Fail);
+  CHECK(mechanism(unbound, "Terminal Authentication")->detail.find("no ID_PICC") != std::string::npos);
+}
+
+TEST_CASE("Terminal Authentication after PACE-CAM through read_chip releases DG3") {
+  auto image = prepare_cam({kCam128});
+  rcsim::Chip chip(chip_for("rcsim"));
+  test::SimTransport t(chip);
+  REQUIRE(card::personalize(t, card_profile("rcsim"), image, perso_options()).locked);
+  chip.power_on();
+  auto terminal = sample_terminal();
+  auto full = read_with_pace(chip, key_seed_of(image), secure::PacePassword::Mrz, &terminal);
+  CHECK(full.withheld.empty());
+  CHECK(full.files == image.files);
+}
+
+TEST_CASE("PACE-CAM: a channel the chip dropped over a READ BINARY is reopened and CAM proven again") {
+  auto image = prepare_cam({kCam128});
+  rcsim::Chip chip(chip_for("rcsim"));
+  /// Counts PACE runs (MSE:Set AT for PACE, 00 22 C1 A4); answers one protected READ BINARY with a
+  /// plain 6700, as a card does that ends secure messaging over an Le it cannot take.
+  struct Dropping : test::SimTransport {
+    using SimTransport::SimTransport;
+    iso7816::ResponseApdu transmit(const iso7816::CommandApdu& c) override {
+      if (c.ins == 0x22 && c.p1 == 0xC1 && c.p2 == 0xA4) ++pace_runs;
+      if (c.ins == 0xB0 && (c.cla & 0x0C) != 0 && ++protected_reads == drop_at)
+        return iso7816::ResponseApdu{{}, 0x6700};
+      return SimTransport::transmit(c);
+    }
+    int pace_runs = 0, protected_reads = 0, drop_at = -1;
+  } t(chip);
+  REQUIRE(card::personalize(t, card_profile("rcsim"), image, perso_options()).locked);
+  chip.power_on();
+  t.pace_runs = 0;
+  t.protected_reads = 0;
+  t.drop_at = 8;  // after DG14 and the CAM check, inside the data groups
+  card::ChipSession session(t, card::ReadLimits{});
+  session.open_pace(*session.read_card_access(), key_seed_of(image), secure::PacePassword::Mrz);
+  session.select_application(card_profile("rcsim").select_applet);
+  std::vector<Check> mechanisms;
+  auto read = card::read_chip(session, &mechanisms);
+  CHECK(read.manifest_problems.empty());
+  CHECK(t.pace_runs == 2);  // the channel was reopened once
+  CHECK(session.pace_cam_verified());
+  CHECK(mechanism(mechanisms, "Chip Authentication (PACE-CAM)")->status == Status::Pass);
+  read.files["EF.CardAccess"] = *image.file("EF.CardAccess");
+  CHECK(read.files == lds_files(image, true));
 }

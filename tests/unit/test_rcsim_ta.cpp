@@ -71,6 +71,7 @@ struct Setup {
   bool trust_point = true;
   bool lock = true;
   const char* card_access = kCardAccess;
+  Bytes trust_point_certificate = {};  // empty: the sample CVCA
 };
 
 /// What personalization would do, as raw APDUs: EF.CardAccess, EF.COM, DG3, DG4, the BAC/PACE
@@ -95,7 +96,10 @@ secure::ChipKeyPair personalize(rcsim::Chip& chip, Setup setup = {}) {
   append(key_data, tlv::encode(0x86, Bytes(ca.private_key.begin(), ca.private_key.end())));
   if (!d.cofactor.empty()) append(key_data, tlv::encode(0x87, d.cofactor));
   REQUIRE(send(chip, apdu(0xDA, 0x00, 0x63, key_data)) == 0x9000);
-  if (setup.trust_point) REQUIRE(send(chip, put_trust_point(cert_bytes("cvca"))) == 0x9000);
+  if (setup.trust_point) {
+    Bytes cvca = setup.trust_point_certificate.empty() ? cert_bytes("cvca") : setup.trust_point_certificate;
+    REQUIRE(send(chip, put_trust_point(cvca)) == 0x9000);
+  }
   if (setup.lock) REQUIRE(send(chip, apdu(0xDA, 0xDE, 0xAD)) == 0x9000);
   return ca;
 }
@@ -558,9 +562,9 @@ TEST_CASE("rcsim TA: the effective rights are the intersection over CVCA, DV and
 TEST_CASE("rcsim TA after PACE-CAM: the mapping authenticated the chip; Comp() of the terminal's PACE key") {
   // id-PACE-ECDH-CAM-AES-CBC-CMAC-128 on brainpoolP256r1.
   rcsim::Chip chip(options_at("2026-12-01"));
-  personalize(chip, {.card_access = "31143012060A04007F0007020204060202010202010D"});
-  secure::ChipKeyPair static_key = secure::generate_chip_ec_key("brainpoolP256r1");
-  chip.set_chip_authentication_key(Bytes(static_key.private_key.begin(), static_key.private_key.end()), 13);
+  // The static key is the Chip Authentication key of PUT DATA 63 (DG14's), on the PACE curve.
+  secure::ChipKeyPair static_key =
+      personalize(chip, {.card_access = "31143012060A04007F0007020204060202010202010D"});
   chip.power_on();
   auto protocol = secure::pace_protocol("0.4.0.127.0.7.2.2.4.6.2");
   std::string mrz = secure::mrz_information("T22000129", "640812", "101031");
@@ -611,4 +615,143 @@ TEST_CASE("rcsim TA after PACE-CAM: the mapping authenticated the chip; Comp() o
   CHECK(select(0x0103) == 0x6982);
   CHECK(authenticate(secure::ta_compress_ec(terminal_ephemeral)) == 0x9000);
   CHECK(select(0x0103) == 0x9000);
+}
+
+namespace {
+
+/// An RSA EAC chain made here (TEST ONLY holder references): CVCA, domestic DV, IS with the DG3
+/// right, every certificate of `algorithm`. Keys are made once; the certificates per algorithm.
+struct RsaChain {
+  pki::CvCertificate cvca, dv, is;
+  const pki::CvPrivateKey* cvca_key = nullptr;
+  const pki::CvPrivateKey* is_key = nullptr;
+};
+
+RsaChain rsa_chain(pki::TaAlgorithm algorithm) {
+  static const pki::CvPrivateKey cvca_key = pki::CvPrivateKey::generate_rsa(2048);
+  static const pki::CvPrivateKey dv_key = pki::CvPrivateKey::generate_rsa(2048);
+  static const pki::CvPrivateKey is_key = pki::CvPrivateKey::generate_rsa(2048);
+  auto make = [&](const pki::CvPrivateKey& holder, const std::string& chr, const std::string& car,
+                  pki::CvRole role, std::uint8_t rights, const pki::CvPrivateKey& issuer) {
+    pki::CvCertificate c;
+    c.car = car;
+    c.chr = chr;
+    c.public_key = holder.public_key(algorithm, role == pki::CvRole::Cvca);
+    c.chat = pki::Chat::inspection_system(role, rights);
+    c.effective = *Date::parse_iso("2026-11-01");
+    c.expiration = *Date::parse_iso("2029-10-31");
+    c.sign(issuer, algorithm);
+    return c;
+  };
+  const std::uint8_t all = pki::kReadDg3 | pki::kReadDg4;
+  RsaChain chain;
+  chain.cvca = make(cvca_key, "DKTESTRSACA001", "DKTESTRSACA001", pki::CvRole::Cvca, all, cvca_key);
+  chain.dv = make(dv_key, "DKTESTRSADV001", chain.cvca.chr, pki::CvRole::DvDomestic, all, cvca_key);
+  chain.is =
+      make(is_key, "DKTESTRSAIS001", chain.dv.chr, pki::CvRole::InspectionSystem, pki::kReadDg3, dv_key);
+  chain.cvca_key = &cvca_key;
+  chain.is_key = &is_key;
+  return chain;
+}
+
+}  // namespace
+
+TEST_CASE("rcsim TA with RSA terminal keys: v1.5 and PSS with SHA-1, SHA-256, SHA-512") {
+  for (auto algorithm :
+       {pki::TaAlgorithm::RsaV15Sha1, pki::TaAlgorithm::RsaV15Sha256, pki::TaAlgorithm::RsaV15Sha512,
+        pki::TaAlgorithm::RsaPssSha1, pki::TaAlgorithm::RsaPssSha256, pki::TaAlgorithm::RsaPssSha512}) {
+    CAPTURE(pki::ta_name(algorithm));
+    RsaChain rsa = rsa_chain(algorithm);
+    rcsim::Chip chip(options_at("2026-12-01"));
+    secure::ChipKeyPair ca = personalize(chip, {.trust_point_certificate = rsa.cvca.encode()});
+    for (Access access : {Access::Pace, Access::Bac}) {
+      CAPTURE(access == Access::Pace ? "PACE" : "BAC");
+      Terminal t(chip);
+      t.open(chip, access);
+      t.chip_authentication(ca);
+      CHECK(t.select(0x0103) == 0x6982);
+      std::vector<pki::CvCertificate> chain{rsa.dv, rsa.is};
+      // The host's whole TA: certificates (extended length: RSA certificates exceed 255 bytes), then
+      // the terminal's RSA signature over ID_PICC || r_PICC || Comp(PK_PCD).
+      CHECK(t.session.terminal_authentication(chain, *rsa.is_key).find("DKTESTRSAIS001") !=
+            std::string::npos);
+      CHECK(t.select(0x0103) == 0x9000);
+      CHECK(t.select(0x0104) == 0x6982);  // the IS has the DG3 right only
+    }
+    SUBCASE("a wrong signature is refused") {
+      Terminal t(chip);
+      t.open(chip, Access::Pace);
+      t.chip_authentication(ca);
+      std::vector<pki::CvCertificate> chain{rsa.dv, rsa.is};
+      REQUIRE(t.certificates(chain) == std::vector<std::uint16_t>(5, 0x9000));
+      ResponseApdu challenge = t.session.send(secure::ta_get_challenge());
+      REQUIRE(challenge.sw == 0x9000);
+      Bytes signature = secure::ta_sign(*rsa.is_key, algorithm, t.id_picc, challenge.data,
+                                        t.session.chip_authentication_terminal_key());
+      signature[signature.size() / 2] ^= 0x01;
+      CHECK(t.send(secure::ta_external_authenticate(signature)) == 0x6300);
+      CHECK(t.select(0x0103) == 0x6982);
+    }
+    SUBCASE("a certificate with a bad signature is refused") {
+      Terminal t(chip);
+      t.open(chip, Access::Pace);
+      t.chip_authentication(ca);
+      pki::CvCertificate dv = rsa.dv;
+      dv.signature[5] ^= 0x40;
+      auto sws = t.certificates({dv, rsa.is});
+      CHECK(sws[1] == 0x6300);
+    }
+  }
+}
+
+TEST_CASE(
+    "rcsim TA: a chain keeps the trust point's key type (no EC DV under an RSA CVCA, nor the reverse)") {
+  RsaChain rsa = rsa_chain(pki::TaAlgorithm::RsaPssSha256);
+  {
+    rcsim::Chip chip(options_at("2026-12-01"));
+    secure::ChipKeyPair ca = personalize(chip, {.trust_point_certificate = rsa.cvca.encode()});
+    Terminal t(chip);
+    t.open(chip, Access::Pace);
+    t.chip_authentication(ca);
+    pki::CvCertificate ec_dv = cert("dv");  // an EC key, signed by the RSA CVCA
+    ec_dv.car = rsa.cvca.chr;
+    ec_dv.sign(*rsa.cvca_key, rsa.cvca.public_key.algorithm());
+    auto sws = t.certificates({ec_dv, cert("is")});
+    CHECK(sws[0] == 0x9000);  // MSE:Set DST names the RSA trust point
+    CHECK(sws[1] == 0x6A80);  // PSO:Verify Certificate refuses the EC key under it
+  }
+  {
+    rcsim::Chip chip(options_at("2026-12-01"));
+    secure::ChipKeyPair ca = personalize(chip);  // the EC sample CVCA
+    Terminal t(chip);
+    t.open(chip, Access::Pace);
+    t.chip_authentication(ca);
+    pki::CvCertificate rsa_dv = rsa.dv;
+    rsa_dv.car = cert("cvca").chr;
+    rsa_dv.sign(key("cvca"), cert("cvca").public_key.algorithm());  // signed by the EC CVCA, RSA key inside
+    auto sws = t.certificates({rsa_dv, rsa.is});
+    CHECK(sws[1] == 0x6A80);
+  }
+  // PUT DATA 64 takes an RSA CVCA certificate only if it verifies under its own key.
+  rcsim::Chip chip(options_at("2026-12-01"));
+  chip.power_on();
+  pki::CvCertificate tampered = rsa.cvca;
+  tampered.signature[0] ^= 0x01;
+  CHECK(send(chip, put_trust_point(tampered.encode())) == 0x6A80);
+  CHECK(send(chip, put_trust_point(rsa.cvca.encode())) == 0x9000);
+}
+
+TEST_CASE("rcsim PACE-CAM: the PUT DATA 63 key serves only its own curve") {
+  // EF.CardAccess offers PACE-CAM on NIST P-256 (12); the Chip Authentication key is on brainpoolP256r1.
+  rcsim::Chip chip(options_at("2026-12-01"));
+  personalize(chip, {.card_access = "31143012060A04007F0007020204060202010202010C"});
+  chip.power_on();
+  auto protocol = secure::pace_protocol("0.4.0.127.0.7.2.2.4.6.2");
+  secure::PaceInitiator pace(protocol, 12,
+                             secure::pace_password_key("x", secure::PacePassword::Mrz, protocol));
+  CHECK(send(chip, apdu(0x22, 0xC1, 0xA4, pace.mse_set_at_data(secure::PacePassword::Mrz, true))) == 0x6A88);
+  // The test hook does not override the card's own key either.
+  secure::ChipKeyPair p256 = secure::generate_chip_ec_key("prime256v1");
+  chip.set_chip_authentication_key(Bytes(p256.private_key.begin(), p256.private_key.end()), 12);
+  CHECK(send(chip, apdu(0x22, 0xC1, 0xA4, pace.mse_set_at_data(secure::PacePassword::Mrz, true))) == 0x6A88);
 }

@@ -699,11 +699,6 @@ Bytes Chip::manage_security_environment(const Command& c, std::uint16_t& sw) {
                  : oid[8] <= 4 ? PaceMapping::Integrated
                                : PaceMapping::ChipAuthentication;
   pace.parameter_id = *listed;
-  if (pace.mapping == PaceMapping::ChipAuthentication &&
-      (ca_private_.empty() || ca_parameter_id_ != pace.parameter_id)) {
-    sw = 0x6A88;  // CAM needs the static key on the PACE curve: referenced data not found
-    return {};
-  }
   pace.key_bytes = oid[9] == 2 ? 16 : oid[9] == 3 ? 24 : 32;
   pace.k_pi = kdf_aes(password, 3, pace.key_bytes);
   try {
@@ -714,6 +709,10 @@ Bytes Chip::manage_security_environment(const Command& c, std::uint16_t& sw) {
   }
   if (pace.curve->elliptic() != (oid[8] % 2 == 0)) {
     sw = 0x6A80;  // a DH protocol on a curve, or the reverse
+    return {};
+  }
+  if (pace.mapping == PaceMapping::ChipAuthentication && cam_static_key(pace).empty()) {
+    sw = 0x6A88;  // CAM needs the static key on the PACE curve: referenced data not found
     return {};
   }
   pace_ = std::move(pace);
@@ -792,7 +791,10 @@ Bytes Chip::general_authenticate(const Command& c, std::uint16_t& sw) {
       put_tlv(out, 0x86, token(pace.terminal_eph_public));
       if (pace.mapping == PaceMapping::ChipAuthentication) {
         // A_IC = E(KS_enc, CA_IC), AES-CBC with IV = E(KS_enc, -1), padding method 2 (§4.4.3.5).
-        Bytes ca = pace.curve->chip_authentication_data(ca_private_, pace.map_private);
+        Bytes static_key = cam_static_key(pace);
+        // A clone copied DG14 but not its private key: it answers with a key of its own.
+        if (options_.cloned) static_key = pace.curve->private_key(options_.random);
+        Bytes ca = pace.curve->chip_authentication_data(static_key, pace.map_private);
         if (ca.empty()) return fail(0x6985);
         Bytes iv = aes_ecb_block(pace.ks_enc, Bytes(16, 0xFF));
         put_tlv(out, 0x8A, aes_cbc(pace.ks_enc, iv, pad_block(ca, 16), true));
@@ -947,6 +949,20 @@ Bytes Chip::chip_authentication_general_authenticate(const Command& c, std::uint
       Bytes(terminal_key.begin() + 1,
             terminal_key.begin() + 1 + static_cast<std::ptrdiff_t>((terminal_key.size() - 1) / 2));
   return {0x7C, 0x00};
+}
+
+Bytes Chip::cam_static_key(const Pace& pace) const {
+  // The Chip Authentication key of PUT DATA 63 (DG14's) when it lies on the PACE curve; the test
+  // hook's key only on a chip without one.
+  if (!ca_key_.empty()) {
+    const auto* curve = dynamic_cast<const EcCurve*>(pace.curve.get());
+    if (curve != nullptr &&
+        curve->has_domain(ca_key_.prime, ca_key_.a, ca_key_.b, ca_key_.generator, ca_key_.order))
+      return ca_key_.private_key;
+    return {};
+  }
+  if (!ca_private_.empty() && ca_parameter_id_ == pace.parameter_id) return ca_private_;
+  return {};
 }
 
 void Chip::set_chip_authentication_key(Bytes private_key, int parameter_id) {
@@ -1260,7 +1276,7 @@ void Chip::load() {
     trust_point_der_ = unhex(t.at("data").get<std::string>());
     trust_point_ = t.at("form").get<std::string>() == "body" ? parse_cv_body(trust_point_der_)
                                                              : parse_cv_certificate(trust_point_der_);
-    if (!trust_point_ || !trust_point_->domain)
+    if (!trust_point_ || (!trust_point_->domain && !ta_is_rsa(trust_point_->key_oid)))
       throw std::runtime_error("state file: invalid Terminal Authentication trust point");
   }
   if (j.contains("ta_date")) {
@@ -1304,14 +1320,18 @@ Bytes Chip::load_trust_point(const Command& c, std::uint16_t& sw) {
   std::optional<CvCert> cert;
   if (c.p1 == (body_only ? 0x01 : 0x00))
     cert = body_only ? parse_cv_body(c.data) : parse_cv_certificate(c.data);
-  if (!cert || cert->role() != CvRole::Cvca || !cert->domain || !valid_cv_domain(*cert->domain) ||
-      !valid_cv_point(*cert->domain, cert->point)) {
+  // An ECDSA CVCA carries its domain parameters, which DV and terminal keys inherit; an RSA one n and e.
+  bool usable = cert && cert->role() == CvRole::Cvca &&
+                (ta_is_rsa(cert->key_oid) ? !cert->domain
+                                          : cert->domain && valid_cv_domain(*cert->domain) &&
+                                                valid_cv_point(*cert->domain, cert->point));
+  if (!usable) {
     sw = 0x6A80;
     return {};
   }
   if (!body_only && cert->car == cert->chr &&
-      !cv_verify_plain(*cert->domain, cert->point, *ta_ecdsa_hash(cert->key_oid), cert->body,
-                       cert->signature)) {
+      !cv_verify(cert->key_oid, cert->domain ? &*cert->domain : nullptr, cert->point, cert->modulus,
+                 cert->exponent, cert->body, cert->signature)) {
     sw = 0x6A80;  // a self-signed CVCA certificate must verify under its own key
     return {};
   }
@@ -1337,8 +1357,9 @@ Bytes Chip::ta_set_dst(const Command& c, std::uint16_t& sw) {
   }
   ta_.dst.reset();
   if (trust_point_ && trust_point_->chr == car) {
-    ta_.dst = TaKey{trust_point_->chr, trust_point_->key_oid, trust_point_->point, CvRole::Cvca,
-                    trust_point_->rights()};
+    ta_.dst =
+        TaKey{trust_point_->chr,      trust_point_->key_oid, trust_point_->point,   trust_point_->modulus,
+              trust_point_->exponent, CvRole::Cvca,          trust_point_->rights()};
     return {};
   }
   auto imported = ta_.imported.find(car);
@@ -1365,10 +1386,14 @@ Bytes Chip::ta_verify_certificate(const Command& c, std::uint16_t& sw) {
   }
   TaKey issuer = *std::exchange(ta_.dst, std::nullopt);
   auto cert = parse_cv_body_and_signature(c.data);
-  const CvDomain& domain = *trust_point_->domain;
-  // DV and terminal keys inherit the trust point's parameters; a link certificate repeats them.
-  if (!cert || (cert->domain && (cert->role() != CvRole::Cvca || *cert->domain != domain)) ||
-      !valid_cv_point(domain, cert->point)) {
+  const CvDomain* domain = trust_point_->domain ? &*trust_point_->domain : nullptr;
+  // The chain keeps the trust point's key type. EC DV and terminal keys inherit its parameters; a
+  // link certificate repeats them.
+  bool fits =
+      cert && ta_is_rsa(cert->key_oid) == ta_is_rsa(trust_point_->key_oid) &&
+      (domain == nullptr || ((!cert->domain || (cert->role() == CvRole::Cvca && *cert->domain == *domain)) &&
+                             valid_cv_point(*domain, cert->point)));
+  if (!fits) {
     sw = 0x6A80;
     return {};
   }
@@ -1380,7 +1405,8 @@ Bytes Chip::ta_verify_certificate(const Command& c, std::uint16_t& sw) {
     sw = 0x6300;  // wrong issuer, or not CVCA -> DV -> terminal
     return {};
   }
-  if (!cv_verify_plain(domain, issuer.point, *ta_ecdsa_hash(issuer.oid), cert->body, cert->signature)) {
+  if (!cv_verify(issuer.oid, domain, issuer.point, issuer.modulus, issuer.exponent, cert->body,
+                 cert->signature)) {
     sw = 0x6300;
     return {};
   }
@@ -1395,7 +1421,12 @@ Bytes Chip::ta_verify_certificate(const Command& c, std::uint16_t& sw) {
     learnt_date_ = cert->effective;
     save();
   }
-  TaKey key{cert->chr, cert->key_oid, cert->point, cert->role(),
+  TaKey key{cert->chr,
+            cert->key_oid,
+            cert->point,
+            cert->modulus,
+            cert->exponent,
+            cert->role(),
             static_cast<std::uint8_t>(issuer.rights & cert->rights())};
   ta_.imported[key.chr] = key;
   return {};
@@ -1427,7 +1458,7 @@ Bytes Chip::ta_set_at(const Command& c, std::uint16_t& sw) {
       return {};
     }
   }
-  if (!have_chr || chr.empty() || chr.size() > 16 || (have_oid && !ta_ecdsa_hash(oid))) {
+  if (!have_chr || chr.empty() || chr.size() > 16 || (have_oid && !ta_algorithm(oid))) {
     sw = 0x6A80;
     return {};
   }
@@ -1483,7 +1514,8 @@ Bytes Chip::ta_external_authenticate(const Command& c, std::uint16_t& sw) {
   ta_.challenge.clear();  // one attempt per challenge
   ta_.authenticated = false;
   ta_.rights = 0;
-  if (!cv_verify_plain(*trust_point_->domain, ta_.at->point, *ta_ecdsa_hash(ta_.at->oid), message, c.data)) {
+  const CvDomain* domain = trust_point_->domain ? &*trust_point_->domain : nullptr;
+  if (!cv_verify(ta_.at->oid, domain, ta_.at->point, ta_.at->modulus, ta_.at->exponent, message, c.data)) {
     sw = 0x6300;
     return {};
   }

@@ -67,9 +67,10 @@ class Chip {
   /// certificate effective dates it learnt.
   int current_date() const;
 
-  /// The chip's static Chip Authentication key, which PACE-CAM needs: a private key on the
-  /// standardized curve `parameter_id` (8-18). A hook until personalization loads it by PUT
-  /// DATA; not kept in the state file yet. Throws std::invalid_argument for a bad key.
+  /// A static key for PACE-CAM on a chip without a Chip Authentication key of PUT DATA 63 (which
+  /// PACE-CAM uses when it lies on the PACE curve): a private key on the standardized curve
+  /// `parameter_id` (8-18), for the worked examples; not kept in the state file. Throws
+  /// std::invalid_argument for a bad key.
   void set_chip_authentication_key(Bytes private_key, int parameter_id);
 
  private:
@@ -126,6 +127,8 @@ class Chip {
   std::optional<Session> chip_authentication_session(const Bytes& terminal_key, bool aes,
                                                      std::size_t key_bytes) const;
   Bytes load_chip_auth_key(const Command& c, std::uint16_t& sw);
+  /// PACE-CAM's static private key for this run: empty when the chip has none on the PACE curve.
+  Bytes cam_static_key(const Pace& pace) const;
   /// PUT DATA 60/61 (RSA modulus, private exponent, as the JMRTD applet) or 66 (rcsim's EC key).
   Bytes load_active_auth_key(const Command& c, std::uint16_t& sw);
   /// INTERNAL AUTHENTICATE: the challenge signed with the Active Authentication key.
@@ -193,7 +196,8 @@ class Chip {
   Bytes id_picc_;           // ID_PICC of the current secure messaging session
   std::optional<Bytes> ca_terminal_comp_pending_;  // Comp(PK_PCD) until the CA session starts
   struct TaKey {
-    Bytes chr, oid, point;
+    Bytes chr, oid, point;    // ECDSA: the point (the trust point's domain parameters)
+    Bytes modulus, exponent;  // RSA
     CvRole role = CvRole::Terminal;
     std::uint8_t rights = 0;  // effective along the chain so far
   };

@@ -318,6 +318,17 @@ bool EcCurve::map_integrated(const Bytes& pseudo_random) {
 
 Bytes EcCurve::generator() const { return impl_->encode(impl_->generator); }
 
+bool EcCurve::has_domain(const Bytes& prime, const Bytes& a, const Bytes& b, const Bytes& generator,
+                         const Bytes& order) const {
+  auto integer = [](const Bytes& v) { return CryptoPP::Integer(v.data(), v.size()); };
+  const auto& curve = impl_->params.GetCurve();
+  CryptoPP::ECP::Point g;
+  return integer(prime) == curve.GetField().GetModulus() && integer(a) == curve.GetA() &&
+         integer(b) == curve.GetB() && integer(order) == impl_->params.GetSubgroupOrder() &&
+         curve.DecodePoint(g, generator.data(), generator.size()) &&
+         g == impl_->params.GetSubgroupGenerator();
+}
+
 bool EcCurve::valid_private_key(const Bytes& priv) const {
   CryptoPP::Integer k(priv.data(), priv.size());
   return !k.IsZero() && k < impl_->params.GetSubgroupOrder();

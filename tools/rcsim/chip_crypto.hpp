@@ -87,6 +87,10 @@ class EcCurve : public PaceDomain {
   bool map_integrated(const Bytes& pseudo_random) override;
   Bytes generator() const override;
   Bytes chip_authentication_data(const Bytes& static_private, const Bytes& map_private) const override;
+  /// Whether explicit domain parameters (big-endian; the generator encoded as a point) are this
+  /// curve's, with its standard generator.
+  bool has_domain(const Bytes& prime, const Bytes& a, const Bytes& b, const Bytes& generator,
+                  const Bytes& order) const;
   /// Whether priv, as an integer, lies in [1, order-1].
   bool valid_private_key(const Bytes& priv) const;
 

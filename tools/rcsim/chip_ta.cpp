@@ -4,6 +4,8 @@
 #include <cryptopp/ecp.h>
 #include <cryptopp/integer.h>
 #include <cryptopp/nbtheory.h>
+#include <cryptopp/pssr.h>
+#include <cryptopp/rsa.h>
 #include <cryptopp/sha.h>
 
 #include <algorithm>
@@ -104,9 +106,19 @@ bool valid_reference(const Bytes& r) {
 // id-TA-ECDSA-SHA-{1,224,256,384,512}: 0.4.0.127.0.7.2.2.2.2.{1..5}
 const Bytes kTaEcdsa = {0x04, 0x00, 0x7F, 0x00, 0x07, 0x02, 0x02, 0x02, 0x02};
 
+// RSA keys from 1024 to 4096 bits; the exponent odd and shorter than the modulus.
+constexpr std::size_t kMinRsaModulus = 128, kMaxRsaModulus = 512;
+
 bool parse_public_key(const Bytes& data, std::size_t begin, std::size_t end, CvCert& cert) {
   Reader r(data, begin, end);
-  if (!r.value(0x06, cert.key_oid, 1, 32) || !ta_ecdsa_hash(cert.key_oid)) return false;
+  if (!r.value(0x06, cert.key_oid, 1, 32) || !ta_algorithm(cert.key_oid)) return false;
+  if (ta_is_rsa(cert.key_oid)) {
+    if (!r.value(0x81, cert.modulus, kMinRsaModulus, kMaxRsaModulus) || cert.modulus[0] == 0 ||
+        (cert.modulus.back() & 1) == 0 || !r.value(0x82, cert.exponent, 1, 8) || cert.exponent[0] == 0 ||
+        (cert.exponent.back() & 1) == 0)
+      return false;
+    return r.at_end();
+  }
   if (r.peek(0x81)) {
     CvDomain d;
     if (!r.value(0x81, d.prime, 1, 66) || !r.value(0x82, d.a, 1, 66) || !r.value(0x83, d.b, 1, 66) ||
@@ -155,7 +167,7 @@ std::optional<CvCert> parse_parts(const Bytes& data, std::size_t begin, std::siz
   cert.body.assign(data.begin() + static_cast<std::ptrdiff_t>(start),
                    data.begin() + static_cast<std::ptrdiff_t>(be));
   if (!parse_body_at(data, bb, be, cert)) return std::nullopt;
-  if (signature && !r.value(0x5F37, cert.signature, 2, 264)) return std::nullopt;
+  if (signature && !r.value(0x5F37, cert.signature, 2, kMaxRsaModulus)) return std::nullopt;
   if (!r.at_end()) return std::nullopt;
   return cert;
 }
@@ -211,6 +223,73 @@ std::optional<AaHash> ta_ecdsa_hash(const Bytes& oid) {
     default:
       return std::nullopt;
   }
+}
+
+std::optional<TaAlgorithm> ta_algorithm(const Bytes& oid) {
+  if (auto hash = ta_ecdsa_hash(oid)) return TaAlgorithm{TaScheme::Ecdsa, *hash};
+  // id-TA-RSA: 0.4.0.127.0.7.2.2.2.1
+  static const Bytes kTaRsa = {0x04, 0x00, 0x7F, 0x00, 0x07, 0x02, 0x02, 0x02, 0x01};
+  if (oid.size() != kTaRsa.size() + 1 || !std::equal(kTaRsa.begin(), kTaRsa.end(), oid.begin()))
+    return std::nullopt;
+  switch (oid.back()) {
+    case 1:
+      return TaAlgorithm{TaScheme::RsaV15, AaHash::Sha1};
+    case 2:
+      return TaAlgorithm{TaScheme::RsaV15, AaHash::Sha256};
+    case 3:
+      return TaAlgorithm{TaScheme::RsaPss, AaHash::Sha1};
+    case 4:
+      return TaAlgorithm{TaScheme::RsaPss, AaHash::Sha256};
+    case 5:
+      return TaAlgorithm{TaScheme::RsaV15, AaHash::Sha512};
+    case 6:
+      return TaAlgorithm{TaScheme::RsaPss, AaHash::Sha512};
+    default:
+      return std::nullopt;
+  }
+}
+
+namespace {
+
+template <class Scheme, class H>
+bool rsa_verify(const CryptoPP::RSA::PublicKey& key, const Bytes& message, const Bytes& signature) {
+  typename CryptoPP::RSASS<Scheme, H>::Verifier verifier(key);
+  if (signature.size() != verifier.SignatureLength()) return false;
+  return verifier.VerifyMessage(message.data(), message.size(), signature.data(), signature.size());
+}
+
+}  // namespace
+
+bool cv_verify_rsa(const Bytes& modulus, const Bytes& exponent, TaAlgorithm algorithm, const Bytes& message,
+                   const Bytes& signature) {
+  if (modulus.size() < kMinRsaModulus || modulus.size() > kMaxRsaModulus || exponent.empty()) return false;
+  CryptoPP::RSA::PublicKey key;
+  CryptoPP::Integer n = integer(modulus), e = integer(exponent);
+  if (n.IsEven() || e.IsEven() || e < 3 || e >= n) return false;
+  key.Initialize(n, e);
+  const bool pss = algorithm.scheme == TaScheme::RsaPss;
+  switch (algorithm.hash) {
+    case AaHash::Sha1:
+      return pss ? rsa_verify<CryptoPP::PSS, CryptoPP::SHA1>(key, message, signature)
+                 : rsa_verify<CryptoPP::PKCS1v15, CryptoPP::SHA1>(key, message, signature);
+    case AaHash::Sha256:
+      return pss ? rsa_verify<CryptoPP::PSS, CryptoPP::SHA256>(key, message, signature)
+                 : rsa_verify<CryptoPP::PKCS1v15, CryptoPP::SHA256>(key, message, signature);
+    case AaHash::Sha512:
+      return pss ? rsa_verify<CryptoPP::PSS, CryptoPP::SHA512>(key, message, signature)
+                 : rsa_verify<CryptoPP::PKCS1v15, CryptoPP::SHA512>(key, message, signature);
+    default:
+      return false;  // no id-TA-RSA with SHA-224 or SHA-384
+  }
+}
+
+bool cv_verify(const Bytes& oid, const CvDomain* domain, const Bytes& point, const Bytes& modulus,
+               const Bytes& exponent, const Bytes& message, const Bytes& signature) {
+  auto algorithm = ta_algorithm(oid);
+  if (!algorithm) return false;
+  if (algorithm->scheme != TaScheme::Ecdsa)
+    return cv_verify_rsa(modulus, exponent, *algorithm, message, signature);
+  return domain != nullptr && cv_verify_plain(*domain, point, algorithm->hash, message, signature);
 }
 
 std::optional<CvCert> parse_cv_certificate(const Bytes& data) {
