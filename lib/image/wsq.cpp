@@ -68,6 +68,7 @@ constexpr int kBlockStart[4] = {0, 19, 52, kCodedSubbands};
 constexpr double kBinCentre = 0.44;  // C: reconstruction offset of a bin
 constexpr int kMaxHuffmanTables = 8;
 constexpr int kMaxCodeLength = 16;
+constexpr int kMaxRadius = 15;  // filters of up to 31 taps
 
 // Right halves (centre tap first) of the analysis filters of the spec's 9/7
 // whole-sample symmetric biorthogonal filter bank.
@@ -228,50 +229,79 @@ FilterBank standard_filters() {
   return f;
 }
 
+// Copies a line into `ext` with `pad` samples of whole-sample symmetric
+// extension on each side (only the pads need the index reflection).
+inline void extend(const float* line, int n, int pad, float* ext) {
+  std::memcpy(ext + pad, line, sizeof(float) * n);
+  for (int i = 1; i <= pad; ++i) {
+    ext[pad - i] = line[reflect(-i, n)];
+    ext[pad + n - 1 + i] = line[reflect(n - 1 + i, n)];
+  }
+}
+
 // One level of analysis along a line of n samples (stride 1) into [L | H] or
-// [H | L]; `ext` is scratch of at least n + 2 * radius + 2.
+// [H | L]. kLow/kHigh are the half lengths when known at compile time (the
+// spec's 9/7 bank: 4 and 3), 0 for any filter bank.
+template <int kLow, int kHigh>
 void analyse_line(float* line, int n, bool inverted, const FilterBank& f, std::vector<float>& ext,
                   std::vector<float>& out) {
-  int r = f.radius + 1;
-  for (int i = -r; i < n + r; ++i) ext[i + r] = line[reflect(i, n)];
-  const float* e = ext.data() + r;
-  int nl = (n + 1) / 2, nh = n / 2;
+  const int a = kLow > 0 ? kLow : static_cast<int>(f.lo.size()) - 1;
+  const int b = kHigh > 0 ? kHigh : static_cast<int>(f.hi.size()) - 1;
+  const int pad = std::max(a, b) + 1;
+  extend(line, n, pad, ext.data());
+  const float* e = ext.data() + pad;
+  const int nl = (n + 1) / 2, nh = n / 2;
   float* low = out.data() + (inverted ? nh : 0);
   float* high = out.data() + (inverted ? 0 : nl);
-  int a = static_cast<int>(f.lo.size()) - 1, b = static_cast<int>(f.hi.size()) - 1;
+  const float* lo = f.lo.data();
+  const float* hi = f.hi.data();
   for (int k = 0; k < nl; ++k) {
     const float* c = e + 2 * k;
-    float s = f.lo[0] * c[0];
-    for (int j = 1; j <= a; ++j) s += f.lo[j] * (c[-j] + c[j]);
+    float s = lo[0] * c[0];
+    for (int j = 1; j <= a; ++j) s += lo[j] * (c[-j] + c[j]);
     low[k] = s;
   }
   for (int k = 0; k < nh; ++k) {
     const float* c = e + 2 * k + 1;
-    float s = f.hi[0] * c[0];
-    for (int j = 1; j <= b; ++j) s += f.hi[j] * (c[-j] + c[j]);
+    float s = hi[0] * c[0];
+    for (int j = 1; j <= b; ++j) s += hi[j] * (c[-j] + c[j]);
     high[k] = s;
   }
   std::memcpy(line, out.data(), sizeof(float) * n);
 }
 
-// Inverse of analyse_line.
+// Inverse of analyse_line; kRadius is the larger half length when known (4), else 0.
+template <int kRadius>
 void synthesise_line(float* line, int n, bool inverted, const FilterBank& f, std::vector<float>& ext,
                      std::vector<float>& out) {
-  int nl = (n + 1) / 2, nh = n / 2;
+  const int nl = (n + 1) / 2, nh = n / 2;
   const float* low = line + (inverted ? nh : 0);
   const float* high = line + (inverted ? 0 : nl);
-  // Interleave (low at even positions) into out, then extend symmetrically.
-  for (int k = 0; k < nl; ++k) out[2 * k] = low[k];
-  for (int k = 0; k < nh; ++k) out[2 * k + 1] = high[k];
-  int r = f.radius;
-  for (int i = -r; i < n + r; ++i) ext[i + r] = out[reflect(i, n)];
-  const float* e = ext.data() + r;
-  for (int i = 0; i < n; ++i) {
-    const float* kern = (i % 2 == 0) ? f.synth_even.data() : f.synth_odd.data();
-    const float* c = e + i - r;
-    float s = 0;
-    for (int d = 0; d <= 2 * r; ++d) s += kern[d] * c[d];
-    line[i] = s;
+  // Interleave (low at even positions), then extend symmetrically.
+  for (int k = 0; k < nh; ++k) {
+    out[2 * k] = low[k];
+    out[2 * k + 1] = high[k];
+  }
+  if (nl > nh) out[n - 1] = low[nl - 1];
+  const int r = kRadius > 0 ? kRadius : f.radius;
+  extend(out.data(), n, r, ext.data());
+  const float* e = ext.data();  // e[i + d + r] is sample i + d
+  const float* ke = f.synth_even.data();
+  const float* ko = f.synth_odd.data();
+  int i = 0;
+  for (; i + 1 < n; i += 2) {
+    float se = 0, so = 0;
+    for (int d = 0; d <= 2 * r; ++d) {
+      se += ke[d] * e[i + d];
+      so += ko[d] * e[i + 1 + d];
+    }
+    line[i] = se;
+    line[i + 1] = so;
+  }
+  if (i < n) {
+    float se = 0;
+    for (int d = 0; d <= 2 * r; ++d) se += ke[d] * e[i + d];
+    line[i] = se;
   }
 }
 
@@ -283,7 +313,13 @@ struct Image {
 
 class Transformer {
  public:
-  Transformer(const FilterBank& f, int max_len) : f_(f) {
+  Transformer(const FilterBank& f, int max_len)
+      : f_(f), standard_(f.lo.size() == 5 && f.hi.size() == 4 && f.radius == 4) {
+    // Full symmetric analysis filters for the vertical pass.
+    for (int j = -static_cast<int>(f.lo.size()) + 1; j < static_cast<int>(f.lo.size()); ++j)
+      lo_full_.push_back(f.lo[std::abs(j)]);
+    for (int j = -static_cast<int>(f.hi.size()) + 1; j < static_cast<int>(f.hi.size()); ++j)
+      hi_full_.push_back(f.hi[std::abs(j)]);
     std::size_t n = static_cast<std::size_t>(max_len) + 2 * (f.radius + 2);
     ext_.assign(n, 0.0f);
     out_.assign(n, 0.0f);
@@ -309,9 +345,15 @@ class Transformer {
     for (int y = 0; y < n.rect.h; ++y) {
       float* line = img.row(n.rect.y + y) + n.rect.x;
       if (analysis) {
-        analyse_line(line, n.rect.w, n.inv_x, f_, ext_, out_);
+        if (standard_) {
+          analyse_line<4, 3>(line, n.rect.w, n.inv_x, f_, ext_, out_);
+        } else {
+          analyse_line<0, 0>(line, n.rect.w, n.inv_x, f_, ext_, out_);
+        }
+      } else if (standard_) {
+        synthesise_line<4>(line, n.rect.w, n.inv_x, f_, ext_, out_);
       } else {
-        synthesise_line(line, n.rect.w, n.inv_x, f_, ext_, out_);
+        synthesise_line<0>(line, n.rect.w, n.inv_x, f_, ext_, out_);
       }
     }
   }
@@ -320,52 +362,73 @@ class Transformer {
   // the memory access sequential and lets the compiler vectorise the inner loop.
   void columns_forward(Image& img, const Node& n) {
     const int w = n.rect.w, h = n.rect.h;
-    scratch_.assign(static_cast<std::size_t>(w) * h, 0.0f);
-    auto src = [&](int r) { return img.row(n.rect.y + reflect(r, h)) + n.rect.x; };
-    int nl = (h + 1) / 2, nh = h / 2;
-    int low0 = n.inv_y ? nh : 0, high0 = n.inv_y ? 0 : nl;
-    int a = static_cast<int>(f_.lo.size()) - 1, b = static_cast<int>(f_.hi.size()) - 1;
+    scratch_.resize(static_cast<std::size_t>(w) * h);
+    auto src = [&](int r) -> const float* { return img.row(n.rect.y + reflect(r, h)) + n.rect.x; };
+    const int nl = (h + 1) / 2, nh = h / 2;
+    const int low0 = n.inv_y ? nh : 0, high0 = n.inv_y ? 0 : nl;
+    const int a = static_cast<int>(f_.lo.size()) - 1, b = static_cast<int>(f_.hi.size()) - 1;
+    std::array<const float*, 2 * kMaxRadius + 1> rows{};
     for (int k = 0; k < nl; ++k) {
-      float* dst = scratch_.data() + static_cast<std::size_t>(low0 + k) * w;
-      accumulate(dst, src(2 * k), f_.lo[0], w);
-      for (int j = 1; j <= a; ++j) accumulate_pair(dst, src(2 * k - j), src(2 * k + j), f_.lo[j], w);
+      for (int j = -a; j <= a; ++j) rows[j + a] = src(2 * k + j);
+      filter_rows(scratch_.data() + static_cast<std::size_t>(low0 + k) * w, rows.data(), lo_full_.data(),
+                  2 * a + 1, w);
     }
     for (int k = 0; k < nh; ++k) {
-      float* dst = scratch_.data() + static_cast<std::size_t>(high0 + k) * w;
-      accumulate(dst, src(2 * k + 1), f_.hi[0], w);
-      for (int j = 1; j <= b; ++j) accumulate_pair(dst, src(2 * k + 1 - j), src(2 * k + 1 + j), f_.hi[j], w);
+      for (int j = -b; j <= b; ++j) rows[j + b] = src(2 * k + 1 + j);
+      filter_rows(scratch_.data() + static_cast<std::size_t>(high0 + k) * w, rows.data(), hi_full_.data(),
+                  2 * b + 1, w);
     }
     copy_back(img, n);
   }
 
   void columns_inverse(Image& img, const Node& n) {
     const int w = n.rect.w, h = n.rect.h;
-    scratch_.assign(static_cast<std::size_t>(w) * h, 0.0f);
-    int nl = (h + 1) / 2, nh = h / 2;
-    int low0 = n.inv_y ? nh : 0, high0 = n.inv_y ? 0 : nl;
+    scratch_.resize(static_cast<std::size_t>(w) * h);
+    const int nl = (h + 1) / 2, nh = h / 2;
+    const int low0 = n.inv_y ? nh : 0, high0 = n.inv_y ? 0 : nl;
     // Row of the interleaved signal (lowpass at even positions) after symmetric extension.
-    auto src = [&](int m) {
+    auto src = [&](int m) -> const float* {
       int p = reflect(m, h);
       int band_row = (p % 2 == 0) ? low0 + p / 2 : high0 + p / 2;
       return img.row(n.rect.y + band_row) + n.rect.x;
     };
-    int r = f_.radius;
+    const int r = f_.radius;
+    std::array<const float*, 2 * kMaxRadius + 1> rows{};
     for (int i = 0; i < h; ++i) {
       const float* kern = (i % 2 == 0) ? f_.synth_even.data() : f_.synth_odd.data();
-      float* dst = scratch_.data() + static_cast<std::size_t>(i) * w;
-      for (int d = -r; d <= r; ++d) {
-        float c = kern[d + r];
-        if (c != 0.0f) accumulate(dst, src(i + d), c, w);
-      }
+      for (int d = -r; d <= r; ++d) rows[d + r] = src(i + d);
+      filter_rows(scratch_.data() + static_cast<std::size_t>(i) * w, rows.data(), kern, 2 * r + 1, w);
     }
     copy_back(img, n);
   }
 
-  static void accumulate(float* __restrict dst, const float* __restrict s, float c, int w) {
-    for (int x = 0; x < w; ++x) dst[x] += c * s[x];
+  // dst[x] = sum over t of k[t] * rows[t][x]: one pass per output row, vectorised over x.
+  void filter_rows(float* dst, const float* const* rows, const float* k, int taps, int w) const {
+    if (standard_ && taps == 9) {
+      filter_rows_fixed<9>(dst, rows, k, w);
+    } else if (standard_ && taps == 7) {
+      filter_rows_fixed<7>(dst, rows, k, w);
+    } else {
+      for (int x = 0; x < w; ++x) {
+        float s = 0;
+        for (int t = 0; t < taps; ++t) s += k[t] * rows[t][x];
+        dst[x] = s;
+      }
+    }
   }
-  static void accumulate_pair(float* __restrict dst, const float* s1, const float* s2, float c, int w) {
-    for (int x = 0; x < w; ++x) dst[x] += c * (s1[x] + s2[x]);
+  template <int kTaps>
+  static void filter_rows_fixed(float* __restrict dst, const float* const* rows, const float* k, int w) {
+    float c[kTaps];
+    const float* p[kTaps];
+    for (int t = 0; t < kTaps; ++t) {
+      c[t] = k[t];
+      p[t] = rows[t];
+    }
+    for (int x = 0; x < w; ++x) {
+      float s = 0;
+      for (int t = 0; t < kTaps; ++t) s += c[t] * p[t][x];
+      dst[x] = s;
+    }
   }
   void copy_back(Image& img, const Node& n) {
     for (int y = 0; y < n.rect.h; ++y) {
@@ -375,7 +438,8 @@ class Transformer {
   }
 
   const FilterBank& f_;
-  std::vector<float> ext_, out_, scratch_;
+  bool standard_;  // the 9/7 bank: fixed loop bounds the compiler unrolls
+  std::vector<float> ext_, out_, scratch_, lo_full_, hi_full_;
 };
 
 // ---------------------------------------------------------------- Huffman tables
@@ -643,8 +707,10 @@ class Parser {
     return r;
   }
 
-  // Entropy-coded bytes up to the next marker, with the stuffed 0x00 after each 0xFF removed.
-  void entropy_data(std::vector<std::uint8_t>& out) {
+  // Entropy-coded bytes up to the next marker, with the stuffed 0x00 after
+  // each 0xFF removed, followed by 4 bytes of 1-bits (padding for the bit
+  // reader's lookahead, not counted in the returned size).
+  std::size_t entropy_data(std::vector<std::uint8_t>& out) {
     out.clear();
     while (true) {
       if (pos_ >= data_.size()) fail("entropy-coded data runs to the end of the data without EOI");
@@ -660,7 +726,9 @@ class Parser {
         pos_ += 2;
         continue;
       }
-      return;  // a marker
+      std::size_t size = out.size();  // a marker
+      out.insert(out.end(), 4, 0xFF);
+      return size;
     }
   }
 
@@ -830,13 +898,13 @@ bool read_table_segment(Parser& p, std::uint16_t m, DecoderState& st) {
 // Bits MSB first from an unstuffed block.
 class BitReader {
  public:
-  explicit BitReader(const std::vector<std::uint8_t>& d) : d_(d), total_(8 * d.size()) {}
+  // `d` holds `size` bytes of data and at least 3 bytes of padding after them.
+  BitReader(const std::vector<std::uint8_t>& d, std::size_t size) : d_(d.data()), total_(8 * size) {}
   std::size_t remaining() const { return total_ - pos_; }
   // 16 bits of lookahead, 1-bits past the end (the padding value).
   std::uint32_t peek16() const {
-    std::size_t byte = pos_ >> 3;
-    std::uint32_t w = 0;
-    for (int i = 0; i < 3; ++i) w = (w << 8) | (byte + i < d_.size() ? d_[byte + i] : 0xFFu);
+    const std::uint8_t* p = d_ + (pos_ >> 3);
+    std::uint32_t w = (std::uint32_t{p[0]} << 16) | (std::uint32_t{p[1]} << 8) | p[2];
     return (w >> (8 - (pos_ & 7))) & 0xFFFF;
   }
   void skip(int n) { pos_ += static_cast<std::size_t>(n); }
@@ -848,14 +916,14 @@ class BitReader {
   }
 
  private:
-  const std::vector<std::uint8_t>& d_;
+  const std::uint8_t* d_;
   std::size_t total_;
   std::size_t pos_ = 0;
 };
 
-void decode_block(const std::vector<std::uint8_t>& data, const HuffmanDecoder& dec, std::vector<int>& coef,
-                  std::size_t& count, int block, const std::string& what) {
-  BitReader br(data);
+void decode_block(const std::vector<std::uint8_t>& data, std::size_t size, const HuffmanDecoder& dec,
+                  std::vector<int>& coef, std::size_t& count, int block, const std::string& what) {
+  BitReader br(data, size);
   auto bad = [&](const std::string& msg) {
     throw DecodeError(what + ": WSQ block " + std::to_string(block) + ": " + msg);
   };
@@ -951,8 +1019,8 @@ Coefficients decode_coefficients(ByteView data, const std::string& what) {
     }
     ++blocks;
     HuffmanDecoder dec(st.tables[id], what, id);
-    p.entropy_data(entropy);
-    decode_block(entropy, dec, coef, count, blocks, what);
+    std::size_t size = p.entropy_data(entropy);
+    decode_block(entropy, size, dec, coef, count, blocks, what);
   }
   if (blocks == 0) p.fail("no SOB block");
   if (!st.have_filters) p.fail("no DTT transform table");
@@ -1377,7 +1445,7 @@ Search search_q(const Analysis& a, const Allocation& al, std::size_t target, boo
     prev_q = cur_q;
     prev_size = size;
     cur_size = size;
-    if (!at_most && have_closest && std::abs(static_cast<double>(closest.size) - goal) < 0.01 * goal) break;
+    if (!at_most && have_closest && std::abs(static_cast<double>(closest.size) - goal) < 0.02 * goal) break;
     if (at_most && have_below && goal - static_cast<double>(below.size) < 0.01 * goal) break;
     if (lo_q > 0 && hi_q > 0 && hi_q / lo_q < 1.0001) break;
   }
