@@ -1246,12 +1246,13 @@ Coded quantize(const Analysis& a, const Allocation& al, double q) {
       for (int x = 0; x < b.w; ++x) {
         float v = row[x];
         int p = 0;
+        // Bins beyond the 16 bits the symbols can carry saturate (and the float never reaches int overflow).
         if (v > half_z) {
-          p = static_cast<int>((v - half_z) * inv_q) + 1;
+          p = static_cast<int>(std::min((v - half_z) * inv_q, 65534.0f)) + 1;
         } else if (v < -half_z) {
-          p = -(static_cast<int>((-v - half_z) * inv_q) + 1);
+          p = -(static_cast<int>(std::min((-v - half_z) * inv_q, 65534.0f)) + 1);
         }
-        c.coef.push_back(std::clamp(p, -65535, 65535));
+        c.coef.push_back(p);
       }
     }
   }
