@@ -1169,9 +1169,17 @@ Analysis analyse(const Raster& gray, const std::string& what) {
 
 // The spec's bit allocation: relative bin widths from the subband variances,
 // and the overall factor q that a target rate gives.
+// A subband whose bin would reach 5 sigma carries (almost) nothing and is
+// not transmitted; which ones that are depends on q, so the size search
+// re-applies the rule at every q it tries (at the spec's own q it gives the
+// spec's set).
 struct Allocation {
-  std::array<double, kSubbands> relative{};  // Q_k * q
+  std::array<double, kSubbands> relative{};  // Q_k * q; 0 for subbands with variance below 1.01
+  std::array<double, kSubbands> sigma{};
   double q = 1;
+  bool transmitted(int k, double at_q) const {
+    return relative[k] > 0 && relative[k] / at_q < 5.0 * sigma[k];
+  }
 };
 
 Allocation allocate(const Analysis& a, double bitrate) {
@@ -1206,9 +1214,7 @@ Allocation allocate(const Analysis& a, double bitrate) {
     }
     if (!removed) break;
   }
-  for (int k = 0; k < kCodedSubbands; ++k) {
-    if (!active[k]) al.relative[k] = 0;
-  }
+  for (int k = 0; k < kCodedSubbands; ++k) al.sigma[k] = std::sqrt(a.variance[k]);
   al.q = q;
   return al;
 }
@@ -1223,7 +1229,7 @@ Coded quantize(const Analysis& a, const Allocation& al, double q) {
   Coded c;
   c.table.defined = true;
   for (int k = 0; k < kCodedSubbands; ++k) {
-    if (al.relative[k] > 0) {
+    if (al.transmitted(k, q)) {
       // Through the header's representation, so that the encoder quantizes with what the decoder reads.
       Scaled sq = to_scaled(al.relative[k] / q, 65536.0);
       c.table.q[k] = scaled_value(sq.exponent, sq.value);
@@ -1349,7 +1355,7 @@ Bytes write_file(const Analysis& a, const Coded& c, const EntropyPlan& plan, int
   put16(out, static_cast<unsigned>(a.width));
   put_scaled16(out, a.shift);
   put_scaled16(out, a.scale);
-  out.push_back(2);  // Ev: the encoder number of the spec's reference encoder generation
+  out.push_back(2);  // Ev: the WSQ encoder number
   put16(out, static_cast<unsigned>(software));
   auto codes0 = encoder_codes(plan.table0), codes1 = encoder_codes(plan.table1);
   for (int blk = 0; blk < 3; ++blk) {
@@ -1402,6 +1408,7 @@ Search search_q(const Analysis& a, const Allocation& al, std::size_t target, boo
   bool have_closest = false, have_below = false;
   double lo_q = 0, hi_q = 0;  // size(lo_q) <= target < size(hi_q)
   double cur_q = al.q > 0 && std::isfinite(al.q) ? al.q : 1.0, cur_size = 0, exponent = 1.0;
+  const double q_floor = cur_q / 8, q_ceiling = cur_q * 256;
   double prev_q = 0, prev_size = 0;
   auto keep = [&](Search&& s) {
     double size = static_cast<double>(s.size);
@@ -1431,6 +1438,10 @@ Search search_q(const Analysis& a, const Allocation& al, std::size_t target, boo
       double aim = at_most ? goal * 0.995 : goal;
       double next_q = cur_q * std::pow(aim / cur_size, 1.0 / exponent);
       if (lo_q > 0 && hi_q > 0 && (next_q <= lo_q || next_q >= hi_q)) next_q = std::sqrt(lo_q * hi_q);
+      // Stay near the spec's allocation: far below its q every subband would
+      // be dropped (a flat image) just to approach a target below the headers.
+      next_q = std::clamp(next_q, q_floor, q_ceiling);
+      if (next_q == cur_q) break;  // pinned at a bound
       cur_q = next_q;
     }
     Search s = trial(a, al, cur_q);
