@@ -88,7 +88,8 @@ struct Scaled {
   std::uint32_t value = 0;
 };
 
-// The most precise E/V pair with V below `limit` (2^16 or 2^32).
+// The most precise E/V pair with V below `limit` (2^16 or 2^32); x at or
+// above the limit saturates (only a bin width of an absurd q could).
 Scaled to_scaled(double x, double limit) {
   Scaled s;
   if (!(x > 0)) return s;
@@ -97,10 +98,6 @@ Scaled to_scaled(double x, double limit) {
   while (e < 20 && std::round(v * 10.0) < limit) {
     v *= 10.0;
     ++e;
-  }
-  while (std::round(v) >= limit && e > 0) {  // x itself above the limit cannot happen for our fields
-    v /= 10.0;
-    --e;
   }
   s.exponent = static_cast<std::uint8_t>(e);
   s.value = static_cast<std::uint32_t>(std::min(std::round(v), limit - 1));
@@ -1377,9 +1374,12 @@ Bytes write_file(const Analysis& a, const Coded& c, const EntropyPlan& plan, int
 
 // Bytes of the file apart from the entropy-coded data (plus an allowance for stuffing).
 std::size_t estimated_size(const EntropyPlan& plan) {
-  std::size_t bytes = plan.bits / 8;
-  return bytes + bytes / 256 + 2 + 4 + 200 + 60 + 389 + 19 + 2 * (5 + 16) + plan.table0.values.size() +
-         plan.table1.values.size() + 3 * 5 + 2;
+  std::size_t entropy = plan.bits / 8;
+  std::size_t stuffing = entropy / 256;  // a 0x00 after each 0xFF, for data that looks random
+  constexpr std::size_t kSoiEoi = 4, kCom = 4 + 200, kDtt = 2 + 58, kDqt = 2 + 389, kSof = 2 + 17,
+                        kSob = 3 * 5;
+  std::size_t dht = 2 * (4 + 1 + kMaxCodeLength) + plan.table0.values.size() + plan.table1.values.size();
+  return entropy + stuffing + kSoiEoi + kCom + kDtt + kDqt + kSof + kSob + dht;
 }
 
 struct Search {
