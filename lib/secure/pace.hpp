@@ -33,6 +33,11 @@ PaceProtocol pace_protocol(const std::string& oid);
 /// "brainpoolP256r1", "MODP 2048/224" ... for a standardized domain parameter ID.
 std::string pace_parameter_name(int parameter_id);
 
+/// OpenSSL's name ("dh_2048_224") of the RFC 5114 MODP group with standardized parameter
+/// ID 0, 1 or 2; throws rcperso::Error for other IDs. PACE and Chip Authentication keys
+/// both take their p, q, g from it, so the constants live in one place (OpenSSL).
+const char* modp_group_name(int parameter_id);
+
 /// K_pi = KDF_pi(password): from SHA-1(MRZ_information) for the MRZ, the
 /// CAN's digits as they are otherwise.
 SecureBytes pace_password_key(std::string_view password, PacePassword type, const PaceProtocol& protocol);
