@@ -112,6 +112,12 @@ contains "CA-DH: proven at read-back" "$work/out" "Chip Authentication passed"
 check "CA-DH: rcverify" 0 "$BIN/rcverify" --reader "$R0" --bac RC0012345 880314 311101 --csca "$csca"
 contains "CA-DH: rcverify line" "$work/out" "PASS  Chip Authentication"
 contains "CA-DH: DH group named" "$work/out" "MODP 2048/224"
+# Terminal Authentication signs Comp() of the terminal's DH key: SHA-1 of y.
+check "CA-DH: rcverify with Terminal Authentication" 0 "$BIN/rcverify" --reader "$R0" \
+  --bac RC0012345 880314 311101 --csca "$csca" \
+  --terminal-cert "$eac/dv/cert.cvcert" --terminal-cert "$eac/is/cert.cvcert" --terminal-key "$eac/is/key.pem"
+contains "CA-DH: TA passes" "$work/out" "PASS  Terminal Authentication"
+contains "CA-DH: DG3 checked after TA" "$work/out" "PASS  DG3 hash"
 card_out 0 "$CARD_PID"
 card_in 0 "$work/rcsim.log" --state "$work/ca-dh.card" --cloned || exit 1
 check "CA-DH cloned chip: rcverify fails" 1 "$BIN/rcverify" --reader "$R0" --bac RC0012345 880314 311101 \
