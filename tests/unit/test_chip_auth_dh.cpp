@@ -237,6 +237,9 @@ TEST_CASE(
   bad = key;
   bad.order.back() ^= 0x02;  // no longer a divisor of p-1
   CHECK_FALSE(rcsim::valid_chip_auth_key(bad));
+  bad = key;
+  bad.order = Bytes(4096, 0xFF);  // refused by its length, before any primality test
+  CHECK_FALSE(rcsim::valid_chip_auth_key(bad));
 }
 
 TEST_CASE("host Chip Authentication over DH against rcsim: every group, AES and 3DES; a cloned chip fails") {

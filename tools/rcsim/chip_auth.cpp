@@ -13,11 +13,12 @@ CryptoPP::Integer integer(const Bytes& b) { return CryptoPP::Integer(b.data(), b
 bool valid_dh_key(const ChipAuthKey& key) {
   if (key.prime.empty() || key.order.empty() || key.generator.empty() || key.private_key.empty() ||
       !key.a.empty() || !key.b.empty() || !key.cofactor.empty() || key.prime.size() > 512 ||
-      key.prime[0] == 0)
-    return false;
+      key.prime[0] == 0 || key.order.size() >= key.prime.size() || key.generator.size() > key.prime.size() ||
+      key.private_key.size() > key.order.size())
+    return false;  // bounded before any primality test: p of at most 4096 bits, q shorter
   CryptoPP::Integer p = integer(key.prime), q = integer(key.order), g = integer(key.generator),
                     x = integer(key.private_key);
-  if (p.BitCount() < 1024 || !CryptoPP::IsPrime(p) || !CryptoPP::IsPrime(q) || (p - 1) % q != 0) return false;
+  if (p.BitCount() < 1024 || (p - 1) % q != 0 || !CryptoPP::IsPrime(q) || !CryptoPP::IsPrime(p)) return false;
   if (g < 2 || g > p - 2 || a_exp_b_mod_c(g, q, p) != 1) return false;
   return !x.IsZero() && x < q;
 }
