@@ -169,6 +169,8 @@ TEST_CASE("DG14 with a DH Chip Authentication key: id-PK-DH entry round-trips an
       doctest::Contains("not an elliptic-curve key"), Error);
 }
 
+// tests/data/doc9303-sample-dg14-dh.hex: JMRTD's samples/doc9303/spec_sample_encoded_dg14.bin, labelled
+// there a Doc 9303 specification sample (its ICAO/BSI origin is not confirmed).
 TEST_CASE("DG14 of the Doc 9303 sample (JMRTD): a PKCS #3 DH key without q, 3DES as its info names") {
   std::ifstream in(test::source_dir() / "tests/data/doc9303-sample-dg14-dh.hex");
   std::string hex((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -364,6 +366,10 @@ TEST_CASE("issuance with CA over DH: prepared, loaded by PUT DATA 67, proven at 
   test::SimTransport t2(blank);
   CHECK_THROWS_WITH_AS(card::personalize(t2, no_slot, image, perso_options()),
                        doctest::Contains("no private_keys.ca_dh"), Error);
+  auto short_apdus = rcsim_card();
+  short_apdus.extended_length = false;
+  CHECK_THROWS_WITH_AS(card::personalize(t2, short_apdus, image, perso_options()),
+                       doctest::Contains("has no extended length"), Error);
   CHECK(t2.stats().apdus == 0);
 }
 
