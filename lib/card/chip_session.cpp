@@ -286,7 +286,7 @@ std::string ChipSession::chip_authentication(const secure::ChipAuthProtocol& pro
                        iso7816::status_text(sw) +
                        "; it does not hold the private key of DG14 (a cloned chip?)");
   }
-  return lds::oid_name(protocol.oid) + ", " + secure::describe_ec_key(chip_public_key_info);
+  return lds::oid_name(protocol.oid) + ", " + secure::describe_chip_key(chip_public_key_info);
 }
 
 std::string ChipSession::verify_pace_chip_authentication(ByteView chip_public_key_info) {

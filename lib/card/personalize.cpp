@@ -100,6 +100,8 @@ CommandApdu create_file_apdu(const CardProfile& profile, const lds::FileInfo& fi
 
 /// The card profile's PUT DATA for a prime-curve Chip Authentication key (tags 81-87).
 constexpr const char* kChipAuthKeyName = "ca_ec_prime";
+/// ... for a DH Chip Authentication key: 81 p, 82 q, 83 g, 84 private exponent x.
+constexpr const char* kChipAuthDhKeyName = "ca_dh";
 /// ... for Active Authentication: the JMRTD applet's RSA modulus and private exponent, rcsim's EC key.
 constexpr const char* kAaRsaModulus = "aa_rsa_modulus";
 constexpr const char* kAaRsaExponent = "aa_rsa_private_exponent";
@@ -208,18 +210,27 @@ struct Personalizer {
   }
 
   void load_chip_authentication_key(ByteView public_key_info, const SecureBytes& private_key) {
-    secure::EcDomain d = secure::ec_domain_of(public_key_info);
+    const bool dh = secure::is_dh_chip_key(public_key_info);
     tlv::Writer key;
-    key.add(0x81, d.prime).add(0x82, d.a).add(0x83, d.b).add(0x84, d.generator).add(0x85, d.order);
+    std::uint32_t private_tag = 0x86;
+    Bytes trailer;
+    if (dh) {
+      secure::DhDomain d = secure::dh_domain_of(public_key_info);
+      key.add(0x81, d.prime).add(0x82, d.order).add(0x83, d.generator);
+      private_tag = 0x84;
+    } else {
+      secure::EcDomain d = secure::ec_domain_of(public_key_info);
+      key.add(0x81, d.prime).add(0x82, d.a).add(0x83, d.b).add(0x84, d.generator).add(0x85, d.order);
+      trailer = tlv::encode(0x87, d.cofactor);
+    }
     SecureBytes data(key.bytes().begin(), key.bytes().end());
     Bytes header;
-    tlv::encode_tag(header, 0x86);
+    tlv::encode_tag(header, private_tag);
     tlv::encode_length(header, private_key.size());
     data.insert(data.end(), header.begin(), header.end());
     data.insert(data.end(), private_key.begin(), private_key.end());
-    Bytes cofactor = tlv::encode(0x87, d.cofactor);
-    data.insert(data.end(), cofactor.begin(), cofactor.end());
-    CommandApdu put = profile_.private_keys.at(kChipAuthKeyName);
+    data.insert(data.end(), trailer.begin(), trailer.end());
+    CommandApdu put = profile_.private_keys.at(dh ? kChipAuthDhKeyName : kChipAuthKeyName);
     put.data.assign(data.begin(), data.end());
     put.le.reset();
     ResponseApdu r = card_.transmit(put);
@@ -394,10 +405,22 @@ PersoReport personalize(Transport& card, const CardProfile& profile, const issua
           "the chip image offers Chip Authentication (EF.DG14) but its chip keys were not given; "
           "pass the key file that rcperso prepare wrote (--chip-keys)");
     }
-    if (profile.private_keys.count(kChipAuthKeyName) == 0) {
+    bool dh = false;
+    try {
+      dh = secure::is_dh_chip_key(*ca_public_key);
+    } catch (const Error& e) {
+      throw Error(std::string("chip image: EF.DG14's Chip Authentication key: ") + e.what());
+    }
+    const char* slot = dh ? kChipAuthDhKeyName : kChipAuthKeyName;
+    if (profile.private_keys.count(slot) == 0) {
+      throw Error("card profile " + profile.name + " cannot load a" + (dh ? " DH" : "n EC") +
+                  " Chip Authentication key (no private_keys." + slot + "); use a document profile with " +
+                  (dh ? "ECDH or without " : "out ") + "Chip Authentication for this card");
+    }
+    if (dh && !profile.extended_length) {
       throw Error("card profile " + profile.name +
-                  " cannot load a Chip Authentication key (no private_keys." + kChipAuthKeyName +
-                  "); use a document profile without Chip Authentication for this card");
+                  " has no extended length, which the DH Chip Authentication key's PUT DATA needs "
+                  "(p and g alone exceed 255 bytes)");
     }
     if (!secure::chip_key_matches(*ca_public_key, *image.keys.chip_authentication)) {
       throw Error("the chip keys do not belong to this chip image: the private key does not match EF.DG14");

@@ -220,20 +220,36 @@ DocumentProfile DocumentProfile::from_json(const nlohmann::json& j, const std::s
   auto ca = root != nullptr ? root->find("chip_authentication") : nlohmann::json::const_iterator{};
   if (root != nullptr && ca != root->end() && !ca->is_null()) {
     if (const nlohmann::json* c = r.object(*ca, "chip_authentication")) {
-      r.known_keys(*c, "chip_authentication", {"protocol", "curve"});
+      r.known_keys(*c, "chip_authentication", {"protocol", "curve", "dh_group"});
       ChipAuthenticationSettings settings;
-      bool ok = r.required_string(*c, "chip_authentication", "protocol", settings.protocol) &&
-                r.required_string(*c, "chip_authentication", "curve", settings.curve);
-      if (ok) {
+      if (r.required_string(*c, "chip_authentication", "protocol", settings.protocol)) {
+        std::optional<secure::ChipAuthProtocol> protocol;
         try {
-          (void)secure::chip_authentication_protocol(settings.protocol);
+          protocol = secure::chip_authentication_protocol(settings.protocol);
         } catch (const Error& e) {
           r.problem("chip_authentication.protocol", e.what());
         }
-        if (!secure::is_supported_chip_curve(settings.curve)) {
-          r.problem("chip_authentication.curve",
-                    "'" + settings.curve +
-                        "' is not a prime curve this version can make keys on (e.g. brainpoolP256r1)");
+        const bool has_curve = c->contains("curve"), has_group = c->contains("dh_group");
+        if (has_curve == has_group) {
+          r.problem("chip_authentication",
+                    "give exactly one of \"curve\" (for id-CA-ECDH-*) and \"dh_group\" (for id-CA-DH-*)");
+        } else if (protocol && protocol->ecdh != has_curve) {
+          r.problem(
+              has_curve ? "chip_authentication.curve" : "chip_authentication.dh_group",
+              settings.protocol + (protocol->ecdh ? " is ECDH: give \"curve\", not \"dh_group\""
+                                                  : " is DH: give \"dh_group\" (0, 1 or 2), not \"curve\""));
+        } else if (has_curve) {
+          if (r.required_string(*c, "chip_authentication", "curve", settings.curve) &&
+              !secure::is_supported_chip_curve(settings.curve)) {
+            r.problem("chip_authentication.curve",
+                      "'" + settings.curve +
+                          "' is not a prime curve this version can make keys on (e.g. brainpoolP256r1)");
+          }
+        } else {
+          int group = 0;
+          // The RFC 5114 groups of TR-03110's standardized parameter IDs 0 (1024/160), 1 (2048/224), 2
+          // (2048/256).
+          if (r.required_int(*c, "chip_authentication", "dh_group", group, 0, 2)) settings.dh_group = group;
         }
         p.chip_authentication = settings;
       }

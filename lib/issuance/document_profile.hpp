@@ -54,10 +54,12 @@ struct ValidityRules {
 };
 
 /// Chip Authentication v1: the protocol in DG14's ChipAuthenticationInfo and
-/// the curve of the chip key pair made for every card.
+/// the group of the chip key pair made for every card: a curve for
+/// id-CA-ECDH-*, a standardized MODP group (parameter ID 0-2) for id-CA-DH-*.
 struct ChipAuthenticationSettings {
-  std::string protocol;  // id-CA-ECDH-*, dotted
-  std::string curve;     // "brainpoolP256r1"
+  std::string protocol;         // id-CA-ECDH-* or id-CA-DH-*, dotted
+  std::string curve;            // "brainpoolP256r1"; empty for DH
+  std::optional<int> dh_group;  // 0, 1 or 2 (RFC 5114); only for DH
 };
 
 struct DocumentProfile {

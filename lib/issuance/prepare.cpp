@@ -211,8 +211,11 @@ ChipImage prepare(const Application& app, const DocumentProfile& profile, pki::S
     if (!problem.empty()) throw Error("profile " + profile.name + ": " + problem);
   }
   if (profile.chip_authentication) {
-    secure::ChipKeyPair pair = secure::generate_chip_ec_key(profile.chip_authentication->curve);
-    lds::ChipAuthenticationPublicKeyInfo key{lds::kIdPkEcdh, pair.subject_public_key_info, std::nullopt};
+    const auto& ca = *profile.chip_authentication;
+    secure::ChipKeyPair pair =
+        ca.dh_group ? secure::generate_chip_dh_key(*ca.dh_group) : secure::generate_chip_ec_key(ca.curve);
+    lds::ChipAuthenticationPublicKeyInfo key{ca.dh_group ? lds::kIdPkDh : lds::kIdPkEcdh,
+                                             pair.subject_public_key_info, std::nullopt};
     lds::ChipAuthenticationInfo info{profile.chip_authentication->protocol, 1, std::nullopt};
     infos = {key.encode(), info.encode()};
     chip.keys.chip_authentication = std::move(pair.private_key);

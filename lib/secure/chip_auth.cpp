@@ -11,6 +11,8 @@
 
 #include "core/error.hpp"
 #include "secure/crypto.hpp"
+#include "secure/pace.hpp"
+#include "secure/terminal_auth.hpp"
 
 namespace rcperso::secure {
 
@@ -19,14 +21,61 @@ namespace {
 constexpr std::string_view kCaEcdhPrefix = "0.4.0.127.0.7.2.2.3.2.";
 constexpr std::string_view kCaDhPrefix = "0.4.0.127.0.7.2.2.3.1.";
 
-PkeyPtr decode_ec_key(ByteView spki) {
+PkeyPtr decode_chip_key(ByteView spki) {
   const unsigned char* p = spki.data();
   PkeyPtr key(d2i_PUBKEY(nullptr, &p, static_cast<long>(spki.size())));
   if (!key || p != spki.data() + spki.size())
     throw Error("Chip Authentication: the public key in DG14 is not a valid SubjectPublicKeyInfo");
+  return key;
+}
+
+bool is_dh(const EVP_PKEY* key) {
+  int id = EVP_PKEY_get_base_id(key);
+  return id == EVP_PKEY_DH || id == EVP_PKEY_DHX;
+}
+
+PkeyPtr decode_ec_key(ByteView spki) {
+  PkeyPtr key = decode_chip_key(spki);
   if (EVP_PKEY_get_base_id(key.get()) != EVP_PKEY_EC)
     throw Error("Chip Authentication: the public key in DG14 is not an elliptic-curve key");
   return key;
+}
+
+/// p, g and (if the parameters carry it) q of a DH key, and its public value y.
+struct DhNumbers {
+  BnPtr p, g, q, y;
+  std::size_t bytes = 0;  // of p
+};
+
+DhNumbers dh_numbers(const EVP_PKEY* key, bool with_public) {
+  if (!is_dh(key)) throw Error("Chip Authentication: the public key in DG14 is not a DH key");
+  DhNumbers n;
+  BIGNUM *p = nullptr, *g = nullptr, *q = nullptr, *y = nullptr;
+  bool ok = EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_FFC_P, &p) == 1 &&
+            EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_FFC_G, &g) == 1;
+  n.p.reset(p), n.g.reset(g);
+  if (EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_FFC_Q, &q) == 1) n.q.reset(q);
+  if (with_public) {
+    ok = ok && EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_PUB_KEY, &y) == 1;
+    n.y.reset(y);
+  }
+  if (!ok) throw Error("Chip Authentication: cannot read the DH key's p, g and public value");
+  if (BN_num_bits(n.p.get()) < 1024 || BN_num_bits(n.p.get()) > 4096 || !BN_is_odd(n.p.get()))
+    throw Error("Chip Authentication: the DH modulus p must be an odd number of 1024 to 4096 bits");
+  n.bytes = static_cast<std::size_t>(BN_num_bytes(n.p.get()));
+  return n;
+}
+
+/// 2 <= v <= p-2 and, with q known, v^q = 1 mod p: an element of the prime-order subgroup
+/// (not 1, not -1, so no small-subgroup value).
+bool in_dh_subgroup(const DhNumbers& n, const BIGNUM* v) {
+  BnPtr upper(BN_dup(n.p.get())), t(BN_new());
+  BnCtxPtr ctx(BN_CTX_new());
+  if (!upper || !t || !ctx || BN_sub_word(upper.get(), 2) != 1) throw Error("out of memory");
+  if (BN_cmp(v, BN_value_one()) <= 0 || BN_cmp(v, upper.get()) > 0) return false;
+  if (!n.q) return true;
+  if (BN_mod_exp(t.get(), v, n.q.get(), n.p.get(), ctx.get()) != 1) throw Error("DH arithmetic failed");
+  return BN_is_one(t.get()) == 1;
 }
 
 GroupPtr group_of(EVP_PKEY* key) {
@@ -59,15 +108,27 @@ std::size_t field_bytes_of(const EC_GROUP* group) {
   return static_cast<std::size_t>((EC_GROUP_get_degree(group) + 7) / 8);
 }
 
+PkeyPtr standard_dh_parameters(int parameter_id) {
+  std::string name = modp_group_name(parameter_id);
+  PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, "DHX", nullptr));
+  OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, name.data(), 0),
+                         OSSL_PARAM_END};
+  EVP_PKEY* raw = nullptr;
+  if (!ctx || EVP_PKEY_paramgen_init(ctx.get()) != 1 || EVP_PKEY_CTX_set_params(ctx.get(), params) != 1 ||
+      EVP_PKEY_paramgen(ctx.get(), &raw) != 1)
+    throw Error(std::string("cannot load the MODP group ") + name);
+  return PkeyPtr(raw);
+}
+
 }  // namespace
 
 ChipAuthProtocol chip_authentication_protocol(const std::string& oid) {
-  if (oid.rfind(kCaDhPrefix, 0) == 0)
-    throw Error("Chip Authentication over DH (" + oid + ") is not implemented; only ECDH");
-  if (oid.rfind(kCaEcdhPrefix, 0) != 0 || oid.size() != kCaEcdhPrefix.size() + 1)
+  const bool dh = oid.rfind(kCaDhPrefix, 0) == 0;
+  if ((!dh && oid.rfind(kCaEcdhPrefix, 0) != 0) || oid.size() != kCaEcdhPrefix.size() + 1)
     throw Error("not a Chip Authentication protocol: " + oid);
   ChipAuthProtocol p;
   p.oid = oid;
+  p.ecdh = !dh;
   switch (oid.back()) {
     case '1':
       p.cipher = SmCipher::Tdes, p.key_bits = 112;
@@ -175,7 +236,91 @@ std::string describe_ec_key(ByteView spki) {
   return "explicit " + std::to_string(bits) + "-bit prime curve";
 }
 
+bool is_supported_chip_dh_group(int parameter_id) { return parameter_id >= 0 && parameter_id <= 2; }
+
+ChipKeyPair generate_chip_dh_key(int parameter_id) {
+  if (!is_supported_chip_dh_group(parameter_id))
+    throw Error("no chip DH keys in group " + std::to_string(parameter_id) + " (MODP parameter IDs 0-2)");
+  std::string name = modp_group_name(parameter_id);
+  PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, "DHX", nullptr));
+  OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, name.data(), 0),
+                         OSSL_PARAM_END};
+  EVP_PKEY* raw = nullptr;
+  if (!ctx || EVP_PKEY_keygen_init(ctx.get()) != 1 || EVP_PKEY_CTX_set_params(ctx.get(), params) != 1 ||
+      EVP_PKEY_generate(ctx.get(), &raw) != 1)
+    throw Error("cannot generate a chip DH key in " + pace_parameter_name(parameter_id));
+  PkeyPtr key(raw);
+  ChipKeyPair pair;
+  unsigned char* der = nullptr;
+  int len = i2d_PUBKEY(key.get(), &der);
+  if (len <= 0) throw Error("cannot encode the chip DH public key");
+  pair.subject_public_key_info.assign(der, der + len);
+  OPENSSL_free(der);
+  DhNumbers n = dh_numbers(key.get(), false);
+  BIGNUM* x_raw = nullptr;
+  if (!n.q || EVP_PKEY_get_bn_param(key.get(), OSSL_PKEY_PARAM_PRIV_KEY, &x_raw) != 1)
+    throw Error("cannot read the chip DH private key");
+  BnPtr x(x_raw);
+  pair.private_key.resize(static_cast<std::size_t>(BN_num_bytes(n.q.get())));
+  if (BN_bn2binpad(x.get(), pair.private_key.data(), static_cast<int>(pair.private_key.size())) < 0)
+    throw Error("cannot encode the chip DH private key");
+  return pair;
+}
+
+bool is_dh_chip_key(ByteView spki) {
+  PkeyPtr key = decode_chip_key(spki);
+  if (is_dh(key.get())) return true;
+  if (EVP_PKEY_get_base_id(key.get()) == EVP_PKEY_EC) return false;
+  throw Error("Chip Authentication: the public key in DG14 is neither an EC nor a DH key");
+}
+
+DhDomain dh_domain_of(ByteView spki) {
+  PkeyPtr key = decode_chip_key(spki);
+  DhNumbers n = dh_numbers(key.get(), false);
+  DhDomain d;
+  d.prime = bn_bytes(n.p.get(), n.bytes);
+  d.generator = bn_bytes(n.g.get(), n.bytes);
+  if (n.q) d.order = bn_bytes(n.q.get(), static_cast<std::size_t>(BN_num_bytes(n.q.get())));
+  return d;
+}
+
+Bytes dh_public_value(ByteView spki) {
+  PkeyPtr key = decode_chip_key(spki);
+  DhNumbers n = dh_numbers(key.get(), true);
+  return bn_bytes(n.y.get(), n.bytes);
+}
+
+std::string describe_dh_key(ByteView spki) {
+  DhDomain d = dh_domain_of(spki);
+  for (int id = 0; id <= 2; ++id) {
+    PkeyPtr standard = standard_dh_parameters(id);
+    DhNumbers n = dh_numbers(standard.get(), false);
+    if (bn_bytes(n.p.get(), n.bytes) == d.prime && bn_bytes(n.g.get(), n.bytes) == d.generator &&
+        bn_bytes(n.q.get(), static_cast<std::size_t>(BN_num_bytes(n.q.get()))) == d.order)
+      return pace_parameter_name(id) + " (RFC 5114, parameter ID " + std::to_string(id) + ")";
+  }
+  return std::to_string(d.prime.size() * 8) + "-bit MODP group" + (d.order.empty() ? " without q" : "");
+}
+
+std::string describe_chip_key(ByteView spki) {
+  return is_dh_chip_key(spki) ? describe_dh_key(spki) : describe_ec_key(spki);
+}
+
 bool chip_key_matches(ByteView spki, const SecureBytes& private_key) {
+  if (is_dh_chip_key(spki)) {
+    PkeyPtr key = decode_chip_key(spki);
+    DhNumbers n = dh_numbers(key.get(), true);
+    BnPtr x(BN_secure_new()), y(BN_new());
+    BnCtxPtr ctx(BN_CTX_secure_new());
+    if (!x || !y || !ctx ||
+        BN_bin2bn(private_key.data(), static_cast<int>(private_key.size()), x.get()) == nullptr)
+      throw Error("out of memory");
+    if (BN_is_zero(x.get()) || (n.q && BN_cmp(x.get(), n.q.get()) >= 0)) return false;
+    BN_set_flags(x.get(), BN_FLG_CONSTTIME);
+    if (BN_mod_exp(y.get(), n.g.get(), x.get(), n.p.get(), ctx.get()) != 1)
+      throw Error("DH arithmetic failed");
+    return BN_cmp(y.get(), n.y.get()) == 0;
+  }
   PkeyPtr key = decode_ec_key(spki);
   GroupPtr group = group_of(key.get());
   BnPtr d(BN_secure_new());
@@ -195,6 +340,10 @@ struct ChipAuthentication::Keys {
 
 ChipAuthentication::ChipAuthentication(ChipAuthProtocol protocol, ByteView chip_spki)
     : protocol_(std::move(protocol)), keys_(std::make_unique<Keys>()) {
+  if (!protocol_.ecdh) {
+    start_dh(chip_spki);
+    return;
+  }
   keys_->chip = decode_ec_key(chip_spki);
   GroupPtr group = group_of(keys_->chip.get());
   // The chip's key must be a point of its group (a forged DG14 is caught by Passive Authentication;
@@ -221,9 +370,33 @@ ChipAuthentication::ChipAuthentication(ChipAuthProtocol protocol, ByteView chip_
   terminal_public_.resize(n);
 }
 
+void ChipAuthentication::start_dh(ByteView chip_spki) {
+  keys_->chip = decode_chip_key(chip_spki);
+  if (!is_dh(keys_->chip.get()))
+    throw Error("Chip Authentication: " + protocol_.oid +
+                " is a DH protocol but the key in DG14 is not a DH key");
+  DhNumbers n = dh_numbers(keys_->chip.get(), true);
+  // A forged DG14 is caught by Passive Authentication; this keeps the exchange out of small subgroups.
+  if (!in_dh_subgroup(n, n.y.get()))
+    throw Error("Chip Authentication: the DH public key in DG14 is not an element of its group");
+  if (!in_dh_subgroup(n, n.g.get()))
+    throw Error("Chip Authentication: the DH generator in DG14 is not an element of order q");
+  PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, keys_->chip.get(), nullptr));
+  EVP_PKEY* raw = nullptr;
+  if (!ctx || EVP_PKEY_keygen_init(ctx.get()) != 1 || EVP_PKEY_generate(ctx.get(), &raw) != 1)
+    throw Error("Chip Authentication: cannot make an ephemeral key in the chip's DH group");
+  keys_->ephemeral.reset(raw);
+  BIGNUM* y = nullptr;
+  if (EVP_PKEY_get_bn_param(raw, OSSL_PKEY_PARAM_PUB_KEY, &y) != 1)
+    throw Error("Chip Authentication: cannot read the ephemeral DH public key");
+  BnPtr public_value(y);
+  terminal_public_ = bn_bytes(public_value.get(), n.bytes);
+}
+
 ChipAuthentication::~ChipAuthentication() = default;
 
 Bytes ChipAuthentication::compressed_terminal_public_key() const {
+  if (!protocol_.ecdh) return ta_compress_dh(terminal_public_);
   std::size_t coordinate = (terminal_public_.size() - 1) / 2;
   return Bytes(terminal_public_.begin() + 1, terminal_public_.begin() + 1 + static_cast<long>(coordinate));
 }
@@ -231,12 +404,15 @@ Bytes ChipAuthentication::compressed_terminal_public_key() const {
 SessionKeys ChipAuthentication::session_keys() const {
   PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, keys_->ephemeral.get(), nullptr));
   std::size_t n = 0;
+  // DH: K keeps its leading zero bytes, the length of p (OpenSSL strips them unless told to pad).
   if (!ctx || EVP_PKEY_derive_init(ctx.get()) != 1 ||
+      (!protocol_.ecdh && EVP_PKEY_CTX_set_dh_pad(ctx.get(), 1) != 1) ||
       EVP_PKEY_derive_set_peer(ctx.get(), keys_->chip.get()) != 1 ||
       EVP_PKEY_derive(ctx.get(), nullptr, &n) != 1)
     throw Error("Chip Authentication: key agreement failed");
   SecureBytes k(n);
   if (EVP_PKEY_derive(ctx.get(), k.data(), &n) != 1) throw Error("Chip Authentication: key agreement failed");
+  if (!protocol_.ecdh && n != k.size()) throw Error("Chip Authentication: the DH secret lost its padding");
   k.resize(n);
   SessionKeys keys;
   keys.cipher = protocol_.cipher;

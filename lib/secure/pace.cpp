@@ -59,6 +59,13 @@ int curve_nid(int parameter_id) {
 
 }  // namespace
 
+const char* modp_group_name(int parameter_id) {
+  static const char* const kNames[] = {"dh_1024_160", "dh_2048_224", "dh_2048_256"};
+  if (parameter_id < 0 || parameter_id > 2)
+    throw Error("standardized parameter ID " + std::to_string(parameter_id) + " is not a MODP group (0-2)");
+  return kNames[parameter_id];
+}
+
 std::string pace_parameter_name(int parameter_id) {
   static const char* const kNames[] = {"MODP 1024/160",
                                        "MODP 2048/224",
@@ -397,16 +404,16 @@ bool EcGroup::chip_authentication_mapping_holds(const SecureBytes& ca_ic, ByteVi
 class DhGroup : public PaceGroup {
  public:
   explicit DhGroup(int parameter_id) {
-    static const char* const kNames[] = {"dh_1024_160", "dh_2048_224", "dh_2048_256"};
+    const char* const name = modp_group_name(parameter_id);
     std::unique_ptr<EVP_PKEY_CTX, decltype(&EVP_PKEY_CTX_free)> pctx(
         EVP_PKEY_CTX_new_from_name(nullptr, "DHX", nullptr), EVP_PKEY_CTX_free);
-    OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME,
-                                                            const_cast<char*>(kNames[parameter_id]), 0),
-                           OSSL_PARAM_construct_end()};
+    OSSL_PARAM params[] = {
+        OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, const_cast<char*>(name), 0),
+        OSSL_PARAM_construct_end()};
     EVP_PKEY* raw = nullptr;
     if (!pctx || EVP_PKEY_paramgen_init(pctx.get()) != 1 ||
         EVP_PKEY_CTX_set_params(pctx.get(), params) != 1 || EVP_PKEY_paramgen(pctx.get(), &raw) != 1) {
-      throw Error(std::string("PACE: cannot load the MODP group ") + kNames[parameter_id]);
+      throw Error(std::string("PACE: cannot load the MODP group ") + name);
     }
     std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> pkey(raw, EVP_PKEY_free);
     BIGNUM *p = nullptr, *q = nullptr, *g = nullptr;
@@ -414,7 +421,7 @@ class DhGroup : public PaceGroup {
         EVP_PKEY_get_bn_param(pkey.get(), OSSL_PKEY_PARAM_FFC_Q, &q) != 1 ||
         EVP_PKEY_get_bn_param(pkey.get(), OSSL_PKEY_PARAM_FFC_G, &g) != 1) {
       BN_free(p), BN_free(q), BN_free(g);
-      throw Error(std::string("PACE: the MODP group ") + kNames[parameter_id] + " has no p, q, g");
+      throw Error(std::string("PACE: the MODP group ") + name + " has no p, q, g");
     }
     p_.reset(p), q_.reset(q), g_.reset(g);
     if (!ctx_) throw Error("out of memory");

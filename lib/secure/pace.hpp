@@ -36,6 +36,11 @@ std::string pace_parameter_name(int parameter_id);
 /// "P-256" ...): PACE-CAM needs the chip's static key on the PACE curve.
 bool pace_parameter_is_curve(int parameter_id, const std::string& curve_name);
 
+/// OpenSSL's name ("dh_2048_224") of the RFC 5114 MODP group with standardized parameter
+/// ID 0, 1 or 2; throws rcperso::Error for other IDs. PACE and Chip Authentication keys
+/// both take their p, q, g from it, so the constants live in one place (OpenSSL).
+const char* modp_group_name(int parameter_id);
+
 /// K_pi = KDF_pi(password): from SHA-1(MRZ_information) for the MRZ, the
 /// CAN's digits as they are otherwise.
 SecureBytes pace_password_key(std::string_view password, PacePassword type, const PaceProtocol& protocol);

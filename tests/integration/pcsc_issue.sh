@@ -155,6 +155,30 @@ check "RSA TA: the EC chain does not lead to it" 1 "$BIN/rcverify" --reader "$R0
 contains "RSA TA: EC chain refused" "$work/out" "does not lead to the chip's CVCA"
 card_out 0 "$CARD_PID"
 
+# --- Chip Authentication over DH: a test profile with id-CA-DH-AES-CBC-CMAC-128, MODP 2048/224 ---
+card_in 0 "$work/rcsim.log" --state "$work/ca-dh.card" || exit 1
+check "CA-DH: issue" 0 "$BIN/rcperso" issue --cvca "$cvca" --application "$work/examples/application.json" \
+  --profile "$src/tests/data/dk-residence-card-ca-dh.json" --signer "$src/keys-sample/ds-ec" --reader "$R0" \
+  --card-profile rcsim
+contains "CA-DH: key loaded" "$work/out" "Chip Authentication key loaded"
+contains "CA-DH: proven at read-back" "$work/out" "Chip Authentication passed"
+check "CA-DH: rcverify" 0 "$BIN/rcverify" --reader "$R0" --bac RC0012345 880314 311101 --csca "$csca"
+contains "CA-DH: rcverify line" "$work/out" "PASS  Chip Authentication"
+contains "CA-DH: DH group named" "$work/out" "MODP 2048/224"
+# Terminal Authentication signs Comp() of the terminal's DH key: SHA-1 of y.
+check "CA-DH: rcverify with Terminal Authentication" 0 "$BIN/rcverify" --reader "$R0" \
+  --bac RC0012345 880314 311101 --csca "$csca" \
+  --terminal-cert "$eac/dv/cert.cvcert" --terminal-cert "$eac/is/cert.cvcert" --terminal-key "$eac/is/key.pem"
+contains "CA-DH: TA passes" "$work/out" "PASS  Terminal Authentication"
+contains "CA-DH: DG3 checked after TA" "$work/out" "PASS  DG3 hash"
+card_out 0 "$CARD_PID"
+card_in 0 "$work/rcsim.log" --state "$work/ca-dh.card" --cloned || exit 1
+check "CA-DH cloned chip: rcverify fails" 1 "$BIN/rcverify" --reader "$R0" --bac RC0012345 880314 311101 \
+  --csca "$csca"
+contains "CA-DH cloned chip: CA fails" "$work/out" "FAIL  Chip Authentication"
+contains "CA-DH cloned chip: says why" "$work/out" "does not hold the private key of DG14"
+card_out 0 "$CARD_PID"
+
 # --- chip keys: one prepared image written many times below -----------------
 # Every card gets its own copy of the key file, since an issued card's keys are erased.
 check "prepare with chip keys" 0 "$BIN/rcperso" prepare --cvca "$cvca" --application "$work/examples/application.json" \

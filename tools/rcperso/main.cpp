@@ -19,6 +19,7 @@
 #include "issuance/prepare.hpp"
 #include "lds/files.hpp"
 #include "pki/signer.hpp"
+#include "secure/pace.hpp"
 
 namespace {
 
@@ -79,7 +80,9 @@ issuance::ChipImage prepare_chip(const PrepareArgs& a, const issuance::DocumentP
       std::cout << "  " << f.name << ": " << data->size() << " bytes\n";
   }
   if (chip.keys.chip_authentication) {
-    std::cout << "  chip keys:    Chip Authentication, " << profile.chip_authentication->curve
+    const auto& ca = *profile.chip_authentication;
+    std::cout << "  chip keys:    Chip Authentication, "
+              << (ca.dh_group ? "DH " + secure::pace_parameter_name(*ca.dh_group) : ca.curve)
               << " (kept apart from the chip image)\n";
   }
   if (chip.keys.active_authentication) {

@@ -601,6 +601,7 @@ Bytes Chip::put_data(const Command& c, std::uint16_t& sw) {
     return {};
   }
   if (c.p1 == 0x00 && c.p2 == 0x63) return load_chip_auth_key(c, sw);
+  if (c.p1 == 0x00 && c.p2 == 0x67) return load_chip_auth_dh_key(c, sw);
   if (c.p2 == 0x64) return load_trust_point(c, sw);
   if (c.p1 == 0x00 && (c.p2 == 0x60 || c.p2 == 0x61 || c.p2 == 0x66)) return load_active_auth_key(c, sw);
   if (c.p1 == 0x00 && c.p2 == 0x65) {  // PACE CAN: 65 { 04 digits }
@@ -860,6 +861,45 @@ Bytes Chip::load_chip_auth_key(const Command& c, std::uint16_t& sw) {
   return {};
 }
 
+Bytes Chip::load_chip_auth_dh_key(const Command& c, std::uint16_t& sw) {
+  // 81 prime p, 82 order q, 83 generator g, 84 private exponent x (docs/card-profiles.md).
+  ChipAuthKey key;
+  key.dh = true;
+  std::size_t pos = 0;
+  std::uint32_t tag = 0;
+  Bytes value;
+  while (pos < c.data.size()) {
+    if (!next_tlv(c.data, pos, tag, value)) {
+      sw = 0x6A80;
+      return {};
+    }
+    Bytes* field = tag == 0x81   ? &key.prime
+                   : tag == 0x82 ? &key.order
+                   : tag == 0x83 ? &key.generator
+                   : tag == 0x84 ? &key.private_key
+                                 : nullptr;
+    if (field == nullptr || !field->empty()) {
+      sw = 0x6A80;
+      return {};
+    }
+    *field = value;
+  }
+  if (options_.jmrtd_applet || !valid_chip_auth_key(key)) {
+    sw = 0x6A80;
+    return {};
+  }
+  ca_key_ = std::move(key);
+  save();
+  return {};
+}
+
+Bytes Chip::chip_authentication_terminal_comp(const Bytes& terminal_key) const {
+  // Valid, so for EC uncompressed: Comp() is the x-coordinate; for DH, SHA-1 of y padded to p's length.
+  if (ca_key_.dh) return sha1(chip_auth_padded_dh_value(ca_key_, terminal_key));
+  return Bytes(terminal_key.begin() + 1,
+               terminal_key.begin() + 1 + static_cast<std::ptrdiff_t>((terminal_key.size() - 1) / 2));
+}
+
 std::optional<Chip::Session> Chip::chip_authentication_session(const Bytes& terminal_key, bool aes,
                                                                std::size_t key_bytes) const {
   ChipAuthKey key = ca_key_;
@@ -891,21 +931,19 @@ Bytes Chip::chip_authentication_kat(const Command& c, std::uint16_t& sw) {
     sw = 0x6A80;
     return {};
   }
-  // Valid, so uncompressed: Comp() is the x-coordinate.
-  ca_terminal_comp_pending_ =
-      Bytes(terminal_key.begin() + 1,
-            terminal_key.begin() + 1 + static_cast<std::ptrdiff_t>((terminal_key.size() - 1) / 2));
+  ca_terminal_comp_pending_ = chip_authentication_terminal_comp(terminal_key);
   return {};
 }
 
 Bytes Chip::chip_authentication_set_at(const Command& c, const Bytes& oid, std::uint16_t& sw) {
-  // id-CA-ECDH-AES-CBC-CMAC-128/192/256: 04 00 7F 00 07 02 02 03 02 {02,03,04}
-  static const Bytes kCaEcdh = {0x04, 0x00, 0x7F, 0x00, 0x07, 0x02, 0x02, 0x03, 0x02};
-  if (oid.size() != 10 || !std::equal(kCaEcdh.begin(), kCaEcdh.end(), oid.begin()) || oid[9] < 2 ||
-      oid[9] > 4) {
+  // id-CA-{DH,ECDH}-AES-CBC-CMAC-128/192/256: 04 00 7F 00 07 02 02 03 {01,02} {02,03,04}
+  static const Bytes kCa = {0x04, 0x00, 0x7F, 0x00, 0x07, 0x02, 0x02, 0x03};
+  if (oid.size() != 10 || !std::equal(kCa.begin(), kCa.end(), oid.begin()) || oid[8] < 1 || oid[8] > 2 ||
+      oid[9] < 2 || oid[9] > 4) {
     sw = 0x6A80;
     return {};
   }
+  const bool dh_protocol = oid[8] == 1;
   std::size_t pos = 0;
   std::uint32_t tag = 0;
   Bytes value;
@@ -915,8 +953,8 @@ Bytes Chip::chip_authentication_set_at(const Command& c, const Bytes& oid, std::
       return {};
     }
   }
-  if (ca_key_.empty()) {
-    sw = 0x6A88;  // no Chip Authentication key on this chip
+  if (ca_key_.empty() || ca_key_.dh != dh_protocol) {
+    sw = 0x6A88;  // no Chip Authentication key (of this family) on this chip
     return {};
   }
   if (!session_) {
@@ -945,9 +983,7 @@ Bytes Chip::chip_authentication_general_authenticate(const Command& c, std::uint
     sw = 0x6A80;
     return {};
   }
-  ca_terminal_comp_pending_ =
-      Bytes(terminal_key.begin() + 1,
-            terminal_key.begin() + 1 + static_cast<std::ptrdiff_t>((terminal_key.size() - 1) / 2));
+  ca_terminal_comp_pending_ = chip_authentication_terminal_comp(terminal_key);
   return {0x7C, 0x00};
 }
 
@@ -1214,7 +1250,8 @@ void Chip::save() const {
                           {"generator", hex(ca_key_.generator)},
                           {"order", hex(ca_key_.order)},
                           {"cofactor", hex(ca_key_.cofactor)},
-                          {"private_key", hex(ca_key_.private_key)}};
+                          {"private_key", hex(ca_key_.private_key)},
+                          {"dh", ca_key_.dh}};
   }
   if (!trust_point_der_.empty()) {
     j["ta_trust_point"] = {{"form", options_.jmrtd_applet ? "body" : "certificate"},
@@ -1266,8 +1303,8 @@ void Chip::load() {
   if (j.contains("chip_auth_key")) {
     const auto& k = j["chip_auth_key"];
     auto field = [&](const char* name) { return unhex(k.at(name).get<std::string>()); };
-    ca_key_ = {field("prime"), field("a"),        field("b"),          field("generator"),
-               field("order"), field("cofactor"), field("private_key")};
+    ca_key_ = {field("prime"), field("a"),        field("b"),           field("generator"),
+               field("order"), field("cofactor"), field("private_key"), k.value("dh", false)};
     if (!valid_chip_auth_key(ca_key_))
       throw std::runtime_error("state file: invalid Chip Authentication key");
   }

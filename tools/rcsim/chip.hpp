@@ -129,6 +129,10 @@ class Chip {
   Bytes load_chip_auth_key(const Command& c, std::uint16_t& sw);
   /// PACE-CAM's static private key for this run: empty when the chip has none on the PACE curve.
   Bytes cam_static_key(const Pace& pace) const;
+  /// PUT DATA 67: a DH Chip Authentication key (81 p, 82 q, 83 g, 84 x).
+  Bytes load_chip_auth_dh_key(const Command& c, std::uint16_t& sw);
+  /// Comp() of the terminal's accepted ephemeral key, which Terminal Authentication binds to.
+  Bytes chip_authentication_terminal_comp(const Bytes& terminal_key) const;
   /// PUT DATA 60/61 (RSA modulus, private exponent, as the JMRTD applet) or 66 (rcsim's EC key).
   Bytes load_active_auth_key(const Command& c, std::uint16_t& sw);
   /// INTERNAL AUTHENTICATE: the challenge signed with the Active Authentication key.
@@ -169,7 +173,7 @@ class Chip {
   Bytes ca_private_;     // static Chip Authentication private key (PACE-CAM), empty if none
   int ca_parameter_id_ = 0;
   std::optional<Pace> pace_;
-  ChipAuthKey ca_key_;  // Chip Authentication's static private key, from PUT DATA 63
+  ChipAuthKey ca_key_;  // Chip Authentication's static private key, from PUT DATA 63 (EC) or 67 (DH)
   struct ActiveAuthKey {
     Bytes rsa_modulus, rsa_private_exponent;  // RSA: ISO/IEC 9796-2 with SHA-1 (trailer BC)
     std::string ec_curve;                     // ECDSA: the named curve, the hash and the scalar

@@ -403,7 +403,8 @@ class DhGroup : public PaceDomain {
 
  private:
   bool decode(const Bytes& b, CryptoPP::Integer& y) const {
-    if (b.size() != p_.ByteCount()) return false;
+    // Taken as an integer: some terminals (OpenPACE) send it without its leading zero bytes.
+    if (b.empty() || b.size() > p_.ByteCount()) return false;
     y = CryptoPP::Integer(b.data(), b.size());
     return y > CryptoPP::Integer::One() && y < p_ - CryptoPP::Integer::One() &&
            a_exp_b_mod_c(y, q_, p_) == CryptoPP::Integer::One();
