@@ -537,7 +537,7 @@ TEST_CASE("Terminal Authentication after BAC and CA v1: ID_PICC is the document 
       issuance::DocumentProfile::load(test::source_dir() / "profiles/documents/dk-residence-card-bac.json");
   profile.data_groups.push_back(14);
   profile.chip_authentication =
-      issuance::ChipAuthenticationSettings{"0.4.0.127.0.7.2.2.3.2.2", "brainpoolP256r1"};
+      issuance::ChipAuthenticationSettings{"0.4.0.127.0.7.2.2.3.2.2", "brainpoolP256r1", std::nullopt};
   profile.terminal_authentication = true;
   auto app = issuance::load_application(test::source_dir() / "examples/application.json", profile);
   auto signer = pki::open_signer((test::source_dir() / "keys-sample/ds-ec").string());
