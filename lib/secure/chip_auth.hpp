@@ -48,6 +48,12 @@ EcDomain ec_domain_of(ByteView subject_public_key_info);
 Bytes ec_public_point(ByteView subject_public_key_info);
 /// "brainpoolP256r1 (256 bit)", or "explicit 256-bit prime curve" when it matches no named curve.
 std::string describe_ec_key(ByteView subject_public_key_info);
+/// The explicit domain parameters of a named prime curve, as GENERATE ASYMMETRIC KEY PAIR sends them.
+EcDomain ec_domain_of_curve(const std::string& curve_name);
+/// The SubjectPublicKeyInfo of a public point a chip generated on a named prime curve: with the
+/// curve's explicit parameters (DG14, CA v1) or its OID. Throws rcperso::Error unless `point` is an
+/// uncompressed point of the curve other than the identity.
+Bytes ec_public_key_info(const std::string& curve_name, ByteView point, bool explicit_parameters);
 /// True when priv · G is the public key: checked before a key goes onto a card.
 bool chip_key_matches(ByteView subject_public_key_info, const SecureBytes& private_key);
 
