@@ -98,7 +98,7 @@ void check_keys_on_chip_supported(const CardProfile& profile, const issuance::Ch
       throw Error("chip image: keys_on_chip names an unsupported Chip Authentication curve '" + value + "'");
     std::string entry = generate_entry(key, value);
     if (profile.generate_keys.count(entry) == 0) {
-      throw Error("the chip image awaits a " + std::string(key == kCa ? "Chip" : "Active") +
+      throw Error("the chip image awaits " + std::string(key == kCa ? "a Chip" : "an Active") +
                   " Authentication key made on the chip (" + value + "), but card profile " + profile.name +
                   " cannot generate one (no generate_keys." + entry +
                   "); prepare the image without --keys-on-chip for this card");

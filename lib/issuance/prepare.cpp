@@ -347,12 +347,7 @@ ChipImage prepare(const Application& app, const DocumentProfile& profile, pki::S
   return chip;
 }
 
-void seal_chip_image(ChipImage& image, const DocumentProfile& profile, pki::Signer& signer,
-                     const ChipPublicKeys& keys, std::time_t now, bool production) {
-  if (!image.awaits_chip_keys()) throw Error("the chip image does not await chip keys: it is sealed already");
-  if (production && signer.is_test_key()) {
-    throw Error("the Document Signer certificate is a TEST ONLY sample; production mode refuses it");
-  }
+void check_keys_on_chip_match(const ChipImage& image, const DocumentProfile& profile) {
   if (image.manifest.value("profile", "") != profile.name) {
     throw Error("the chip image was prepared for profile " + image.manifest.value("profile", "") + ", not " +
                 profile.name);
@@ -368,8 +363,18 @@ void seal_chip_image(ChipImage& image, const DocumentProfile& profile, pki::Sign
     throw Error("the chip image's keys_on_chip do not match profile " + profile.name +
                 " (its Chip or Active Authentication changed since preparation); prepare it again");
   }
-  if (keys.chip_authentication.has_value() != !ca_curve.empty() ||
-      keys.active_authentication.has_value() != !aa_spec.empty())
+}
+
+void seal_chip_image(ChipImage& image, const DocumentProfile& profile, pki::Signer& signer,
+                     const ChipPublicKeys& keys, std::time_t now, bool production) {
+  if (!image.awaits_chip_keys()) throw Error("the chip image does not await chip keys: it is sealed already");
+  if (production && signer.is_test_key()) {
+    throw Error("the Document Signer certificate is a TEST ONLY sample; production mode refuses it");
+  }
+  check_keys_on_chip_match(image, profile);
+  const bool ca = profile.chip_authentication.has_value();
+  const bool aa = profile.active_authentication.has_value();
+  if (keys.chip_authentication.has_value() != ca || keys.active_authentication.has_value() != aa)
     throw Error("the chip's public keys are not the ones the chip image awaits");
   build_security_files(image, profile, signer, keys, now);
   image.manifest.erase("pending_files");

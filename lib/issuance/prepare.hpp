@@ -42,6 +42,9 @@ struct PrepareReport {
 ChipImage prepare(const Application& app, const DocumentProfile& profile, pki::Signer& signer,
                   const PrepareOptions& options = {}, PrepareReport* report = nullptr);
 
+/// Throws rcperso::Error unless `profile` is the one the image was prepared with and asks for
+/// exactly the key pairs the image awaits from the chip (checked before a card is touched).
+void check_keys_on_chip_match(const ChipImage& image, const DocumentProfile& profile);
 /// Completes an image prepared with keys_on_chip once the chip has generated its key pairs: DG14,
 /// DG15, EF.COM and EF.SOD over all data groups, signed at `now`. Throws rcperso::Error when the
 /// image is not pending, the profile is not the image's, or the keys are not the ones it awaits.

@@ -271,6 +271,11 @@ int run_write(const std::string& chip_dir, const std::string& chip_keys, const C
                       "the chip generates and signed now; give the Document Signer"}});
     }
     if (!profile) throw Error(chip_dir + ": the manifest names no document profile to seal the image with");
+    try {
+      issuance::check_keys_on_chip_match(chip, *profile);
+    } catch (const Error& e) {
+      throw Error(chip_dir + ": " + e.what());
+    }
     signer = pki::open_signer(signing.signer);
     if (signing.production && signer->is_test_key()) {
       throw Error(signing.signer +
