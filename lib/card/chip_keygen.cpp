@@ -151,6 +151,14 @@ PersoReport personalize_with_keys_on_chip(Transport& card, const CardProfile& pr
         "the chip image awaits the chip's own keys (keys_on_chip): DG14, DG15 and EF.SOD are built and "
         "signed at write time, which needs the Document Signer (--signer)");
   }
+  // The files the card must hold are known but for the small pending ones: an image the card cannot
+  // take is refused before a key pair is made for it.
+  for (const auto& [name, bytes] : image.files) {
+    if (bytes.size() > profile.max_file_size) {
+      throw Error(name + " has " + std::to_string(bytes.size()) + " bytes; card profile " + profile.name +
+                  " allows files of at most " + std::to_string(profile.max_file_size));
+    }
+  }
   auto step = [&options](const std::string& line) {
     if (options.on_step) options.on_step(line);
   };

@@ -338,6 +338,10 @@ TEST_CASE("keys on the chip: refused before the card is touched without a signer
   without.generate_keys.erase("ca_ec");
   CHECK_THROWS_WITH_AS(card::personalize(t, without, image, perso_options(sealing)),
                        doctest::Contains("generate_keys.ca_ec"), Error);
+  auto small = card_profile("rcsim");
+  small.max_file_size = 4096;
+  CHECK_THROWS_WITH_AS(card::personalize(t, small, image, perso_options(sealing)),
+                       doctest::Contains("EF.DG2 has"), Error);
   CHECK(t.ins_count.empty());
   CHECK(chip.lifecycle() == rcsim::Lifecycle::Blank);
 }
