@@ -14,20 +14,21 @@ namespace fs = std::filesystem;
 
 namespace {
 std::optional<iso7816::CommandApdu> apdu_field(JsonReader& r, const nlohmann::json& j, const char* key,
-                                               bool required) {
+                                               bool required, const std::string& parent = "") {
+  const std::string field = parent.empty() ? std::string(key) : parent + "." + key;
   auto it = j.find(key);
   if (it == j.end() || it->is_null()) {
-    if (required) r.problem(key, "missing");
+    if (required) r.problem(field, "missing");
     return std::nullopt;
   }
   if (!it->is_string()) {
-    r.problem(key, "must be an APDU in hex");
+    r.problem(field, "must be an APDU in hex");
     return std::nullopt;
   }
   try {
     return iso7816::CommandApdu::decode(from_hex(it->get<std::string>()));
   } catch (const std::exception& e) {
-    r.problem(key, std::string("not a valid command APDU: ") + e.what());
+    r.problem(field, std::string("not a valid command APDU: ") + e.what());
     return std::nullopt;
   }
 }
@@ -49,7 +50,7 @@ CardProfile CardProfile::load(const fs::path& path) {
       root, "",
       {"profile", "description", "select_applet", "select_mf", "create_file", "max_file_size", "chunk_plain",
        "read_chunk", "read_chunk_sm", "extended_length", "odd_ins", "bac_seed", "lock", "erase",
-       "create_application_df", "private_keys", "update_needs_le", "update_accepts_6282"});
+       "create_application_df", "private_keys", "generate_keys", "update_needs_le", "update_accepts_6282"});
   if (root == nullptr) r.finish();
   r.required_string(root, "", "profile", p.name);
   r.optional_string(root, "", "description", p.description);
@@ -90,6 +91,25 @@ CardProfile CardProfile::load(const fs::path& path) {
     if (const nlohmann::json* k = r.object(*keys, "private_keys")) {
       for (const auto& [name, value] : k->items()) {
         if (auto a = apdu_field(r, *k, name.c_str(), true)) p.private_keys[name] = *a;
+      }
+    }
+  }
+  auto generate = root->find("generate_keys");
+  if (generate != root->end() && !generate->is_null()) {
+    if (const nlohmann::json* g = r.object(*generate, "generate_keys")) {
+      r.known_keys(g, "generate_keys", {"ca_ec", "aa_ec", "aa_rsa"});
+      for (const auto& [name, value] : g->items()) {
+        if (name != "ca_ec" && name != "aa_ec" && name != "aa_rsa") continue;  // reported above
+        const std::string field = "generate_keys." + name;
+        auto a = apdu_field(r, *g, name.c_str(), true, "generate_keys");
+        if (!a) continue;
+        if (a->ins != 0x46 || !a->data.empty() || a->le) {
+          r.problem(field,
+                    "must be the 4-byte header of GENERATE ASYMMETRIC KEY PAIR (INS 46, e.g. 00460063), "
+                    "without data or Le");
+          continue;
+        }
+        p.generate_keys[name] = *a;
       }
     }
   }

@@ -32,6 +32,9 @@ struct CardProfile {
   /// PUT DATA headers that load private keys, by key ("aa_rsa_modulus", "ca_ec", ...).
   /// Chip images do not carry private keys yet; Active and Chip Authentication keys use these.
   std::map<std::string, iso7816::CommandApdu> private_keys;
+  /// GENERATE ASYMMETRIC KEY PAIR headers (INS 46) for key pairs the chip makes itself, by key:
+  /// "ca_ec" (Chip Authentication on an explicit prime curve), "aa_ec", "aa_rsa" (Active Authentication).
+  std::map<std::string, iso7816::CommandApdu> generate_keys;
   std::optional<iso7816::CommandApdu> lock;
   std::optional<iso7816::CommandApdu> erase;  // back to blank, for torn cards
   /// Some file systems start empty: create the application's DF (this FID,

@@ -5,6 +5,7 @@
 
 #include <openssl/crypto.h>
 
+#include "card/chip_keygen.hpp"
 #include "card/chip_session.hpp"
 #include "lds/active_auth_info.hpp"
 #include "lds/card_access.hpp"
@@ -365,6 +366,7 @@ CardState probe_card(Transport& card, const CardProfile& profile) {
 
 PersoReport personalize(Transport& card, const CardProfile& profile, const issuance::ChipImage& image,
                         const PersoOptions& options) {
+  if (image.awaits_chip_keys()) return personalize_with_keys_on_chip(card, profile, image, options);
   // Everything that can be checked without the card is checked first.
   PersoReport report;
   auto order = write_order(image);
@@ -399,7 +401,10 @@ PersoReport personalize(Transport& card, const CardProfile& profile, const issua
     throw Error("chip image: the MRZ in EF.DG1 has wrong check digits");
 
   std::optional<Bytes> ca_public_key = chip_authentication_public_key(image);
-  if (ca_public_key) {
+  // Keys the chip generated itself are on it already; only keys made in preparation are loaded.
+  const bool ca_on_chip = image.keys_on_chip.count("chip_authentication") != 0;
+  const bool aa_on_chip = image.keys_on_chip.count("active_authentication") != 0;
+  if (ca_public_key && !ca_on_chip) {
     if (!image.keys.chip_authentication) {
       throw Error(
           "the chip image offers Chip Authentication (EF.DG14) but its chip keys were not given; "
@@ -443,7 +448,7 @@ PersoReport personalize(Transport& card, const CardProfile& profile, const issua
     } catch (const DecodeError& e) {
       throw Error(std::string("chip image: ") + e.what());
     }
-    if (!image.keys.active_authentication) {
+    if (!image.keys.active_authentication && !aa_on_chip) {
       throw Error(
           "the chip image offers Active Authentication (EF.DG15) but its chip keys were not given; "
           "pass the key file that rcperso prepare wrote (--chip-keys)");
@@ -452,7 +457,7 @@ PersoReport personalize(Transport& card, const CardProfile& profile, const issua
     bool can = rsa ? profile.private_keys.count(kAaRsaModulus) != 0 &&
                          profile.private_keys.count(kAaRsaExponent) != 0
                    : profile.private_keys.count(kAaEcNamed) != 0;
-    if (!can) {
+    if (!can && !aa_on_chip) {
       throw Error("card profile " + profile.name + " cannot load an Active Authentication key (" +
                   aa_key->description +
                   "); use a document profile without Active Authentication for this card");
@@ -515,11 +520,11 @@ PersoReport personalize(Transport& card, const CardProfile& profile, const issua
     perso.load_access_key(mrz);
     perso.step("access key seed loaded");
   }
-  if (ca_public_key) {
+  if (ca_public_key && !ca_on_chip) {
     perso.load_chip_authentication_key(*ca_public_key, *image.keys.chip_authentication);
     perso.step("Chip Authentication key loaded");
   }
-  if (aa_key) {
+  if (aa_key && !aa_on_chip) {
     perso.load_active_authentication_key(*aa_key, aa_hash, *image.keys.active_authentication);
     perso.step("Active Authentication key loaded");
   }

@@ -13,6 +13,7 @@
 #include "core/error.hpp"
 #include "inspection/verify.hpp"
 #include "issuance/chip_image.hpp"
+#include "issuance/prepare.hpp"
 
 namespace rcperso::card {
 
@@ -31,6 +32,9 @@ struct PersoOptions {
   inspection::VerifyOptions verify;
   /// Called with a short line after every step, for the operator.
   std::function<void(const std::string&)> on_step;
+  /// For a chip image that awaits the chip's own keys: builds DG14/DG15, EF.COM and EF.SOD from the
+  /// public keys the chip generated (issuance::seal_chip_image with the Document Signer).
+  std::function<void(issuance::ChipImage&, const issuance::ChipPublicKeys&)> seal;
 };
 
 struct PersoReport {
@@ -53,9 +57,10 @@ struct PersoReport {
 /// blank, personalized-but-unlocked and locked cards apart.
 CardState probe_card(Transport& card, const CardProfile& profile);
 
-/// Runs the whole personalization. Throws PersoError when the card is refused
-/// or fails a check, CardError when the card or reader goes away, and Error
-/// for a chip image the profile cannot hold (before touching the card).
+/// Runs the whole personalization. A chip image that awaits the chip's own keys (keys_on_chip) has
+/// them generated first and is sealed through options.seal (see chip_keygen.hpp). Throws PersoError when the
+/// card is refused or fails a check, CardError when the card or reader goes away, and Error for a chip image
+/// the profile cannot hold (before touching the card).
 PersoReport personalize(Transport& card, const CardProfile& profile, const issuance::ChipImage& image,
                         const PersoOptions& options);
 

@@ -91,6 +91,10 @@ json describe_chip(const issuance::ChipImage& chip) {
     d["manifest"] = {{"profile", chip.manifest.value("profile", "")},
                      {"created", chip.manifest.value("created", "")}};
     if (!chip.manifest_problems.empty()) d["manifest"]["problems"] = chip.manifest_problems;
+    if (!chip.keys_on_chip.empty()) d["manifest"]["keys_on_chip"] = chip.keys_on_chip;
+    if (chip.awaits_chip_keys()) {
+      d["manifest"]["awaits_chip_keys"] = chip.manifest.value("pending_files", nlohmann::json::array());
+    }
   }
   for (const auto& [name, why] : v.errors) d["errors"][name] = why;
 

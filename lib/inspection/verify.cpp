@@ -284,6 +284,18 @@ VerifyReport verify_chip(const issuance::ChipImage& chip, const VerifyOptions& o
       out.push_back(fail("chip image manifest", all));
     }
   }
+  if (chip.awaits_chip_keys()) {
+    // Not a chip's content yet: nothing is signed, so nothing else is worth checking.
+    std::string pending;
+    for (const auto& f : chip.manifest.value("pending_files", nlohmann::json::array()))
+      if (f.is_string()) pending += (pending.empty() ? "" : ", ") + f.get<std::string>();
+    out.push_back(fail("chip keys",
+                       "the chip image awaits the chip's own key pairs (prepared with --keys-on-chip): " +
+                           (pending.empty() ? std::string("EF.SOD") : pending) +
+                           " are built and signed when rcperso write generates the keys on the card; this is "
+                           "not a complete chip image"));
+    return report;
+  }
   ChipView view = decode_chip(chip);
   structure_checks(chip, view, out);
 

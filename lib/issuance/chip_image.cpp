@@ -105,6 +105,25 @@ ChipImage read_chip_image(const fs::path& dir) {
     }
     if (listed != image.files.size())
       image.manifest_problems.push_back("the directory holds files the manifest does not list");
+    if (image.manifest.contains("keys_on_chip")) {
+      const auto& on_chip = image.manifest["keys_on_chip"];
+      bool ok = on_chip.is_object() && !on_chip.empty();
+      if (ok) {
+        for (const auto& [name, value] : on_chip.items()) {
+          if ((name != "chip_authentication" && name != "active_authentication") || !value.is_string() ||
+              value.get<std::string>().empty() || value.get<std::string>().size() > 64) {
+            ok = false;
+            break;
+          }
+          image.keys_on_chip[name] = value.get<std::string>();
+        }
+      }
+      if (!ok) {
+        throw Error(manifest_path.string() +
+                    ": keys_on_chip must map chip_authentication (a curve) and/or active_authentication "
+                    "(a key spec) to short strings");
+      }
+    }
     if (image.manifest.contains("cvca_certificate")) {
       const auto& cvca = image.manifest["cvca_certificate"];
       try {

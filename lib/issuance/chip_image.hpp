@@ -28,6 +28,9 @@ struct ChipImage {
   /// The chip's private keys, made in preparation. In memory only:
   /// write_chip_image never writes them (see chip_keys.hpp for their own file).
   ChipKeys keys;
+  /// Key pairs the chip generates itself (GENERATE ASYMMETRIC KEY PAIR): "chip_authentication" ->
+  /// its curve, "active_authentication" -> its key spec. Kept in the manifest as "keys_on_chip".
+  std::map<std::string, std::string> keys_on_chip;
   /// The CVCA certificate the chip is to trust for Terminal Authentication (public; kept in the
   /// manifest as "cvca_certificate").
   Bytes trust_point;
@@ -36,6 +39,9 @@ struct ChipImage {
   std::map<std::string, std::string> withheld;
 
   const Bytes* file(const std::string& name) const;
+  /// Prepared for keys made on the chip and not sealed yet: no DG14/DG15, EF.COM or EF.SOD until
+  /// the chip has answered with its public keys. Never a complete image.
+  bool awaits_chip_keys() const { return !keys_on_chip.empty() && file("EF.SOD") == nullptr; }
   /// DG number -> bytes for every EF.DGn present.
   std::map<int, Bytes> data_groups() const;
 };

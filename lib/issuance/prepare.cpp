@@ -123,6 +123,71 @@ std::string endorsements(const Application& app) {
   return text;
 }
 
+/// DG14 (Chip Authentication's public key and protocol, Active Authentication's ECDSA hash,
+/// Terminal Authentication, and the PACEInfos of EF.CardAccess, which the SOD protects only here),
+/// DG15, EF.COM and EF.SOD over every data group.
+void build_security_files(ChipImage& chip, const DocumentProfile& profile, pki::Signer& signer,
+                          const ChipPublicKeys& keys, std::time_t now) {
+  std::vector<Bytes> infos;
+  if (profile.chip_authentication) {
+    if (!keys.chip_authentication) throw Error("no Chip Authentication public key for DG14");
+    lds::ChipAuthenticationPublicKeyInfo key{
+        profile.chip_authentication->dh_group ? lds::kIdPkDh : lds::kIdPkEcdh, *keys.chip_authentication,
+        std::nullopt};
+    lds::ChipAuthenticationInfo info{profile.chip_authentication->protocol, 1, std::nullopt};
+    infos = {key.encode(), info.encode()};
+  }
+  if (profile.active_authentication) {
+    if (!keys.active_authentication) throw Error("no Active Authentication public key for DG15");
+    chip.files["EF.DG15"] = lds::build_dg15(keys.active_authentication->public_key_info).encode();
+    if (keys.active_authentication->info) infos.push_back(keys.active_authentication->info->encode());
+  }
+  if (profile.terminal_authentication) infos.push_back(lds::terminal_authentication_info(1));
+  if (!infos.empty()) {
+    if (!profile.pace.empty()) {
+      lds::CardAccess pace_infos;
+      pace_infos.pace = profile.pace;
+      const Bytes encoded_set = pace_infos.encode();
+      tlv::Reader set(encoded_set, "PACEInfos");
+      tlv::Reader items = set.enter(set.expect(der::kSet));
+      while (!items.at_end()) {
+        ByteView encoded = items.next().encoded;
+        infos.emplace_back(encoded.begin(), encoded.end());
+      }
+    }
+    chip.files["EF.DG14"] = lds::build_dg14(std::move(infos)).encode();
+  }
+
+  // EF.COM and EF.SOD over everything above.
+  lds::Com com;
+  com.lds_version = profile.lds_version;
+  com.unicode_version = profile.unicode_version;
+  auto hash = pki::hash_from_name(profile.hash_algorithm);
+  lds::LdsSecurityObject lso;
+  lso.version = profile.lds_security_object_version();
+  lso.hash_algorithm_oid = pki::hash_oid(hash);
+  if (lso.version == 1) lso.lds_version_info = std::make_pair(profile.lds_version, profile.unicode_version);
+  for (const auto& [dg, data] : chip.data_groups()) {
+    com.tags.push_back(lds::file_by_dg(dg)->tag);
+    lso.hashes.push_back({dg, pki::digest(hash, data)});
+  }
+  chip.files["EF.COM"] = com.encode();
+  auto scheme = signer.is_rsa() ? pki::scheme_from_name(profile.rsa_signature_scheme)
+                                : pki::scheme_from_name(profile.ec_signature_scheme);
+  chip.files["EF.SOD"] = pki::build_sod(lso, signer, hash, scheme, now);
+}
+
+/// The files that wait for the chip's public keys when the chip makes its own key pairs.
+std::vector<std::string> pending_files(const DocumentProfile& profile) {
+  std::vector<std::string> files = {"EF.COM"};
+  bool aa_ecdsa = profile.active_authentication && profile.active_authentication->rfind("ecdsa", 0) == 0;
+  if (profile.chip_authentication || profile.terminal_authentication || aa_ecdsa)
+    files.emplace_back("EF.DG14");
+  if (profile.active_authentication) files.emplace_back("EF.DG15");
+  files.emplace_back("EF.SOD");
+  return files;
+}
+
 }  // namespace
 
 ChipImage prepare(const Application& app, const DocumentProfile& profile, pki::Signer& signer,
@@ -203,30 +268,41 @@ ChipImage prepare(const Application& app, const DocumentProfile& profile, pki::S
     chip.files["EF.DG12"] = dg12.encode();
   }
 
-  // DG14: Chip Authentication's public key and protocol, and the PACEInfos of EF.CardAccess, which the
-  // SOD protects only here. The private key goes with the chip image, never into it.
-  std::vector<Bytes> infos;
+  // The chip key pairs: made here, their private halves kept apart from the image, or made later by
+  // the chip itself, which leaves DG14, DG15, EF.COM and EF.SOD to seal_chip_image at write time.
   for (const auto& pace : profile.pace) {
     std::string problem = pace_cam_problem(profile, pace);
     if (!problem.empty()) throw Error("profile " + profile.name + ": " + problem);
   }
-  if (profile.chip_authentication) {
-    const auto& ca = *profile.chip_authentication;
-    secure::ChipKeyPair pair =
-        ca.dh_group ? secure::generate_chip_dh_key(*ca.dh_group) : secure::generate_chip_ec_key(ca.curve);
-    lds::ChipAuthenticationPublicKeyInfo key{ca.dh_group ? lds::kIdPkDh : lds::kIdPkEcdh,
-                                             pair.subject_public_key_info, std::nullopt};
-    lds::ChipAuthenticationInfo info{profile.chip_authentication->protocol, 1, std::nullopt};
-    infos = {key.encode(), info.encode()};
-    chip.keys.chip_authentication = std::move(pair.private_key);
-  }
-  // DG15: Active Authentication's public key; an ECDSA key's hash is named in DG14.
-  if (profile.active_authentication) {
-    secure::AaKeyPair aa = secure::generate_aa_key(*profile.active_authentication);
-    chip.files["EF.DG15"] = lds::build_dg15(aa.public_key_info).encode();
-    if (aa.info) infos.push_back(aa.info->encode());
-    chip.keys.active_authentication =
-        aa.type == secure::AaKeyType::Rsa ? std::move(aa.rsa_private_exponent) : std::move(aa.ec_private_key);
+  ChipPublicKeys public_keys;
+  if (options.keys_on_chip) {
+    if (profile.chip_authentication && profile.chip_authentication->dh_group) {
+      throw Error("profile " + profile.name +
+                  ": Chip Authentication over DH keys cannot be generated on the chip (only EC keys can)");
+    }
+    if (!profile.chip_authentication && !profile.active_authentication) {
+      throw Error(
+          "profile " + profile.name +
+          " has neither Chip nor Active Authentication: there are no chip keys to generate on the chip");
+    }
+    if (profile.chip_authentication)
+      chip.keys_on_chip["chip_authentication"] = profile.chip_authentication->curve;
+    if (profile.active_authentication)
+      chip.keys_on_chip["active_authentication"] = *profile.active_authentication;
+  } else {
+    if (profile.chip_authentication) {
+      const auto& ca = *profile.chip_authentication;
+      secure::ChipKeyPair pair =
+          ca.dh_group ? secure::generate_chip_dh_key(*ca.dh_group) : secure::generate_chip_ec_key(ca.curve);
+      public_keys.chip_authentication = std::move(pair.subject_public_key_info);
+      chip.keys.chip_authentication = std::move(pair.private_key);
+    }
+    if (profile.active_authentication) {
+      secure::AaKeyPair aa = secure::generate_aa_key(*profile.active_authentication);
+      chip.keys.active_authentication = aa.type == secure::AaKeyType::Rsa ? std::move(aa.rsa_private_exponent)
+                                                                          : std::move(aa.ec_private_key);
+      public_keys.active_authentication = std::move(aa);
+    }
   }
   // Terminal Authentication: DG14 says the chip runs it; EF.CVCA names the CVCA it trusts.
   if (profile.terminal_authentication) {
@@ -245,55 +321,28 @@ ChipImage prepare(const Application& app, const DocumentProfile& profile, pki::S
       throw Error("the CVCA certificate " + cvca.chr + " is not a self-signed CVCA certificate");
     if (options.production && cvca.is_test_only())
       throw Error("the CVCA " + cvca.chr + " is a TEST ONLY sample; production mode refuses it");
-    infos.push_back(lds::terminal_authentication_info(1));
     chip.files["EF.CVCA"] = pki::encode_ef_cvca({cvca.chr});
     chip.trust_point = *options.cvca_certificate;
   }
-  if (!infos.empty()) {
-    if (!profile.pace.empty()) {
-      lds::CardAccess pace_infos;
-      pace_infos.pace = profile.pace;
-      const Bytes encoded_set = pace_infos.encode();
-      tlv::Reader set(encoded_set, "PACEInfos");
-      tlv::Reader items = set.enter(set.expect(der::kSet));
-      while (!items.at_end()) {
-        ByteView encoded = items.next().encoded;
-        infos.emplace_back(encoded.begin(), encoded.end());
-      }
-    }
-    chip.files["EF.DG14"] = lds::build_dg14(std::move(infos)).encode();
-  }
-
-  // EF.COM and EF.SOD over everything above.
-  lds::Com com;
-  com.lds_version = profile.lds_version;
-  com.unicode_version = profile.unicode_version;
-  auto hash = pki::hash_from_name(profile.hash_algorithm);
-  lds::LdsSecurityObject lso;
-  lso.version = profile.lds_security_object_version();
-  lso.hash_algorithm_oid = pki::hash_oid(hash);
-  if (lso.version == 1) lso.lds_version_info = std::make_pair(profile.lds_version, profile.unicode_version);
-  for (const auto& [dg, data] : chip.data_groups()) {
-    com.tags.push_back(lds::file_by_dg(dg)->tag);
-    lso.hashes.push_back({dg, pki::digest(hash, data)});
-  }
-  chip.files["EF.COM"] = com.encode();
   // EF.CardAccess tells terminals which PACE the chip offers (outside the SOD, in the MF).
   if (!profile.pace.empty()) {
     lds::CardAccess card_access;
     card_access.pace = profile.pace;
     chip.files["EF.CardAccess"] = card_access.encode();
   }
-  auto scheme = signer.is_rsa() ? pki::scheme_from_name(profile.rsa_signature_scheme)
-                                : pki::scheme_from_name(profile.ec_signature_scheme);
-  chip.files["EF.SOD"] = pki::build_sod(lso, signer, hash, scheme, options.now);
+  if (!options.keys_on_chip) build_security_files(chip, profile, signer, public_keys, options.now);
 
   chip.manifest = {{"format", kManifestFormat},
                    {"profile", profile.name},
                    {"document_number", app.document.number},
                    {"created", utc_timestamp(options.now, "%Y-%m-%dT%H:%M:%SZ")},
-                   {"signer", signer.key_type()},
                    {"fingerprints", rep.fingerprint_status}};
+  if (options.keys_on_chip) {
+    chip.manifest["keys_on_chip"] = chip.keys_on_chip;
+    chip.manifest["pending_files"] = pending_files(profile);
+  } else {
+    chip.manifest["signer"] = signer.key_type();
+  }
   // The CAN rides with the chip keys: an access key never sits in clear beside the chip data.
   if (!app.document.card_access_number.empty() && !profile.pace.empty()) {
     chip.keys.card_access_number =
@@ -308,6 +357,42 @@ ChipImage prepare(const Application& app, const DocumentProfile& profile, pki::S
   }
   describe_files(chip);
   return chip;
+}
+
+void check_keys_on_chip_match(const ChipImage& image, const DocumentProfile& profile) {
+  if (image.manifest.value("profile", "") != profile.name) {
+    throw Error("the chip image was prepared for profile " + image.manifest.value("profile", "") + ", not " +
+                profile.name);
+  }
+  // The chip made what preparation asked for, and nothing else.
+  auto wanted = [&image](const char* name) {
+    auto it = image.keys_on_chip.find(name);
+    return it == image.keys_on_chip.end() ? std::string() : it->second;
+  };
+  const std::string ca_curve = profile.chip_authentication ? profile.chip_authentication->curve : "";
+  const std::string aa_spec = profile.active_authentication.value_or("");
+  if (wanted("chip_authentication") != ca_curve || wanted("active_authentication") != aa_spec) {
+    throw Error("the chip image's keys_on_chip do not match profile " + profile.name +
+                " (its Chip or Active Authentication changed since preparation); prepare it again");
+  }
+}
+
+void seal_chip_image(ChipImage& image, const DocumentProfile& profile, pki::Signer& signer,
+                     const ChipPublicKeys& keys, std::time_t now, bool production) {
+  if (!image.awaits_chip_keys()) throw Error("the chip image does not await chip keys: it is sealed already");
+  if (production && signer.is_test_key()) {
+    throw Error("the Document Signer certificate is a TEST ONLY sample; production mode refuses it");
+  }
+  check_keys_on_chip_match(image, profile);
+  const bool ca = profile.chip_authentication.has_value();
+  const bool aa = profile.active_authentication.has_value();
+  if (keys.chip_authentication.has_value() != ca || keys.active_authentication.has_value() != aa)
+    throw Error("the chip's public keys are not the ones the chip image awaits");
+  build_security_files(image, profile, signer, keys, now);
+  image.manifest.erase("pending_files");
+  image.manifest["signer"] = signer.key_type();
+  image.manifest["sealed"] = utc_timestamp(now, "%Y-%m-%dT%H:%M:%SZ");
+  describe_files(image);
 }
 
 }  // namespace rcperso::issuance

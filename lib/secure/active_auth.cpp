@@ -14,6 +14,7 @@
 
 #include "core/error.hpp"
 #include "pki/certificate.hpp"
+#include "secure/chip_auth.hpp"
 #include "secure/crypto.hpp"
 #include "tlv/der.hpp"
 #include "tlv/tlv.hpp"
@@ -455,7 +456,7 @@ AaResult verify_active_authentication(const lds::Dg15& dg15, const lds::Dg14* dg
   return verify_active_authentication(key, hash, challenge, response);
 }
 
-AaKeyPair generate_aa_key(const std::string& spec, bool explicit_ec_parameters) {
+AaKeySpec parse_aa_key_spec(const std::string& spec) {
   std::vector<std::string> parts;
   std::size_t start = 0;
   for (;;) {
@@ -468,17 +469,15 @@ AaKeyPair generate_aa_key(const std::string& spec, bool explicit_ec_parameters) 
     return Error("Active Authentication key '" + spec + "': " + why +
                  " (expected rsa-2048 or ecdsa-<curve>-<hash>, e.g. ecdsa-brainpoolP256r1-sha256)");
   };
-  AaKeyPair out;
-  out.spec = spec;
+  AaKeySpec out;
   std::string kind = lower(parts[0]);
   if (kind == "rsa") {
     if (parts.size() != 2 && parts.size() != 3) throw bad("wrong form");
-    int bits = 0;
-    if (parts[1] == "1024") bits = 1024;
-    if (parts[1] == "2048") bits = 2048;
-    if (parts[1] == "3072") bits = 3072;
-    if (parts[1] == "4096") bits = 4096;
-    if (bits == 0) throw bad("RSA size must be 1024, 2048, 3072 or 4096");
+    if (parts[1] == "1024") out.rsa_bits = 1024;
+    if (parts[1] == "2048") out.rsa_bits = 2048;
+    if (parts[1] == "3072") out.rsa_bits = 3072;
+    if (parts[1] == "4096") out.rsa_bits = 4096;
+    if (out.rsa_bits == 0) throw bad("RSA size must be 1024, 2048, 3072 or 4096");
     if (parts.size() == 3) {
       try {
         out.hash = pki::hash_from_name(parts[2]);
@@ -487,6 +486,33 @@ AaKeyPair generate_aa_key(const std::string& spec, bool explicit_ec_parameters) 
       }
     }
     out.type = AaKeyType::Rsa;
+    return out;
+  }
+  if (kind != "ecdsa") throw bad("unknown key type '" + parts[0] + "'");
+  if (parts.size() < 3) throw bad("wrong form");
+  std::string curve_name = parts[1];
+  for (std::size_t i = 2; i + 1 < parts.size(); ++i) curve_name += "-" + parts[i];
+  const CurveName* curve = find_curve(curve_name);
+  if (curve == nullptr) throw bad("unknown curve '" + curve_name + "'");
+  try {
+    out.hash = pki::hash_from_name(parts.back());
+  } catch (const Error&) {
+    throw bad("unknown hash '" + parts.back() + "'");
+  }
+  out.type = AaKeyType::Ec;
+  out.curve = curve->canonical;
+  out.openssl_curve = curve->openssl;
+  return out;
+}
+
+AaKeyPair generate_aa_key(const std::string& spec, bool explicit_ec_parameters) {
+  const AaKeySpec parsed = parse_aa_key_spec(spec);
+  AaKeyPair out;
+  out.spec = spec;
+  out.hash = parsed.hash;
+  out.type = parsed.type;
+  if (parsed.type == AaKeyType::Rsa) {
+    const int bits = parsed.rsa_bits;
     std::shared_ptr<EVP_PKEY> key =
         share(EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", static_cast<std::size_t>(bits)));
     if (!key) {
@@ -503,20 +529,9 @@ AaKeyPair generate_aa_key(const std::string& spec, bool explicit_ec_parameters) 
     out.public_key_info = spki_of(key.get());
     return out;
   }
-  if (kind != "ecdsa") throw bad("unknown key type '" + parts[0] + "'");
-  if (parts.size() < 3) throw bad("wrong form");
-  std::string curve_name = parts[1];
-  for (std::size_t i = 2; i + 1 < parts.size(); ++i) curve_name += "-" + parts[i];
-  const CurveName* curve = find_curve(curve_name);
-  if (curve == nullptr) throw bad("unknown curve '" + curve_name + "'");
-  try {
-    out.hash = pki::hash_from_name(parts.back());
-  } catch (const Error&) {
-    throw bad("unknown hash '" + parts.back() + "'");
-  }
-  out.type = AaKeyType::Ec;
-  out.curve = curve->canonical;
-  std::shared_ptr<EVP_PKEY> key = share(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", curve->openssl));
+  out.curve = parsed.curve;
+  std::shared_ptr<EVP_PKEY> key =
+      share(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", parsed.openssl_curve.c_str()));
   if (!key) {
     ERR_clear_error();
     throw Error("EC key generation failed");
@@ -532,6 +547,60 @@ AaKeyPair generate_aa_key(const std::string& spec, bool explicit_ec_parameters) 
       secure_bn(priv.get(), static_cast<std::size_t>((EVP_PKEY_get_bits(key.get()) + 7) / 8));
   out.public_key_info = spki_of(key.get());
   out.info = lds::ActiveAuthenticationInfo{1, aa_ecdsa_algorithm_oid(out.hash)};
+  return out;
+}
+
+AaKeyPair aa_key_from_chip_ec(const std::string& spec, ByteView point) {
+  const AaKeySpec parsed = parse_aa_key_spec(spec);
+  if (parsed.type != AaKeyType::Ec) throw Error("Active Authentication key '" + spec + "' is not ECDSA");
+  AaKeyPair out;
+  out.spec = spec;
+  out.type = AaKeyType::Ec;
+  out.hash = parsed.hash;
+  out.curve = parsed.curve;
+  try {
+    out.public_key_info = ec_public_key_info(parsed.openssl_curve, point, false);
+  } catch (const Error& e) {
+    throw Error("the chip's Active Authentication key: " + std::string(e.what()));
+  }
+  out.info = lds::ActiveAuthenticationInfo{1, aa_ecdsa_algorithm_oid(out.hash)};
+  return out;
+}
+
+AaKeyPair aa_key_from_chip_rsa(const std::string& spec, ByteView modulus, ByteView public_exponent) {
+  const AaKeySpec parsed = parse_aa_key_spec(spec);
+  if (parsed.type != AaKeyType::Rsa) throw Error("Active Authentication key '" + spec + "' is not RSA");
+  BnPtr n(BN_bin2bn(modulus.data(), static_cast<int>(modulus.size()), nullptr));
+  BnPtr e(BN_bin2bn(public_exponent.data(), static_cast<int>(public_exponent.size()), nullptr));
+  if (!n || !e) throw Error("out of memory");
+  if (BN_num_bits(n.get()) != parsed.rsa_bits) {
+    throw Error("the chip's Active Authentication key has " + std::to_string(BN_num_bits(n.get())) +
+                " bits, not the " + std::to_string(parsed.rsa_bits) + " of " + spec);
+  }
+  if (!BN_is_odd(e.get()) || BN_num_bits(e.get()) < 2 || BN_num_bits(e.get()) > 256)
+    throw Error("the chip's Active Authentication key has an unusable public exponent");
+  ParamBldPtr bld(OSSL_PARAM_BLD_new());
+  if (!bld || OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_N, n.get()) != 1 ||
+      OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_E, e.get()) != 1)
+    throw Error("out of memory");
+  ParamPtr params(OSSL_PARAM_BLD_to_param(bld.get()));
+  PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, "RSA", nullptr));
+  EVP_PKEY* raw = nullptr;
+  if (!params || !ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1 ||
+      EVP_PKEY_fromdata(ctx.get(), &raw, EVP_PKEY_PUBLIC_KEY, params.get()) != 1) {
+    ERR_clear_error();
+    throw Error("the chip's Active Authentication key is not a usable RSA key");
+  }
+  PkeyPtr key(raw);
+  AaKeyPair out;
+  out.spec = spec;
+  out.type = AaKeyType::Rsa;
+  out.hash = parsed.hash;
+  out.public_key_info = spki_of(key.get());
+  const std::size_t k = static_cast<std::size_t>(parsed.rsa_bits / 8);
+  out.rsa_modulus.resize(k);
+  BN_bn2binpad(n.get(), out.rsa_modulus.data(), static_cast<int>(k));
+  (void)aa_public_key(out.public_key_info);  // DG15's own checks, as inspection will run them
   return out;
 }
 

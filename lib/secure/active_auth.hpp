@@ -118,6 +118,23 @@ struct AaKeyPair {
   SecureBytes ec_private_key;        // big-endian scalar, left-padded to the order's size
 };
 
+/// An Active Authentication key spec, parsed and checked (see generate_aa_key for the forms).
+struct AaKeySpec {
+  AaKeyType type = AaKeyType::Rsa;
+  int rsa_bits = 0;
+  std::string curve;          // EC: canonical name, "brainpoolP256r1", "secp256r1", ...
+  std::string openssl_curve;  // EC: OpenSSL's name of it ("prime256v1" for secp256r1)
+  pki::HashAlgorithm hash = pki::HashAlgorithm::Sha1;
+};
+/// Throws rcperso::Error naming the spec for a malformed one.
+AaKeySpec parse_aa_key_spec(const std::string& spec);
+
+/// The public half of a key the chip generated for `spec` (DG15's key and, for ECDSA, DG14's entry):
+/// the point must lie on the spec's curve, the RSA modulus have exactly the spec's size. The
+/// private fields stay empty. Throws rcperso::Error saying what is wrong with the chip's key.
+AaKeyPair aa_key_from_chip_ec(const std::string& spec, ByteView point);
+AaKeyPair aa_key_from_chip_rsa(const std::string& spec, ByteView modulus, ByteView public_exponent);
+
 /// Generates a key pair. `spec`: "rsa-<1024|2048|3072|4096>[-sha1|-sha224|-sha256|-sha384|-sha512]"
 /// (SHA-1, trailer BC, unless named) or "ecdsa-<curve>-<sha1|sha224|sha256|sha384|sha512>" with a
 /// curve brainpoolP224r1/P256r1/P320r1/P384r1/P512r1, secp224r1, secp256r1 (also prime256v1, P-256),

@@ -4,6 +4,7 @@
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
 #include <openssl/params.h>
@@ -304,6 +305,52 @@ std::string describe_dh_key(ByteView spki) {
 
 std::string describe_chip_key(ByteView spki) {
   return is_dh_chip_key(spki) ? describe_dh_key(spki) : describe_ec_key(spki);
+}
+
+EcDomain ec_domain_of_curve(const std::string& curve_name) {
+  // A throwaway key carries the curve's explicit parameters in the form ec_domain_of reads.
+  return ec_domain_of(generate_chip_ec_key(curve_name).subject_public_key_info);
+}
+
+Bytes ec_public_key_info(const std::string& curve_name, ByteView point, bool explicit_parameters) {
+  if (!is_supported_chip_curve(curve_name)) throw Error("no chip keys on curve '" + curve_name + "'");
+  int nid = OBJ_txt2nid(curve_name.c_str());
+  if (nid == NID_undef) nid = EC_curve_nist2nid(curve_name.c_str());
+  GroupPtr group(EC_GROUP_new_by_curve_name(nid));
+  if (!group) throw Error("unknown curve " + curve_name);
+  const std::size_t field = field_bytes_of(group.get());
+  if (point.size() != 1 + 2 * field || point[0] != 0x04) {
+    throw Error("the public key is not an uncompressed point of " + curve_name + " (" +
+                std::to_string(point.size()) + " bytes, expected " + std::to_string(1 + 2 * field) + ")");
+  }
+  PointPtr decoded(EC_POINT_new(group.get()));
+  if (!decoded || EC_POINT_oct2point(group.get(), decoded.get(), point.data(), point.size(), nullptr) != 1 ||
+      EC_POINT_is_on_curve(group.get(), decoded.get(), nullptr) != 1 ||
+      EC_POINT_is_at_infinity(group.get(), decoded.get()) == 1) {
+    ERR_clear_error();
+    throw Error("the public key is not a point of " + curve_name);
+  }
+  PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
+  std::string name = OBJ_nid2sn(nid);
+  std::string encoding = explicit_parameters ? OSSL_PKEY_EC_ENCODING_EXPLICIT : OSSL_PKEY_EC_ENCODING_GROUP;
+  Bytes pub(point.begin(), point.end());
+  OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, name.data(), 0),
+                         OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_EC_ENCODING, encoding.data(), 0),
+                         OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, pub.data(), pub.size()),
+                         OSSL_PARAM_END};
+  EVP_PKEY* raw = nullptr;
+  if (!ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1 ||
+      EVP_PKEY_fromdata(ctx.get(), &raw, EVP_PKEY_PUBLIC_KEY, params) != 1) {
+    ERR_clear_error();
+    throw Error("cannot make a public key of the point on " + curve_name);
+  }
+  PkeyPtr key(raw);
+  unsigned char* der = nullptr;
+  int len = i2d_PUBKEY(key.get(), &der);
+  if (len <= 0) throw Error("cannot encode the chip public key");
+  Bytes spki(der, der + len);
+  OPENSSL_free(der);
+  return spki;
 }
 
 bool chip_key_matches(ByteView spki, const SecureBytes& private_key) {

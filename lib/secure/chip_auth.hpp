@@ -72,6 +72,12 @@ std::string describe_dh_key(ByteView subject_public_key_info);
 /// describe_ec_key or describe_dh_key, whichever the key is.
 std::string describe_chip_key(ByteView subject_public_key_info);
 
+/// The explicit domain parameters of a named prime curve, as GENERATE ASYMMETRIC KEY PAIR sends them.
+EcDomain ec_domain_of_curve(const std::string& curve_name);
+/// The SubjectPublicKeyInfo of a public point a chip generated on a named prime curve: with the
+/// curve's explicit parameters (DG14, CA v1) or its OID. Throws rcperso::Error unless `point` is an
+/// uncompressed point of the curve other than the identity.
+Bytes ec_public_key_info(const std::string& curve_name, ByteView point, bool explicit_parameters);
 /// True when priv · G (or g^priv) is the public key: checked before a key goes onto a card.
 bool chip_key_matches(ByteView subject_public_key_info, const SecureBytes& private_key);
 

@@ -179,6 +179,56 @@ contains "CA-DH cloned chip: CA fails" "$work/out" "FAIL  Chip Authentication"
 contains "CA-DH cloned chip: says why" "$work/out" "does not hold the private key of DG14"
 card_out 0 "$CARD_PID"
 
+# --- key pairs generated on the chip: no private key on the host, no chip key file ----------
+before_keys=$(find "$work" -name '*.keys*' | wc -l)
+card_in 0 "$work/rcsim.log" --state "$work/onchip.card" || exit 1
+check "keys on chip: issue" 0 "$BIN/rcperso" issue --keys-on-chip --cvca "$cvca" \
+  --application "$work/examples/application.json" --profile "$work/dk-aa.json" --signer "$src/keys-sample/ds-ec" \
+  --reader "$R0" --card-profile rcsim --keep "$work/onchip.chip"
+contains "keys on chip: generated" "$work/out" "key pairs generated on the chip: Chip Authentication"
+contains "keys on chip: SOD signed then" "$work/out" "EF.SOD signed over the chip's public keys"
+lacks "keys on chip: no CA key loaded" "$work/out" "Chip Authentication key loaded"
+lacks "keys on chip: no AA key loaded" "$work/out" "Active Authentication key loaded"
+contains "keys on chip: CA at read-back" "$work/out" "Chip Authentication passed"
+contains "keys on chip: AA at read-back" "$work/out" "Active Authentication passed"
+contains "keys on chip: ISSUED" "$work/out" "verified and locked"
+check "keys on chip: rcverify" 0 "$BIN/rcverify" --reader "$R0" --bac RC0012345 880314 311101 --csca "$csca"
+contains "keys on chip: rcverify PA" "$work/out" "PASS  DS chain to CSCA"
+contains "keys on chip: rcverify CA" "$work/out" "PASS  Chip Authentication"
+contains "keys on chip: rcverify AA" "$work/out" "PASS  Active Authentication"
+check "keys on chip: kept image verifies" 0 "$BIN/rcverify" "$work/onchip.chip" --csca "$csca"
+card_out 0 "$CARD_PID"
+[ "$(find "$work" -name '*.keys*' | wc -l)" -eq "$before_keys" ] && pass=$((pass + 1)) ||
+  { echo "FAIL: keys on chip: a chip key file was created"; fail=$((fail + 1)); }
+
+# Prepared apart (with the shipped profile, which write finds again by its name): the image awaits
+# the chip's keys and says so; writing it needs the Document Signer.
+check "keys on chip: prepare" 0 "$BIN/rcperso" prepare --keys-on-chip --cvca "$cvca" \
+  --application "$work/examples/child-under-6.json" --signer "$src/keys-sample/ds-ec" --out "$work/pending.chip"
+contains "keys on chip: prepare says pending" "$work/out" "awaiting the chip's keys"
+[ ! -e "$work/pending.chip/EF.SOD" ] && [ ! -e "$work/pending.chip/EF.DG14" ] && pass=$((pass + 1)) ||
+  { echo "FAIL: keys on chip: the pending image has EF.SOD or EF.DG14"; fail=$((fail + 1)); }
+check "keys on chip: rcverify of the pending image" 1 "$BIN/rcverify" "$work/pending.chip" --csca "$csca"
+contains "keys on chip: rcverify says it awaits keys" "$work/out" "awaits the chip's own key pairs"
+check "keys on chip: rcdump of the pending image" 0 "$BIN/rcdump" "$work/pending.chip"
+contains "keys on chip: rcdump warns" "$work/err" "not a complete chip image"
+card_in 0 "$work/rcsim.log" --state "$work/onchip2.card" || exit 1
+check "keys on chip: write without --signer" 2 "$BIN/rcperso" write "$work/pending.chip" --reader "$R0" \
+  --card-profile rcsim --csca "$csca"
+contains "keys on chip: without signer: says what" "$work/err" "--signer"
+lacks "keys on chip: without signer: card not connected" "$work/out" "card in"
+check "keys on chip: write with --signer" 0 "$BIN/rcperso" write "$work/pending.chip" --reader "$R0" \
+  --card-profile rcsim --csca "$csca" --signer "$src/keys-sample/ds-ec"
+contains "keys on chip: the card was untouched" "$work/out" "card is blank"
+lacks "keys on chip: nothing to erase" "$work/out" "erasing"
+contains "keys on chip: written and locked" "$work/out" "verified and locked"
+check "keys on chip: rcverify after write" 0 "$BIN/rcverify" --reader "$R0" --bac RC0012346 220501 311101 --csca "$csca"
+contains "keys on chip: CA after write" "$work/out" "PASS  Chip Authentication"
+card_out 0 "$CARD_PID"
+check "keys on chip: jmrtd-applet cannot generate" 2 "$BIN/rcperso" write "$work/pending.chip" --reader "$R0" \
+  --card-profile jmrtd-applet --csca "$csca" --signer "$src/keys-sample/ds-ec"
+contains "keys on chip: jmrtd-applet: says which entry" "$work/err" "no generate_keys.ca_ec"
+
 # --- chip keys: one prepared image written many times below -----------------
 # Every card gets its own copy of the key file, since an issued card's keys are erased.
 check "prepare with chip keys" 0 "$BIN/rcperso" prepare --cvca "$cvca" --application "$work/examples/application.json" \

@@ -50,6 +50,11 @@ int tool_main(int argc, char** argv) {
         std::cerr << "rcdump: " << m.name << ": " << status_name(m.status) << " " << m.detail << "\n";
     } else {
       chip = issuance::read_chip_image(chip_dir);
+      if (chip.awaits_chip_keys()) {
+        std::cerr << "rcdump: warning: " << chip_dir
+                  << " awaits the chip's own key pairs (--keys-on-chip): EF.DG14/EF.DG15, EF.COM and EF.SOD "
+                     "are built at write time; this is not a complete chip image\n";
+      }
     }
     auto description = inspection::describe_chip(chip);
     std::cout << (json ? description.dump(2) + "\n" : inspection::render_text(description));

@@ -5,9 +5,13 @@
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
+#include <ctime>
 #include <filesystem>
+#include <functional>
 #include <iostream>
+#include <memory>
 
+#include "card/chip_keygen.hpp"
 #include "card/chip_session.hpp"
 #include "card/personalize.hpp"
 #include "common/card_cli.hpp"
@@ -33,6 +37,7 @@ struct PrepareArgs {
   std::string chip_keys;  // where prepare keeps the chip's private keys (apart from the image)
   std::string cvca;       // CVCA certificate for Terminal Authentication
   bool production = false;
+  bool keys_on_chip = false;  // the chip generates its CA/AA key pairs; DG14/DG15 and EF.SOD at write time
 };
 
 struct CardJobArgs {
@@ -43,7 +48,8 @@ struct CardJobArgs {
 };
 
 issuance::ChipImage prepare_chip(const PrepareArgs& a, const issuance::DocumentProfile& profile,
-                                 std::string* signer_csca) {
+                                 std::string* signer_csca,
+                                 std::unique_ptr<pki::Signer>* keep_signer = nullptr) {
   // Open the signer first: a wrong key should not cost an image decode.
   auto signer = pki::open_signer(a.signer);
   if (a.production && signer->is_test_key()) {
@@ -52,6 +58,7 @@ issuance::ChipImage prepare_chip(const PrepareArgs& a, const issuance::DocumentP
   auto app = issuance::load_application(a.application, profile);
   issuance::PrepareOptions options;
   options.production = a.production;
+  options.keys_on_chip = a.keys_on_chip;
   if (profile.terminal_authentication && a.cvca.empty()) {
     throw ValidationError(std::vector<Problem>{
         {"--cvca",
@@ -89,17 +96,31 @@ issuance::ChipImage prepare_chip(const PrepareArgs& a, const issuance::DocumentP
     std::cout << "  chip keys:    Active Authentication, " << *profile.active_authentication
               << " (kept apart from the chip image)\n";
   }
+  for (const auto& [key, what] : chip.keys_on_chip) {
+    std::cout << "  chip keys:    " << (key == "chip_authentication" ? "Chip" : "Active")
+              << " Authentication, " << what
+              << ", to be generated on the chip (DG14/DG15 and EF.SOD are built at write time)\n";
+  }
   if (signer_csca != nullptr) {
     auto anchor = std::filesystem::path(a.signer) / "csca.pem";
     std::error_code ec;
     if (std::filesystem::is_regular_file(anchor, ec)) *signer_csca = anchor.string();
   }
+  if (keep_signer != nullptr) *keep_signer = std::move(signer);
   return chip;
 }
 
 /// The chip key file must be given exactly when the profile makes chip keys, and lie outside the image.
 void check_chip_keys_option(const PrepareArgs& a, const issuance::DocumentProfile& profile) {
   namespace fs = std::filesystem;
+  if (a.keys_on_chip && !profile.chip_authentication && !profile.active_authentication) {
+    throw ValidationError(std::vector<Problem>{
+        {"--keys-on-chip",
+         "profile " + profile.name +
+             " has neither Chip nor Active Authentication: there are no key pairs for the chip "
+             "to generate"}});
+  }
+  if (a.keys_on_chip && a.chip_keys.empty()) return;  // needed only for a CAN, checked after preparation
   if (!profile.chip_authentication && !profile.active_authentication) {
     if (!a.chip_keys.empty()) {
       throw ValidationError(std::vector<Problem>{
@@ -128,6 +149,14 @@ int run_prepare(const PrepareArgs& a) {
   auto profile = issuance::DocumentProfile::resolve(a.profile);
   check_chip_keys_option(a, profile);
   auto chip = prepare_chip(a, profile, nullptr);
+  if (a.keys_on_chip && chip.keys.empty() != a.chip_keys.empty()) {
+    throw ValidationError(std::vector<Problem>{
+        {"--chip-keys", chip.keys.empty()
+                            ? "the chip generates its own key pairs and there is no card access number: no "
+                              "chip key file is needed"
+                            : "the card access number still travels in a private chip key file: name a new "
+                              "one, outside the chip image directory"}});
+  }
   // Keys first: a chip image whose keys were lost would look complete but could never be issued.
   std::string document = chip.manifest.value("document_number", "");
   if (!chip.keys.empty()) issuance::write_chip_keys(chip.keys, document, a.chip_keys);
@@ -137,7 +166,10 @@ int run_prepare(const PrepareArgs& a) {
     if (!chip.keys.empty()) issuance::erase_chip_keys(a.chip_keys);
     throw;
   }
-  std::cout << "chip image written to " << a.out << "\n";
+  std::cout << "chip image written to " << a.out
+            << (chip.awaits_chip_keys() ? " (awaiting the chip's keys: rcperso write --signer completes it)"
+                                        : "")
+            << "\n";
   if (!chip.keys.empty())
     std::cout << "chip keys written to " << a.chip_keys << " (private; erased when the card is issued)\n";
   return cli::kExitOk;
@@ -158,9 +190,12 @@ std::string secs(double s) {
 
 /// Writes `chip` to the card; the card counts as issued only if this returns kExitOk.
 int write_to_card(const issuance::ChipImage& chip, const CardJobArgs& a,
-                  const std::optional<issuance::DocumentProfile>& profile) {
+                  const std::optional<issuance::DocumentProfile>& profile,
+                  std::function<void(issuance::ChipImage&, const issuance::ChipPublicKeys&)> seal = {}) {
   auto card_profile = card::CardProfile::resolve(a.card_profile);
   card::PersoOptions options;
+  options.seal = std::move(seal);
+  if (chip.awaits_chip_keys()) card::check_keys_on_chip_supported(card_profile, chip);  // before the card
   options.verify.csca_files = a.csca;
   options.verify.crl_files = a.crl;
   options.verify.profile = profile;
@@ -196,7 +231,24 @@ int write_to_card(const issuance::ChipImage& chip, const CardJobArgs& a,
   return cli::kExitFail;
 }
 
-int run_write(const std::string& chip_dir, const std::string& chip_keys, const CardJobArgs& a) {
+/// Seals an image that awaits the chip's keys with the Document Signer, at the moment of writing.
+std::function<void(issuance::ChipImage&, const issuance::ChipPublicKeys&)> sealer(
+    const issuance::DocumentProfile& profile, pki::Signer& signer, bool production,
+    issuance::ChipImage* sealed_copy = nullptr) {
+  return [&profile, &signer, production, sealed_copy](issuance::ChipImage& image,
+                                                      const issuance::ChipPublicKeys& keys) {
+    issuance::seal_chip_image(image, profile, signer, keys, std::time(nullptr), production);
+    if (sealed_copy != nullptr) *sealed_copy = image;
+  };
+}
+
+struct WriteSigning {
+  std::string signer;
+  bool production = false;
+};
+
+int run_write(const std::string& chip_dir, const std::string& chip_keys, const CardJobArgs& a,
+              const WriteSigning& signing) {
   auto chip = issuance::read_chip_image(chip_dir);
   if (!chip.manifest_problems.empty()) {
     std::string list;
@@ -213,10 +265,35 @@ int run_write(const std::string& chip_dir, const std::string& chip_keys, const C
         {"--chip-keys", chip_dir + " needs its chip keys (Chip or Active Authentication): give the key "
                                    "file that rcperso prepare wrote with it"}});
   }
+  std::unique_ptr<pki::Signer> signer;
+  if (chip.awaits_chip_keys()) {
+    if (signing.signer.empty()) {
+      throw ValidationError(std::vector<Problem>{
+          {"--signer",
+           chip_dir + " was prepared with --keys-on-chip: its DG14/DG15 and EF.SOD are built from the keys "
+                      "the chip generates and signed now; give the Document Signer"}});
+    }
+    if (!profile) throw Error(chip_dir + ": the manifest names no document profile to seal the image with");
+    try {
+      issuance::check_keys_on_chip_match(chip, *profile);
+    } catch (const Error& e) {
+      throw Error(chip_dir + ": " + e.what());
+    }
+    signer = pki::open_signer(signing.signer);
+    if (signing.production && signer->is_test_key()) {
+      throw Error(signing.signer +
+                  ": the Document Signer is a TEST ONLY sample key; --production refuses it");
+    }
+  } else if (!signing.signer.empty()) {
+    throw ValidationError(std::vector<Problem>{
+        {"--signer",
+         chip_dir + " is signed already; --signer is only for images prepared with --keys-on-chip"}});
+  }
   if (!chip_keys.empty()) {
     chip.keys = issuance::read_chip_keys(chip_keys, chip.manifest.value("document_number", ""));
   }
-  int status = write_to_card(chip, a, profile);
+  int status = signer ? write_to_card(chip, a, profile, sealer(*profile, *signer, signing.production))
+                      : write_to_card(chip, a, profile);
   if (status == cli::kExitOk && !chip_keys.empty()) {
     // The key now lives on exactly one card; no copy stays behind.
     issuance::erase_chip_keys(chip_keys);
@@ -229,8 +306,20 @@ int run_issue(const PrepareArgs& p, CardJobArgs a, const std::string& keep) {
   auto profile = issuance::DocumentProfile::resolve(p.profile);
   auto card_profile = card::CardProfile::resolve(a.card_profile);  // a typo fails before any work
   std::string signer_csca;
-  auto chip = prepare_chip(p, profile, &signer_csca);
+  std::unique_ptr<pki::Signer> signer;
+  auto chip = prepare_chip(p, profile, &signer_csca, &signer);
   if (a.csca.empty() && !signer_csca.empty()) a.csca = {signer_csca};
+  if (chip.awaits_chip_keys()) {
+    // The image is complete only once the chip has made its keys: it is kept after the card is issued.
+    if (!keep.empty()) cli::check_new_directory(keep, "--keep");
+    issuance::ChipImage sealed;
+    int status = write_to_card(chip, a, profile, sealer(profile, *signer, p.production, &sealed));
+    if (status == cli::kExitOk && !keep.empty()) {
+      issuance::write_chip_image(sealed, keep);
+      std::cout << "chip image kept in " << keep << "\n";
+    }
+    return status;
+  }
   if (!keep.empty()) {
     issuance::write_chip_image(chip, keep);
     std::cout << "chip image kept in " << keep << "\n";
@@ -258,6 +347,9 @@ void add_prepare_options(CLI::App& cmd, PrepareArgs& p) {
   cmd.add_option(
       "--cvca", p.cvca,
       "CVCA certificate (.cvcert) the chip trusts for Terminal Authentication, when the profile has it");
+  cmd.add_flag("--keys-on-chip", p.keys_on_chip,
+               "The chip generates its Chip/Active Authentication key pairs (card profile generate_keys); "
+               "DG14/DG15 and EF.SOD are built and signed at write time");
 }
 
 int tool_main(int argc, char** argv) {
@@ -280,6 +372,11 @@ int tool_main(int argc, char** argv) {
   std::string write_keys;
   write->add_option("--chip-keys", write_keys,
                     "The chip key file rcperso prepare wrote (erased once the card is issued)");
+  WriteSigning write_signing;
+  write->add_option(
+      "--signer", write_signing.signer,
+      "Document Signer for an image prepared with --keys-on-chip (signs EF.SOD over the chip's keys)");
+  write->add_flag("--production", write_signing.production, "Production mode: refuse TEST ONLY sample keys");
 
   PrepareArgs issue_prep;
   CardJobArgs issue_args;
@@ -296,7 +393,7 @@ int tool_main(int argc, char** argv) {
   }
   return cli::run_guarded("rcperso", [&] {
     if (*prep) return run_prepare(prepare);
-    if (*write) return run_write(chip_dir, write_keys, write_args);
+    if (*write) return run_write(chip_dir, write_keys, write_args, write_signing);
     return run_issue(issue_prep, issue_args, keep);
   });
 }

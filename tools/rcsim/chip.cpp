@@ -13,6 +13,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "rcsim/chip_keygen.hpp"
+
 namespace rcsim {
 
 namespace {
@@ -260,7 +262,7 @@ Bytes Chip::process_command(const Bytes& apdu) {
                        (c.ins == 0xA4 && c.p1 == 0x04) || (c.ins == 0xA4 && !applet_selected_) ||
                        (c.ins == 0xA4 && c.p1 == 0x00) ||
                        (c.ins == 0xB0 && !applet_selected_ && selected_ == 0x011C);
-    bool perso_command = c.ins == 0xE0 || c.ins == 0xD6 || c.ins == 0xD7 || c.ins == 0xDA;
+    bool perso_command = c.ins == 0xE0 || c.ins == 0xD6 || c.ins == 0xD7 || c.ins == 0xDA || c.ins == 0x46;
     if (lifecycle_ == Lifecycle::Locked && perso_command) {
       sw = 0x6985;  // like the JMRTD applet: personalization is over
     } else if (lifecycle_ == Lifecycle::Locked && !protected_apdu && !bac_command) {
@@ -304,6 +306,8 @@ Bytes Chip::dispatch(const Command& c, std::uint16_t& sw) {
       return read_binary(c, sw);
     case 0xDA:
       return put_data(c, sw);
+    case 0x46:
+      return generate_key_pair(c, sw);
     case 0x84:
       if (protected_command_) return ta_get_challenge(c, sw);
       if (k_enc_.empty()) {
@@ -1559,6 +1563,114 @@ Bytes Chip::ta_external_authenticate(const Command& c, std::uint16_t& sw) {
   ta_.authenticated = true;
   ta_.rights = ta_.at->rights;
   return {};
+}
+
+Bytes Chip::generate_key_pair(const Command& c, std::uint16_t& sw) {
+  // GENERATE ASYMMETRIC KEY PAIR (ISO/IEC 7816-8), P2 the key as PUT DATA names it: 63 Chip
+  // Authentication (data: the explicit curve, 81-85 and 87), 66 Active Authentication ECDSA (80 curve
+  // name, 81 hash 1..5), 60 Active Authentication RSA (80 modulus bits). Answer: 7F49 { 86 point }
+  // or 7F49 { 81 modulus, 82 public exponent }.
+  if (options_.jmrtd_applet) {
+    sw = 0x6D00;
+    return {};
+  }
+  if (c.p1 != 0x00 || (c.p2 != 0x63 && c.p2 != 0x66 && c.p2 != 0x60)) {
+    sw = 0x6A86;
+    return {};
+  }
+  // Once DG14, DG15 or the SOD is on the chip the public key is published: it never changes again
+  // (an erase of the unlocked card starts over).
+  for (std::uint16_t published : {std::uint16_t{0x010E}, std::uint16_t{0x010F}, std::uint16_t{0x011D}}) {
+    if (files_.count(published) != 0) {
+      sw = 0x6985;
+      return {};
+    }
+  }
+  std::map<std::uint32_t, Bytes> fields;
+  std::size_t pos = 0;
+  std::uint32_t tag = 0;
+  Bytes value;
+  while (pos < c.data.size()) {
+    if (!next_tlv(c.data, pos, tag, value) || fields.count(tag) != 0) {
+      sw = 0x6A80;
+      return {};
+    }
+    fields[tag] = value;
+  }
+  auto only = [&fields](std::initializer_list<std::uint32_t> tags) {
+    if (fields.size() != tags.size()) return false;
+    for (auto t : tags) {
+      if (fields.count(t) == 0 || fields[t].empty()) return false;
+    }
+    return true;
+  };
+  Bytes template_body;
+  if (c.p2 == 0x63) {
+    if (!only({0x81, 0x82, 0x83, 0x84, 0x85, 0x87})) {
+      sw = 0x6A80;
+      return {};
+    }
+    ChipAuthKey key{fields[0x81], fields[0x82], fields[0x83], fields[0x84], fields[0x85], fields[0x87], {}};
+    key.private_key = random_scalar(key.order, options_.random);
+    if (!valid_chip_auth_key(key)) {
+      sw = 0x6A80;
+      return {};
+    }
+    put_tlv(template_body, 0x86, chip_auth_public_point(key));
+    ca_key_ = std::move(key);
+  } else if (c.p2 == 0x66) {
+    if (!only({0x80, 0x81}) || fields[0x81].size() != 1 || fields[0x81][0] < 1 || fields[0x81][0] > 5) {
+      sw = 0x6A80;
+      return {};
+    }
+    std::string curve(fields[0x80].begin(), fields[0x80].end());
+    Bytes point;
+    try {
+      point = ecdsa_public_point(curve, Bytes{0x01});  // an unknown curve throws
+    } catch (const std::invalid_argument&) {
+      sw = 0x6A80;
+      return {};
+    }
+    const std::size_t scalar_bytes = (point.size() - 1) / 2;
+    Bytes scalar;
+    for (int attempt = 0; attempt < 64 && scalar.empty(); ++attempt) {
+      Bytes candidate = options_.random(scalar_bytes);
+      try {
+        point = ecdsa_public_point(curve, candidate);
+        scalar = std::move(candidate);
+      } catch (const std::invalid_argument&) {  // zero or beyond the order: draw again
+      }
+    }
+    if (scalar.empty()) {
+      sw = 0x6F00;
+      return {};
+    }
+    put_tlv(template_body, 0x86, point);
+    aa_key_ = {};
+    aa_key_.ec_curve = curve;
+    aa_key_.ec_hash = static_cast<AaHash>(fields[0x81][0] - 1);
+    aa_key_.ec_private_key = std::move(scalar);
+  } else {
+    if (!only({0x80}) || fields[0x80].size() != 2) {
+      sw = 0x6A80;
+      return {};
+    }
+    unsigned bits = (static_cast<unsigned>(fields[0x80][0]) << 8) | fields[0x80][1];
+    if (bits != 1024 && bits != 2048 && bits != 3072 && bits != 4096) {
+      sw = 0x6A80;
+      return {};
+    }
+    RsaKeyPair rsa = rsa_generate(bits);
+    put_tlv(template_body, 0x81, rsa.modulus);
+    put_tlv(template_body, 0x82, rsa.public_exponent);
+    aa_key_ = {};
+    aa_key_.rsa_modulus = std::move(rsa.modulus);
+    aa_key_.rsa_private_exponent = std::move(rsa.private_exponent);
+  }
+  save();
+  Bytes out;
+  put_tlv(out, 0x7F49, template_body);
+  return out;
 }
 
 }  // namespace rcsim

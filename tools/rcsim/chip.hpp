@@ -135,6 +135,9 @@ class Chip {
   Bytes chip_authentication_terminal_comp(const Bytes& terminal_key) const;
   /// PUT DATA 60/61 (RSA modulus, private exponent, as the JMRTD applet) or 66 (rcsim's EC key).
   Bytes load_active_auth_key(const Command& c, std::uint16_t& sw);
+  /// GENERATE ASYMMETRIC KEY PAIR (INS 46): a Chip or Active Authentication key made on the chip,
+  /// kept like a loaded one; refused once DG14, DG15 or the SOD is written, and after the lock.
+  Bytes generate_key_pair(const Command& c, std::uint16_t& sw);
   /// INTERNAL AUTHENTICATE: the challenge signed with the Active Authentication key.
   Bytes internal_authenticate(const Command& c, std::uint16_t& sw);
   Bytes general_authenticate(const Command& c, std::uint16_t& sw);
