@@ -12,6 +12,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   options.max_file_size = 4096;
   options.response_chunk = size % 3 == 0 ? 64 : 0;
   options.exact_le = size % 2 == 0;
+  options.max_rsa_generation_bits = 1024;
   rcsim::Chip chip(options);
   chip.power_on();
   auto send = [&](std::initializer_list<std::uint8_t> apdu) { (void)chip.process(rcsim::Bytes(apdu)); };

@@ -1656,7 +1656,8 @@ Bytes Chip::generate_key_pair(const Command& c, std::uint16_t& sw) {
       return {};
     }
     unsigned bits = (static_cast<unsigned>(fields[0x80][0]) << 8) | fields[0x80][1];
-    if (bits != 1024 && bits != 2048 && bits != 3072 && bits != 4096) {
+    if ((bits != 1024 && bits != 2048 && bits != 3072 && bits != 4096) ||
+        bits > options_.max_rsa_generation_bits) {
       sw = 0x6A80;
       return {};
     }
