@@ -10,6 +10,7 @@
 #include "biometric/finger_record.hpp"
 #include "core/json_reader.hpp"
 #include "core/utf8.hpp"
+#include "image/wsq.hpp"
 #include "issuance/countries.hpp"
 #include "mrz/mrz.hpp"
 
@@ -189,6 +190,8 @@ class ApplicationParser {
     try {
       out.data = read_file(out.path.string(), options_.max_image_bytes);
       out.info = image::probe(out.data, out.path.string());
+      if (out.info.format == image::Format::Wsq)
+        out.ppi = image::wsq::probe_header(out.data, out.path.string()).ppi;
       // Decode no more than needed: a preview validates an image kept as it
       // is (half size keeps fingerprint ridges for the blank check); a face
       // to be re-encoded needs only the profile's size.
@@ -198,6 +201,8 @@ class ApplicationParser {
         min_w = kept ? 1 : profile_.face.width;
         min_h = kept ? 1 : profile_.face.height;
       } else if (kind == Kind::Finger && finger_kept_as_is(out, profile_)) {
+        // A WSQ is checked from its coefficients (check_fingerprint), without pixels.
+        if (out.info.format == image::Format::Wsq) return true;
         min_w = (out.info.width + 1) / 2;
         min_h = (out.info.height + 1) / 2;
       }
@@ -307,8 +312,17 @@ class ApplicationParser {
     const auto& fp = profile_.fingerprints;
     const std::string& name = img.path.string();
     bool ok = true;
-    if (img.info.format != image::Format::Png && img.info.format != image::Format::Jpeg2000) {
-      r_.problem(img.field, name + " must be a PNG or JPEG 2000 image (lossless or JPEG 2000 source)");
+    if (img.info.format != image::Format::Png && img.info.format != image::Format::Jpeg2000 &&
+        img.info.format != image::Format::Wsq) {
+      r_.problem(img.field, name + " must be a PNG, JPEG 2000 or WSQ image (not " +
+                                image::format_name(img.info.format) + ": its artefacts blur the ridges)");
+      ok = false;
+    }
+    // Resampling is not done here (it changes ridge spacing a matcher relies on):
+    // a WSQ that states another resolution is refused.
+    if (img.info.format == image::Format::Wsq && img.ppi != -1 && img.ppi != fp.resolution_ppi) {
+      r_.problem(img.field, name + " is a WSQ at " + std::to_string(img.ppi) + " ppi; the profile needs " +
+                                std::to_string(fp.resolution_ppi) + " ppi");
       ok = false;
     }
     if (img.info.channels != 1 || img.info.bit_depth != 8) {
@@ -324,11 +338,23 @@ class ApplicationParser {
                                 std::to_string(fp.max_width) + "x" + std::to_string(fp.max_height));
       ok = false;
     }
-    if (ok && image::is_blank(img.raster)) {
-      r_.problem(img.field, name + " is blank or has no ridge contrast");
-      ok = false;
+    if (!ok) return false;
+    try {
+      if (!has_ridges(img)) {
+        r_.problem(img.field, name + " is blank or has no ridge contrast");
+        return false;
+      }
+    } catch (const Error& e) {
+      r_.problem(img.field, std::string("cannot use image: ") + e.what());
+      return false;
     }
-    return ok;
+    return true;
+  }
+
+  static bool has_ridges(const InputImage& img) {
+    if (!img.raster.pixels.empty()) return !image::is_blank(img.raster);
+    // A WSQ kept as it is: from its dequantized subbands, no inverse transform.
+    return image::wsq::has_ridge_contrast(image::wsq::ridge_contrast(img.data, img.path.string()));
   }
 
   void check_dates() {
@@ -427,8 +453,10 @@ bool face_kept_as_is(const InputImage& face, const DocumentProfile& profile) {
 }
 
 bool finger_kept_as_is(const InputImage& finger, const DocumentProfile& profile) {
-  return finger.info.format == image::Format::Jpeg2000 && finger.info.channels == 1 &&
-         finger.data.size() <= profile.fingerprints.max_bytes;
+  const auto& fp = profile.fingerprints;
+  image::Format wanted = fp.format == "wsq" ? image::Format::Wsq : image::Format::Jpeg2000;
+  return finger.info.format == wanted && finger.info.channels == 1 && finger.data.size() <= fp.max_bytes &&
+         (finger.ppi == -1 || finger.ppi == fp.resolution_ppi);
 }
 
 Application parse_application(std::string_view json_text, const fs::path& base_dir,

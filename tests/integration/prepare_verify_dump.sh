@@ -22,6 +22,7 @@ done
 
 check "verify PASS" 0 "$bin/rcverify" "$chip" --csca "$src/keys-sample/csca-ec.pem" --profile dk-residence-card
 contains "verify PASS line" "$work/out" "PASS"
+contains "verify decodes the WSQ fingers" "$work/out" "WSQ 400x500"
 check "verify with CRL" 0 "$bin/rcverify" "$chip" --csca "$src/keys-sample/csca-ec.pem" --crl "$src/keys-sample/csca-ec.crl.pem"
 check "verify --json" 0 "$bin/rcverify" "$chip" --csca "$src/keys-sample/csca-ec.pem" --json
 contains "verify --json result" "$work/out" '"result": "PASS"'
@@ -30,12 +31,14 @@ check "dump" 0 "$bin/rcdump" "$chip"
 contains "dump shows MRZ" "$work/out" "IRDNKRC0012345"
 contains "dump shows DS certificate" "$work/out" "TEST ONLY"
 contains "dump shows DG14" "$work/out" "id-CA-ECDH-AES-CBC-CMAC-128"
+contains "dump shows WSQ fingers" "$work/out" "compression: WSQ"
 check "keys inside the image refused" 2 "$bin/rcperso" prepare --cvca "$cvca" --application "$work/examples/application.json" \
   --signer "$src/keys-sample/ds-ec" --out "$work/inside" --chip-keys "$work/inside/keys"
 contains "keys inside: says why" "$work/err" "must not be inside the chip image"
 check "dump --json" 0 "$bin/rcdump" "$chip" --json
 check "dump --extract" 0 "$bin/rcdump" "$chip" --extract "$work/extracted"
-for f in face.jpg finger-right_index.jp2 finger-left_index.jp2 signature.jpg ds-certificate.pem; do
+for f in face.jpg finger-right_index.wsq finger-right_index.png finger-left_index.wsq finger-left_index.png \
+  signature.jpg ds-certificate.pem; do
   [ -s "$work/extracted/$f" ] && pass=$((pass + 1)) || { echo "FAIL: extract did not write $f"; ls "$work/extracted"; fail=$((fail + 1)); }
 done
 
