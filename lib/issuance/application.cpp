@@ -351,10 +351,18 @@ class ApplicationParser {
     return true;
   }
 
+  // The ridge-band measure of image/wsq.hpp: unlike the gray-level spread of
+  // image::is_blank it also refuses noise-only images and smooth smudges. Its
+  // bands assume full resolution, so a reduced preview (a JPEG 2000 kept as
+  // it is) falls back to is_blank.
   static bool has_ridges(const InputImage& img) {
-    if (!img.raster.pixels.empty()) return !image::is_blank(img.raster);
-    // A WSQ kept as it is: from its dequantized subbands, no inverse transform.
-    return image::wsq::has_ridge_contrast(image::wsq::ridge_contrast(img.data, img.path.string()));
+    if (img.raster.pixels.empty()) {
+      // A WSQ kept as it is: from its dequantized subbands, no inverse transform.
+      return image::wsq::has_ridge_contrast(image::wsq::ridge_contrast(img.data, img.path.string()));
+    }
+    if (img.raster.width != img.info.width || img.raster.height != img.info.height)
+      return !image::is_blank(img.raster);
+    return image::wsq::has_ridge_contrast(image::wsq::ridge_contrast(image::to_gray(img.raster)));
   }
 
   void check_dates() {

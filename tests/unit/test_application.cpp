@@ -240,6 +240,27 @@ TEST_CASE("WSQ fingerprints: blank refused naming the field, wrong resolution re
   CHECK_FALSE(has_problem(p, "biometrics.fingerprints[0].image"));
   CHECK(has_problem(p, "biometrics.fingerprints[1].image", "blank.wsq is blank or has no ridge contrast"));
 
+  // Noise and a smooth smudge have a wide gray-level spread but no ridge band.
+  auto noise = test::uniform_gray(300, 400, 128);
+  std::uint32_t state = 1;
+  for (auto& px : noise.pixels) {
+    state = state * 1664525U + 1013904223U;
+    px = static_cast<std::uint8_t>(state >> 24);
+  }
+  f.dir.write("noise.png", image::encode_png(noise));
+  auto smudge = test::uniform_gray(300, 400, 0);
+  for (std::size_t i = 0; i < smudge.pixels.size(); ++i)
+    smudge.pixels[i] = static_cast<std::uint8_t>(40 + i % 300 / 2);
+  f.dir.write("smudge.png", image::encode_png(smudge));
+  REQUIRE_FALSE(image::is_blank(noise));
+  REQUIRE_FALSE(image::is_blank(smudge));
+  f.record["biometrics"]["fingerprints"][0]["image"] = "noise.png";
+  f.record["biometrics"]["fingerprints"][1]["image"] = "smudge.png";
+  p = problems_of(f.record, f.dir);
+  CHECK(has_problem(p, "biometrics.fingerprints[0].image", "noise.png is blank or has no ridge contrast"));
+  CHECK(has_problem(p, "biometrics.fingerprints[1].image", "smudge.png is blank or has no ridge contrast"));
+  f.record["biometrics"]["fingerprints"][0]["image"] = "good.wsq";
+
   f.record["biometrics"]["fingerprints"][1]["image"] = "fine.wsq";
   p = problems_of(f.record, f.dir);
   CHECK(has_problem(p, "biometrics.fingerprints[1].image", "WSQ at 1000 ppi; the profile needs 500 ppi"));
