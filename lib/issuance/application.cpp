@@ -10,8 +10,8 @@
 #include "biometric/finger_record.hpp"
 #include "core/json_reader.hpp"
 #include "core/utf8.hpp"
-#include "image/wsq.hpp"
 #include "issuance/countries.hpp"
+#include "issuance/fingerprint.hpp"
 #include "mrz/mrz.hpp"
 
 namespace rcperso::issuance {
@@ -190,21 +190,17 @@ class ApplicationParser {
     try {
       out.data = read_file(out.path.string(), options_.max_image_bytes);
       out.info = image::probe(out.data, out.path.string());
-      if (out.info.format == image::Format::Wsq)
-        out.ppi = image::wsq::probe_header(out.data, out.path.string()).ppi;
-      // Decode no more than needed: a preview validates an image kept as it
-      // is (half size keeps fingerprint ridges for the blank check); a face
-      // to be re-encoded needs only the profile's size.
+      if (kind == Kind::Finger) {
+        decode_fingerprint(out, profile_);
+        return true;
+      }
+      // Decode no more than needed: a preview validates a face kept as it
+      // is; a face to be re-encoded needs only the profile's size.
       int min_w = 0, min_h = 0;
       if (kind == Kind::Face) {
         bool kept = face_kept_as_is(out, profile_);
         min_w = kept ? 1 : profile_.face.width;
         min_h = kept ? 1 : profile_.face.height;
-      } else if (kind == Kind::Finger && finger_kept_as_is(out, profile_)) {
-        // A WSQ is checked from its coefficients (check_fingerprint), without pixels.
-        if (out.info.format == image::Format::Wsq) return true;
-        min_w = (out.info.width + 1) / 2;
-        min_h = (out.info.height + 1) / 2;
       }
       out.raster = image::decode(out.data, out.path.string(), min_w, min_h);
     } catch (const Error& e) {
@@ -308,61 +304,10 @@ class ApplicationParser {
     }
   }
 
-  bool check_fingerprint(InputImage& img) {
-    const auto& fp = profile_.fingerprints;
-    const std::string& name = img.path.string();
-    bool ok = true;
-    if (img.info.format != image::Format::Png && img.info.format != image::Format::Jpeg2000 &&
-        img.info.format != image::Format::Wsq) {
-      r_.problem(img.field, name + " must be a PNG, JPEG 2000 or WSQ image (not " +
-                                image::format_name(img.info.format) + ": its artefacts blur the ridges)");
-      ok = false;
-    }
-    // Resampling is not done here (it changes ridge spacing a matcher relies on):
-    // a WSQ that states another resolution is refused.
-    if (img.info.format == image::Format::Wsq && img.ppi != -1 && img.ppi != fp.resolution_ppi) {
-      r_.problem(img.field, name + " is a WSQ at " + std::to_string(img.ppi) + " ppi; the profile needs " +
-                                std::to_string(fp.resolution_ppi) + " ppi");
-      ok = false;
-    }
-    if (img.info.channels != 1 || img.info.bit_depth != 8) {
-      r_.problem(img.field, name + " must be 8-bit grayscale (it is " + img.info.colour_space + ", " +
-                                std::to_string(img.info.bit_depth) + " bit)");
-      ok = false;
-    }
-    if (img.info.width < fp.min_width || img.info.height < fp.min_height || img.info.width > fp.max_width ||
-        img.info.height > fp.max_height) {
-      r_.problem(img.field, name + " is " + std::to_string(img.info.width) + "x" +
-                                std::to_string(img.info.height) + " pixels; the profile accepts " +
-                                std::to_string(fp.min_width) + "x" + std::to_string(fp.min_height) + " to " +
-                                std::to_string(fp.max_width) + "x" + std::to_string(fp.max_height));
-      ok = false;
-    }
-    if (!ok) return false;
-    try {
-      if (!has_ridges(img)) {
-        r_.problem(img.field, name + " is blank or has no ridge contrast");
-        return false;
-      }
-    } catch (const Error& e) {
-      r_.problem(img.field, std::string("cannot use image: ") + e.what());
-      return false;
-    }
-    return true;
-  }
-
-  // The ridge-band measure of image/wsq.hpp: unlike the gray-level spread of
-  // image::is_blank it also refuses noise-only images and smooth smudges. Its
-  // bands assume full resolution, so a reduced preview (a JPEG 2000 kept as
-  // it is) falls back to is_blank.
-  static bool has_ridges(const InputImage& img) {
-    if (img.raster.pixels.empty()) {
-      // A WSQ kept as it is: from its dequantized subbands, no inverse transform.
-      return image::wsq::has_ridge_contrast(image::wsq::ridge_contrast(img.data, img.path.string()));
-    }
-    if (img.raster.width != img.info.width || img.raster.height != img.info.height)
-      return !image::is_blank(img.raster);
-    return image::wsq::has_ridge_contrast(image::wsq::ridge_contrast(image::to_gray(img.raster)));
+  bool check_fingerprint(const InputImage& img) {
+    auto problems = fingerprint_problems(img, profile_);
+    for (const auto& p : problems) r_.problem(img.field, p);
+    return problems.empty();
   }
 
   void check_dates() {

@@ -3,13 +3,12 @@
 #include <openssl/rand.h>
 
 #include <cmath>
-#include <cstdio>
 
 #include "biometric/face_record.hpp"
 #include "biometric/finger_record.hpp"
 #include "core/error.hpp"
 #include "image/image.hpp"
-#include "image/wsq.hpp"
+#include "issuance/fingerprint.hpp"
 #include "lds/biometric_dg.hpp"
 #include "lds/card_access.hpp"
 #include "lds/com.hpp"
@@ -32,12 +31,6 @@
 namespace rcperso::issuance {
 
 namespace {
-
-std::string rate_text(double bits_per_pixel) {
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%.2f", bits_per_pixel);
-  return buf;
-}
 
 std::string utc_timestamp(std::time_t t, const char* format) {
   std::tm tm{};
@@ -73,58 +66,6 @@ biometric::FaceImage make_face(const Application& app, const DocumentProfile& pr
   return face;
 }
 
-// The lowest WSQ rate tried when the profile's rate does not fit the budget
-// (a third of the standard 0.75 bpp; below it ridges visibly break up).
-constexpr double kLowestFingerBitrate = 0.25;
-
-Bytes make_wsq_finger(const FingerprintInput& in, const DocumentProfile& profile, std::string& note) {
-  const auto& fp = profile.fingerprints;
-  const std::string what = in.image.path.string();
-  if (finger_kept_as_is(in.image, profile)) {
-    note = in.position + ": kept as given, WSQ " + std::to_string(in.image.data.size()) + " bytes";
-    return in.image.data;
-  }
-  image::Raster gray = image::to_gray(in.image.raster);
-  image::wsq::EncodeOptions options;
-  options.bitrate = fp.bitrate;
-  options.ppi = fp.resolution_ppi;
-  Bytes data = image::wsq::encode(gray, options, what);
-  if (data.size() <= fp.max_bytes) {
-    note = in.position + ": WSQ " + rate_text(fp.bitrate) + " bpp, " + std::to_string(data.size()) + " bytes";
-    return data;
-  }
-  // Too large at the profile's rate: the largest file within the budget (TR-03121: 17 to 18 kB).
-  auto fitted = image::wsq::encode_within(gray, fp.max_bytes, std::min(kLowestFingerBitrate, fp.bitrate),
-                                          fp.bitrate, what, fp.resolution_ppi);
-  note = in.position + ": WSQ " + rate_text(fitted.bitrate) + " bpp (" + rate_text(fp.bitrate) +
-         " bpp exceeds " + std::to_string(fp.max_bytes) + " bytes), " + std::to_string(fitted.data.size()) +
-         " bytes";
-  return std::move(fitted.data);
-}
-
-Bytes make_jpeg2000_finger(const FingerprintInput& in, const DocumentProfile& profile, std::string& note) {
-  const auto& fp = profile.fingerprints;
-  if (finger_kept_as_is(in.image, profile)) {
-    note = in.position + ": kept as given, JPEG 2000 " + std::to_string(in.image.data.size()) + " bytes";
-    return in.image.data;
-  }
-  // Raise the compression ratio until the finger fits its byte budget.
-  double ratio = fp.compression_ratio;
-  Bytes data;
-  for (int attempt = 0;; ++attempt) {
-    data = image::encode_jpeg2000(in.image.raster, ratio);
-    if (data.size() <= fp.max_bytes) break;
-    if (attempt == 6) {
-      throw Error(in.image.path.string() + ": fingerprint does not fit " + std::to_string(fp.max_bytes) +
-                  " bytes even at compression ratio " + std::to_string(static_cast<int>(ratio)));
-    }
-    ratio *= 1.5;
-  }
-  note = in.position + ": JPEG 2000 ratio " + std::to_string(static_cast<int>(std::lround(ratio))) + ", " +
-         std::to_string(data.size()) + " bytes";
-  return data;
-}
-
 biometric::FingerRecord make_finger(const FingerprintInput& in, const DocumentProfile& profile,
                                     std::string& note) {
   const auto& fp = profile.fingerprints;
@@ -139,13 +80,9 @@ biometric::FingerRecord make_finger(const FingerprintInput& in, const DocumentPr
   finger.impression_type = 0;  // live-scan plain
   finger.width = static_cast<std::uint16_t>(in.image.info.width);
   finger.height = static_cast<std::uint16_t>(in.image.info.height);
-  if (fp.format == "wsq") {
-    record.compression = 2;
-    finger.image = make_wsq_finger(in, profile, note);
-  } else {
-    record.compression = 4;
-    finger.image = make_jpeg2000_finger(in, profile, note);
-  }
+  record.compression = fp.format == "wsq" ? 2 : 4;  // WSQ : JPEG 2000
+  finger.image = fingerprint_image_data(in.image, profile, note);
+  note = in.position + ": " + note;
   record.fingers.push_back(std::move(finger));
   return record;
 }

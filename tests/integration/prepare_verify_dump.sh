@@ -42,6 +42,19 @@ for f in face.jpg finger-right_index.wsq finger-right_index.png finger-left_inde
   [ -s "$work/extracted/$f" ] && pass=$((pass + 1)) || { echo "FAIL: extract did not write $f"; ls "$work/extracted"; fail=$((fail + 1)); }
 done
 
+# One fingerprint as a card gets it, and a bare WSQ looked at.
+check "image --finger" 0 "$bin/rcperso" image --finger "$work/examples/right_index.png" --out "$work/ri.wsq"
+contains "image --finger says WSQ" "$work/out" "WSQ 0.7"
+cmp -s "$work/ri.wsq" "$work/extracted/finger-right_index.wsq" && pass=$((pass + 1)) ||
+  { echo "FAIL: rcperso image differs from the finger prepared into DG3"; fail=$((fail + 1)); }
+check "image --finger of a WSQ keeps it" 0 "$bin/rcperso" image --finger "$work/ri.wsq" --out "$work/ri2.wsq"
+contains "image keeps a WSQ" "$work/out" "kept as given, WSQ"
+check "image --finger refuses a JPEG" 2 "$bin/rcperso" image --finger "$work/examples/face.jpg" --out "$work/face.wsq"
+contains "image names the JPEG" "$work/err" "face.jpg must be a PNG, JPEG 2000 or WSQ image"
+check "dump a bare WSQ" 0 "$bin/rcdump" "$work/ri.wsq" --extract "$work/ri-png"
+contains "dump a bare WSQ: header" "$work/out" "WSQ 400x500"
+[ -s "$work/ri-png/ri.png" ] && pass=$((pass + 1)) || { echo "FAIL: rcdump did not write ri.png"; fail=$((fail + 1)); }
+
 check "existing output refused" 2 "$bin/rcperso" prepare --cvca "$cvca" --application "$work/examples/application.json" \
   --profile dk-residence-card --signer "$src/keys-sample/ds-ec" --out "$chip" --chip-keys "$work/again.keys"
 contains "existing output: named" "$work/err" "exists"
