@@ -5,8 +5,10 @@
 //
 // (a) face already within budget (480x640 JPEG <= 20 000 bytes, kept as is)
 // (b) a 1200x1600 face that must be scaled and re-encoded
-// In both, fingerprints arrive as JPEG 2000 within budget (as capture
-// stations deliver them) and are kept; (c) also re-encodes PNG fingerprints.
+// In both, fingerprints arrive as WSQ within budget (as capture stations
+// deliver them) and are kept after a header and ridge check from the wavelet
+// coefficients; (c) also re-encodes PNG fingerprints to WSQ at 0.75 bpp;
+// (d) is (a) with a JPEG 2000 profile and JPEG 2000 fingers, for comparison.
 #include <sys/resource.h>
 
 #include <chrono>
@@ -16,6 +18,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "image/wsq.hpp"
 #include "issuance/application.hpp"
 #include "issuance/prepare.hpp"
 #include "pki/signer.hpp"
@@ -63,23 +66,38 @@ int main(int argc, char** argv) {
   auto in_budget = image::encode_jpeg_within(test::synthetic_face(480, 640), 20000, 30, 95, "face");
   dir.write("face_480.jpg", in_budget.data);
   dir.write("face_1200.jpg", image::encode_jpeg(test::synthetic_face(1200, 1600), 92));
-  dir.write("ri.jp2", image::encode_jpeg2000(test::synthetic_finger(400, 500, 9.0, 0.3), 12.0));
-  dir.write("li.jp2", image::encode_jpeg2000(test::synthetic_finger(400, 500, 10.0, 1.1), 12.0));
+  // WSQ fingers as a capture station would deliver them: the example fingers (the PNGs of
+  // write_example_images) at 0.75 bpp within 18 000 bytes.
+  for (const char* finger : {"right_index", "left_index"}) {
+    auto gray = image::decode(read_file((dir / (std::string(finger) + ".png")).string()), finger);
+    auto wsq = image::wsq::encode_within(gray, profile.fingerprints.max_bytes, 0.25,
+                                         profile.fingerprints.bitrate, finger);
+    dir.write(std::string(finger) + ".wsq", wsq.data);
+    dir.write(std::string(finger) + ".jp2", image::encode_jpeg2000(gray, 12.0));
+  }
 
   auto record = nlohmann::json::parse(test::example_application_json());
-  record["biometrics"]["fingerprints"][0]["image"] = "ri.jp2";
-  record["biometrics"]["fingerprints"][1]["image"] = "li.jp2";
+  record["biometrics"]["fingerprints"][0]["image"] = "right_index.wsq";
+  record["biometrics"]["fingerprints"][1]["image"] = "left_index.wsq";
 
   std::printf("rcperso prepare benchmark: one core, DS %s, %.0f s per case\n", signer->key_type().c_str(),
               seconds);
   record["biometrics"]["face"] = "face_480.jpg";
-  run_case("(a) face within budget (kept), JP2 fingers kept", dir, record, profile, *signer, seconds);
+  run_case("(a) face within budget (kept), WSQ fingers kept", dir, record, profile, *signer, seconds);
   record["biometrics"]["face"] = "face_1200.jpg";
-  run_case("(b) 1200x1600 face scaled + re-encoded, JP2 fingers kept", dir, record, profile, *signer,
+  run_case("(b) 1200x1600 face scaled + re-encoded, WSQ fingers kept", dir, record, profile, *signer,
            seconds);
   auto full = nlohmann::json::parse(test::example_application_json());
   full["biometrics"]["face"] = "face_1200.jpg";
-  run_case("(c) 1200x1600 face + PNG fingers, all re-encoded", dir, full, profile, *signer, seconds);
+  run_case("(c) 1200x1600 face + PNG fingers, all re-encoded (WSQ)", dir, full, profile, *signer, seconds);
+
+  auto jp2_profile = profile;
+  jp2_profile.fingerprints.format = "jpeg2000";
+  record["biometrics"]["face"] = "face_480.jpg";
+  record["biometrics"]["fingerprints"][0]["image"] = "right_index.jp2";
+  record["biometrics"]["fingerprints"][1]["image"] = "left_index.jp2";
+  run_case("(d) as (a) with a JPEG 2000 profile, JP2 fingers kept", dir, record, jp2_profile, *signer,
+           seconds);
 
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);

@@ -8,6 +8,7 @@
 
 #include "core/error.hpp"
 #include "image/internal.hpp"
+#include "image/wsq.hpp"
 
 namespace rcperso::image {
 
@@ -25,6 +26,9 @@ Format sniff(ByteView d) {
   if (d.size() >= 12 && std::memcmp(d.data(), "\x00\x00\x00\x0CjP  \r\n\x87\n", 12) == 0)
     return Format::Jpeg2000;
   if (d.size() >= 4 && d[0] == 0xFF && d[1] == 0x4F && d[2] == 0xFF && d[3] == 0x51) return Format::Jpeg2000;
+  // WSQ: SOI (FFA0) followed by another marker (a table, comment or the frame).
+  if (d.size() >= 4 && d[0] == 0xFF && d[1] == 0xA0 && d[2] == 0xFF && d[3] >= 0xA2 && d[3] <= 0xA8)
+    return Format::Wsq;
   return Format::Unknown;
 }
 
@@ -36,6 +40,8 @@ const char* format_name(Format f) {
       return "PNG";
     case Format::Jpeg2000:
       return "JPEG 2000";
+    case Format::Wsq:
+      return "WSQ";
     case Format::Unknown:
       break;
   }
@@ -50,10 +56,14 @@ Info probe(ByteView data, const std::string& what) {
       return probe_png(data, what);
     case Format::Jpeg2000:
       return probe_jpeg2000(data, what);
+    case Format::Wsq: {
+      wsq::FrameHeader frame = wsq::probe(data, what);
+      return Info{Format::Wsq, frame.width, frame.height, 1, 8, "gray"};
+    }
     case Format::Unknown:
       break;
   }
-  throw DecodeError(what + ": not a JPEG, PNG or JPEG 2000 image");
+  throw DecodeError(what + ": not a JPEG, PNG, JPEG 2000 or WSQ image");
 }
 
 Raster decode(ByteView data, const std::string& what, int min_width, int min_height) {
@@ -64,10 +74,12 @@ Raster decode(ByteView data, const std::string& what, int min_width, int min_hei
       return decode_png(data, what);
     case Format::Jpeg2000:
       return decode_jpeg2000(data, what, min_width, min_height);
+    case Format::Wsq:
+      return wsq::decode(data, what).raster;
     case Format::Unknown:
       break;
   }
-  throw DecodeError(what + ": not a JPEG, PNG or JPEG 2000 image");
+  throw DecodeError(what + ": not a JPEG, PNG, JPEG 2000 or WSQ image");
 }
 
 Raster to_gray(const Raster& in) {

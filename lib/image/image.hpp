@@ -1,5 +1,6 @@
 // Image codecs and pixel operations for the biometric inputs: JPEG
-// (libjpeg-turbo), PNG (libpng) and JPEG 2000 (OpenJPEG). Every decoder is
+// (libjpeg-turbo), PNG (libpng), JPEG 2000 (OpenJPEG) and WSQ (image/wsq.hpp,
+// for fingerprints). Every decoder is
 // strict and bounded: dimensions are checked before anything is allocated,
 // codec errors and warnings become DecodeError naming the input, and the
 // codec libraries never print.
@@ -12,7 +13,7 @@
 
 namespace rcperso::image {
 
-enum class Format { Unknown, Jpeg, Png, Jpeg2000 };
+enum class Format { Unknown, Jpeg, Png, Jpeg2000, Wsq };
 Format sniff(ByteView data);
 const char* format_name(Format);
 
@@ -42,7 +43,7 @@ struct Raster {
 /// Decodes to gray (gray sources) or RGB (everything else); alpha is
 /// composited on white, CMYK converted. `min_width`/`min_height` allow a
 /// smaller result (JPEG: DCT scaling; JPEG 2000: fewer wavelet levels) that
-/// is still at least that large (0: full size).
+/// is still at least that large (0: full size); WSQ always decodes in full.
 Raster decode(ByteView data, const std::string& what, int min_width = 0, int min_height = 0);
 
 Raster to_gray(const Raster& in);

@@ -1504,16 +1504,18 @@ RidgeContrast contrast_of(const Image& img, const Layout& layout, double scale) 
 
 bool is_wsq(ByteView data) { return data.size() >= 2 && data[0] == 0xFF && data[1] == 0xA0; }
 
-FrameHeader probe(ByteView data, const std::string& what) {
+Header probe_header(ByteView data, const std::string& what) {
   DecoderState st;
   Parser p(data, what);
   if (p.marker() != kSOI) p.fail("does not start with SOI");
   while (true) {
     std::uint16_t m = p.marker();
-    if (m == kSOF) return read_frame(p.segment(m), what);
+    if (m == kSOF) return Header{read_frame(p.segment(m), what), st.ppi};
     if (!read_table_segment(p, m, st)) p.fail("unexpected " + marker_name(m) + " before SOF");
   }
 }
+
+FrameHeader probe(ByteView data, const std::string& what) { return probe_header(data, what).frame; }
 
 Decoded decode(ByteView data, const std::string& what) {
   Coefficients c = decode_coefficients(data, what);

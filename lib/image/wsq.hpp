@@ -44,6 +44,11 @@ struct Decoded {
 Decoded decode(ByteView data, const std::string& what);
 /// Only the markers up to and including SOF (and the comments before it).
 FrameHeader probe(ByteView data, const std::string& what);
+struct Header {
+  FrameHeader frame;
+  int ppi = -1;  // from a NIST_COM "PPI" before SOF, -1 when absent
+};
+Header probe_header(ByteView data, const std::string& what);
 bool is_wsq(ByteView data);
 
 struct EncodeOptions {

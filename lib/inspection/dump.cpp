@@ -329,6 +329,8 @@ std::vector<std::string> extract_chip(const issuance::ChipImage& chip, const std
         return ".png";
       case image::Format::Jpeg2000:
         return ".jp2";
+      case image::Format::Wsq:
+        return ".wsq";
       case image::Format::Unknown:
         break;
     }
@@ -347,8 +349,9 @@ std::vector<std::string> extract_chip(const issuance::ChipImage& chip, const std
       for (const auto& f : rec.fingers) {
         std::string base = "finger-" + biometric::finger_position_name(f.position);
         put(base + (rec.compression == 2 ? std::string(".wsq") : ext(f.image)), f.image);
-        if (image::sniff(f.image) == image::Format::Jpeg2000) {
-          // A PNG beside it, for people whose viewer lacks JPEG 2000.
+        auto format = image::sniff(f.image);
+        if (format == image::Format::Jpeg2000 || format == image::Format::Wsq) {
+          // A PNG beside it: few viewers open WSQ, and many lack JPEG 2000.
           try {
             put(base + ".png", image::encode_png(image::decode(f.image, base)));
           } catch (const Error&) {

@@ -1,6 +1,7 @@
 #include "inspection/verify.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <sstream>
 
 #include "biometric/face_record.hpp"
@@ -102,19 +103,33 @@ void image_checks(const ChipView& v, std::vector<Check>& out) {
     for (const auto& record : v.dg3->fingers) {
       for (const auto& f : record.fingers) {
         std::string name = "DG3 " + biometric::finger_position_name(f.position) + " image";
-        if (record.compression != 4) {
+        if (record.compression != 2 && record.compression != 4) {
           out.push_back(skip(name, std::string(biometric::compression_name(record.compression)) +
                                        " is not decoded by this version"));
           continue;
         }
         try {
           image::Raster r = image::decode(f.image, name);
-          if (r.width != f.width || r.height != f.height) {
+          bool wsq = record.compression == 2;
+          auto format = image::sniff(f.image);
+          if (format != (wsq ? image::Format::Wsq : image::Format::Jpeg2000)) {
+            out.push_back(fail(name, std::string("record says ") +
+                                         biometric::compression_name(record.compression) +
+                                         " but the image is " + image::format_name(format)));
+          } else if (r.width != f.width || r.height != f.height) {
             out.push_back(fail(name, "record says " + dims(f.width, f.height) + " but the image is " +
                                          dims(r.width, r.height)));
           } else {
-            out.push_back(pass(name, "JPEG 2000 " + dims(r.width, r.height) + ", " +
-                                         std::to_string(f.image.size()) + " bytes"));
+            std::string detail = std::string(image::format_name(format)) + " " + dims(r.width, r.height) +
+                                 ", " + std::to_string(f.image.size()) + " bytes";
+            if (wsq) {
+              char rate[32];
+              std::snprintf(
+                  rate, sizeof rate, ", %.2f bpp",
+                  8.0 * static_cast<double>(f.image.size()) / (static_cast<double>(r.width) * r.height));
+              detail += rate;
+            }
+            out.push_back(pass(name, detail));
           }
         } catch (const Error& e) {
           out.push_back(fail(name, e.what()));

@@ -11,6 +11,7 @@
 #include "core/json_reader.hpp"
 #include "core/utf8.hpp"
 #include "issuance/countries.hpp"
+#include "issuance/fingerprint.hpp"
 #include "mrz/mrz.hpp"
 
 namespace rcperso::issuance {
@@ -189,17 +190,17 @@ class ApplicationParser {
     try {
       out.data = read_file(out.path.string(), options_.max_image_bytes);
       out.info = image::probe(out.data, out.path.string());
-      // Decode no more than needed: a preview validates an image kept as it
-      // is (half size keeps fingerprint ridges for the blank check); a face
-      // to be re-encoded needs only the profile's size.
+      if (kind == Kind::Finger) {
+        decode_fingerprint(out, profile_);
+        return true;
+      }
+      // Decode no more than needed: a preview validates a face kept as it
+      // is; a face to be re-encoded needs only the profile's size.
       int min_w = 0, min_h = 0;
       if (kind == Kind::Face) {
         bool kept = face_kept_as_is(out, profile_);
         min_w = kept ? 1 : profile_.face.width;
         min_h = kept ? 1 : profile_.face.height;
-      } else if (kind == Kind::Finger && finger_kept_as_is(out, profile_)) {
-        min_w = (out.info.width + 1) / 2;
-        min_h = (out.info.height + 1) / 2;
       }
       out.raster = image::decode(out.data, out.path.string(), min_w, min_h);
     } catch (const Error& e) {
@@ -303,32 +304,10 @@ class ApplicationParser {
     }
   }
 
-  bool check_fingerprint(InputImage& img) {
-    const auto& fp = profile_.fingerprints;
-    const std::string& name = img.path.string();
-    bool ok = true;
-    if (img.info.format != image::Format::Png && img.info.format != image::Format::Jpeg2000) {
-      r_.problem(img.field, name + " must be a PNG or JPEG 2000 image (lossless or JPEG 2000 source)");
-      ok = false;
-    }
-    if (img.info.channels != 1 || img.info.bit_depth != 8) {
-      r_.problem(img.field, name + " must be 8-bit grayscale (it is " + img.info.colour_space + ", " +
-                                std::to_string(img.info.bit_depth) + " bit)");
-      ok = false;
-    }
-    if (img.info.width < fp.min_width || img.info.height < fp.min_height || img.info.width > fp.max_width ||
-        img.info.height > fp.max_height) {
-      r_.problem(img.field, name + " is " + std::to_string(img.info.width) + "x" +
-                                std::to_string(img.info.height) + " pixels; the profile accepts " +
-                                std::to_string(fp.min_width) + "x" + std::to_string(fp.min_height) + " to " +
-                                std::to_string(fp.max_width) + "x" + std::to_string(fp.max_height));
-      ok = false;
-    }
-    if (ok && image::is_blank(img.raster)) {
-      r_.problem(img.field, name + " is blank or has no ridge contrast");
-      ok = false;
-    }
-    return ok;
+  bool check_fingerprint(const InputImage& img) {
+    auto problems = fingerprint_problems(img, profile_);
+    for (const auto& p : problems) r_.problem(img.field, p);
+    return problems.empty();
   }
 
   void check_dates() {
@@ -427,8 +406,10 @@ bool face_kept_as_is(const InputImage& face, const DocumentProfile& profile) {
 }
 
 bool finger_kept_as_is(const InputImage& finger, const DocumentProfile& profile) {
-  return finger.info.format == image::Format::Jpeg2000 && finger.info.channels == 1 &&
-         finger.data.size() <= profile.fingerprints.max_bytes;
+  const auto& fp = profile.fingerprints;
+  image::Format wanted = fp.format == "wsq" ? image::Format::Wsq : image::Format::Jpeg2000;
+  return finger.info.format == wanted && finger.info.channels == 1 && finger.data.size() <= fp.max_bytes &&
+         (finger.ppi == -1 || finger.ppi == fp.resolution_ppi);
 }
 
 Application parse_application(std::string_view json_text, const fs::path& base_dir,

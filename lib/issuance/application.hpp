@@ -23,14 +23,17 @@ struct InputImage {
   Bytes data;
   image::Info info{};
   /// Decoded pixels. For an image that goes onto the chip as it is (see
-  /// kept_as_is) this is a reduced decode, enough to validate it.
+  /// kept_as_is) this is a reduced decode, enough to validate it; empty for
+  /// a WSQ fingerprint kept as it is (checked from its wavelet coefficients).
   image::Raster raster;
+  int ppi = -1;  // WSQ: the resolution its NIST_COM header states, -1 when it states none
 };
 
 /// A face that is already a JPEG of the profile's size, colour and budget
 /// goes onto the chip unchanged.
 bool face_kept_as_is(const InputImage& face, const DocumentProfile& profile);
-/// Likewise a fingerprint that is already JPEG 2000 within the budget.
+/// Likewise a fingerprint already in the profile's format (WSQ or JPEG 2000)
+/// within the byte budget.
 bool finger_kept_as_is(const InputImage& finger, const DocumentProfile& profile);
 
 struct FingerprintInput {

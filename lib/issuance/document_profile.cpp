@@ -137,7 +137,7 @@ DocumentProfile DocumentProfile::from_json(const nlohmann::json& j, const std::s
   }
   if (auto fp = r.required_object(root, "", "fingerprints")) {
     r.known_keys(*fp, "fingerprints",
-                 {"count", "minimum_age", "preferred_positions", "format", "compression_ratio",
+                 {"count", "minimum_age", "preferred_positions", "format", "bitrate", "compression_ratio",
                   "resolution_ppi", "min_width", "min_height", "max_width", "max_height", "max_bytes"});
     r.required_int(*fp, "fingerprints", "count", p.fingerprints.count, 1, 10);
     r.required_int(*fp, "fingerprints", "minimum_age", p.fingerprints.minimum_age, 0, 18);
@@ -150,11 +150,26 @@ DocumentProfile DocumentProfile::from_json(const nlohmann::json& j, const std::s
       }
     }
     r.optional_string(*fp, "fingerprints", "format", p.fingerprints.format);
-    if (p.fingerprints.format != "jpeg2000")
-      r.problem("fingerprints.format", "only \"jpeg2000\" is supported yet");
+    const bool wsq = p.fingerprints.format == "wsq";
+    if (!wsq && p.fingerprints.format != "jpeg2000")
+      r.problem("fingerprints.format",
+                "must be \"wsq\" or \"jpeg2000\", not \"" + p.fingerprints.format + "\"");
+    // Each format's own setting; the other's is refused so that a profile says what it does.
+    if (fp->contains("bitrate")) {
+      const auto& v = fp->at("bitrate");
+      if (!wsq) {
+        r.problem("fingerprints.bitrate", "applies to format \"wsq\" only (jpeg2000 uses compression_ratio)");
+      } else if (!v.is_number() || v.get<double>() < 0.1 || v.get<double>() > 4.0) {
+        r.problem("fingerprints.bitrate", "must be a number of bits per pixel from 0.1 to 4");
+      } else {
+        p.fingerprints.bitrate = v.get<double>();
+      }
+    }
     if (fp->contains("compression_ratio")) {
       const auto& v = fp->at("compression_ratio");
-      if (!v.is_number() || v.get<double>() < 1.0 || v.get<double>() > 100.0) {
+      if (wsq) {
+        r.problem("fingerprints.compression_ratio", "applies to format \"jpeg2000\" only (wsq uses bitrate)");
+      } else if (!v.is_number() || v.get<double>() < 1.0 || v.get<double>() > 100.0) {
         r.problem("fingerprints.compression_ratio", "must be a number from 1 to 100");
       } else {
         p.fingerprints.compression_ratio = v.get<double>();

@@ -29,8 +29,9 @@ struct FingerprintSettings {
   int count = 2;
   int minimum_age = 6;  // on the date of issue; below it fingerprints are refused
   std::vector<std::string> preferred_positions{"right_index", "left_index"};
-  std::string format = "jpeg2000";  // compression in the 19794-4 record
-  double compression_ratio = 10.0;
+  std::string format = "wsq";       // "wsq" (19794-4 compression 2) or "jpeg2000" (4)
+  double bitrate = 0.75;            // wsq: bits per pixel (the FBI's 15:1 setting)
+  double compression_ratio = 10.0;  // jpeg2000 only
   int resolution_ppi = 500;
   int min_width = 150;
   int min_height = 150;

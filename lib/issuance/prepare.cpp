@@ -8,6 +8,7 @@
 #include "biometric/finger_record.hpp"
 #include "core/error.hpp"
 #include "image/image.hpp"
+#include "issuance/fingerprint.hpp"
 #include "lds/biometric_dg.hpp"
 #include "lds/card_access.hpp"
 #include "lds/com.hpp"
@@ -74,30 +75,14 @@ biometric::FingerRecord make_finger(const FingerprintInput& in, const DocumentPr
   record.scan_res_h = record.scan_res_v = static_cast<std::uint16_t>(fp.resolution_ppi);
   record.image_res_h = record.image_res_v = static_cast<std::uint16_t>(fp.resolution_ppi);
   record.pixel_depth = 8;
-  record.compression = 4;  // JPEG 2000
   biometric::FingerImage finger;
   finger.position = in.position_code;
   finger.impression_type = 0;  // live-scan plain
   finger.width = static_cast<std::uint16_t>(in.image.info.width);
   finger.height = static_cast<std::uint16_t>(in.image.info.height);
-  if (finger_kept_as_is(in.image, profile)) {
-    finger.image = in.image.data;
-    note = in.position + ": kept as given, JPEG 2000 " + std::to_string(finger.image.size()) + " bytes";
-  } else {
-    // Raise the compression ratio until the finger fits its byte budget.
-    double ratio = fp.compression_ratio;
-    for (int attempt = 0;; ++attempt) {
-      finger.image = image::encode_jpeg2000(in.image.raster, ratio);
-      if (finger.image.size() <= fp.max_bytes) break;
-      if (attempt == 6) {
-        throw Error(in.image.path.string() + ": fingerprint does not fit " + std::to_string(fp.max_bytes) +
-                    " bytes even at compression ratio " + std::to_string(static_cast<int>(ratio)));
-      }
-      ratio *= 1.5;
-    }
-    note = in.position + ": JPEG 2000 ratio " + std::to_string(static_cast<int>(std::lround(ratio))) + ", " +
-           std::to_string(finger.image.size()) + " bytes";
-  }
+  record.compression = fp.format == "wsq" ? 2 : 4;  // WSQ : JPEG 2000
+  finger.image = fingerprint_image_data(in.image, profile, note);
+  note = in.position + ": " + note;
   record.fingers.push_back(std::move(finger));
   return record;
 }

@@ -1,4 +1,4 @@
-// libFuzzer harness: image header probing and decoding (JPEG, PNG, JPEG 2000).
+// libFuzzer harness: image header probing and decoding (JPEG, PNG, JPEG 2000, WSQ).
 #include <cstddef>
 #include <cstdint>
 

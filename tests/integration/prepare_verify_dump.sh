@@ -22,6 +22,7 @@ done
 
 check "verify PASS" 0 "$bin/rcverify" "$chip" --csca "$src/keys-sample/csca-ec.pem" --profile dk-residence-card
 contains "verify PASS line" "$work/out" "PASS"
+contains "verify decodes the WSQ fingers" "$work/out" "WSQ 400x500"
 check "verify with CRL" 0 "$bin/rcverify" "$chip" --csca "$src/keys-sample/csca-ec.pem" --crl "$src/keys-sample/csca-ec.crl.pem"
 check "verify --json" 0 "$bin/rcverify" "$chip" --csca "$src/keys-sample/csca-ec.pem" --json
 contains "verify --json result" "$work/out" '"result": "PASS"'
@@ -30,14 +31,29 @@ check "dump" 0 "$bin/rcdump" "$chip"
 contains "dump shows MRZ" "$work/out" "IRDNKRC0012345"
 contains "dump shows DS certificate" "$work/out" "TEST ONLY"
 contains "dump shows DG14" "$work/out" "id-CA-ECDH-AES-CBC-CMAC-128"
+contains "dump shows WSQ fingers" "$work/out" "compression: WSQ"
 check "keys inside the image refused" 2 "$bin/rcperso" prepare --cvca "$cvca" --application "$work/examples/application.json" \
   --signer "$src/keys-sample/ds-ec" --out "$work/inside" --chip-keys "$work/inside/keys"
 contains "keys inside: says why" "$work/err" "must not be inside the chip image"
 check "dump --json" 0 "$bin/rcdump" "$chip" --json
 check "dump --extract" 0 "$bin/rcdump" "$chip" --extract "$work/extracted"
-for f in face.jpg finger-right_index.jp2 finger-left_index.jp2 signature.jpg ds-certificate.pem; do
+for f in face.jpg finger-right_index.wsq finger-right_index.png finger-left_index.wsq finger-left_index.png \
+  signature.jpg ds-certificate.pem; do
   [ -s "$work/extracted/$f" ] && pass=$((pass + 1)) || { echo "FAIL: extract did not write $f"; ls "$work/extracted"; fail=$((fail + 1)); }
 done
+
+# One fingerprint as a card gets it, and a bare WSQ looked at.
+check "image --finger" 0 "$bin/rcperso" image --finger "$work/examples/right_index.png" --out "$work/ri.wsq"
+contains "image --finger says WSQ" "$work/out" "WSQ 0.7"
+cmp -s "$work/ri.wsq" "$work/extracted/finger-right_index.wsq" && pass=$((pass + 1)) ||
+  { echo "FAIL: rcperso image differs from the finger prepared into DG3"; fail=$((fail + 1)); }
+check "image --finger of a WSQ keeps it" 0 "$bin/rcperso" image --finger "$work/ri.wsq" --out "$work/ri2.wsq"
+contains "image keeps a WSQ" "$work/out" "kept as given, WSQ"
+check "image --finger refuses a JPEG" 2 "$bin/rcperso" image --finger "$work/examples/face.jpg" --out "$work/face.wsq"
+contains "image names the JPEG" "$work/err" "face.jpg must be a PNG, JPEG 2000 or WSQ image"
+check "dump a bare WSQ" 0 "$bin/rcdump" "$work/ri.wsq" --extract "$work/ri-png"
+contains "dump a bare WSQ: header" "$work/out" "WSQ 400x500"
+[ -s "$work/ri-png/ri.png" ] && pass=$((pass + 1)) || { echo "FAIL: rcdump did not write ri.png"; fail=$((fail + 1)); }
 
 check "existing output refused" 2 "$bin/rcperso" prepare --cvca "$cvca" --application "$work/examples/application.json" \
   --profile dk-residence-card --signer "$src/keys-sample/ds-ec" --out "$chip" --chip-keys "$work/again.keys"

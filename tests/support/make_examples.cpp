@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <string>
 
+#include "image/wsq.hpp"
 #include "test_support.hpp"
 
 int main(int argc, char** argv) {
@@ -25,6 +26,11 @@ int main(int argc, char** argv) {
   bool ok = write("face.jpg", image::encode_jpeg(test::synthetic_face(600, 800), 88)) &&
             write("right_index.png", image::encode_png(test::synthetic_finger(400, 500, 9.0, 0.3))) &&
             write("left_index.png", image::encode_png(test::synthetic_finger(400, 500, 10.0, 1.1))) &&
+            // The right index as a capture station delivers it: WSQ, 500 ppi, within 18 000 bytes
+            // (as `rcperso image --finger right_index.png` makes it).
+            write("right_index.wsq", image::wsq::encode_within(test::synthetic_finger(400, 500, 9.0, 0.3),
+                                                               18000, 0.25, 0.75, "right_index", 500)
+                                         .data) &&
             write("signature.png", image::encode_png(test::synthetic_signature(600, 200)));
   return ok ? 0 : 1;
 }

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.hpp"
+#include "image/wsq.hpp"
 #include "issuance/application.hpp"
 #include "issuance/countries.hpp"
 #include "test_support.hpp"
@@ -220,4 +221,103 @@ TEST_CASE("the document profile is strict") {
   CHECK(good.document_code == "IR");
   CHECK(good.lds_security_object_version() == 1);
   CHECK(good.validity.max_years_minor == 5);
+}
+
+TEST_CASE("WSQ fingerprints: blank refused naming the field, wrong resolution refused, JPEG refused") {
+  Fixture f;
+  image::wsq::EncodeOptions at500;
+  f.dir.write("good.wsq", image::wsq::encode(test::synthetic_finger(300, 400), at500, "good"));
+  f.dir.write("blank.wsq", image::wsq::encode(test::uniform_gray(300, 400, 235), at500, "blank"));
+  image::wsq::EncodeOptions at1000;
+  at1000.ppi = 1000;
+  f.dir.write("fine.wsq", image::wsq::encode(test::synthetic_finger(300, 400, 18.0), at1000, "fine"));
+  f.dir.write("finger.jpg", image::encode_jpeg(test::synthetic_finger(300, 400), 95));
+
+  f.record["biometrics"]["fingerprints"][0]["image"] = "good.wsq";
+  f.record["biometrics"]["fingerprints"][1]["image"] = "blank.wsq";
+  auto p = problems_of(f.record, f.dir);
+  INFO(dump(p));
+  CHECK_FALSE(has_problem(p, "biometrics.fingerprints[0].image"));
+  CHECK(has_problem(p, "biometrics.fingerprints[1].image", "blank.wsq is blank or has no ridge contrast"));
+
+  // Noise and a smooth smudge have a wide gray-level spread but no ridge band.
+  auto noise = test::uniform_gray(300, 400, 128);
+  std::uint32_t state = 1;
+  for (auto& px : noise.pixels) {
+    state = state * 1664525U + 1013904223U;
+    px = static_cast<std::uint8_t>(state >> 24);
+  }
+  f.dir.write("noise.png", image::encode_png(noise));
+  auto smudge = test::uniform_gray(300, 400, 0);
+  for (std::size_t i = 0; i < smudge.pixels.size(); ++i)
+    smudge.pixels[i] = static_cast<std::uint8_t>(40 + i % 300 / 2);
+  f.dir.write("smudge.png", image::encode_png(smudge));
+  REQUIRE_FALSE(image::is_blank(noise));
+  REQUIRE_FALSE(image::is_blank(smudge));
+  f.record["biometrics"]["fingerprints"][0]["image"] = "noise.png";
+  f.record["biometrics"]["fingerprints"][1]["image"] = "smudge.png";
+  p = problems_of(f.record, f.dir);
+  CHECK(has_problem(p, "biometrics.fingerprints[0].image", "noise.png is blank or has no ridge contrast"));
+  CHECK(has_problem(p, "biometrics.fingerprints[1].image", "smudge.png is blank or has no ridge contrast"));
+  f.record["biometrics"]["fingerprints"][0]["image"] = "good.wsq";
+
+  f.record["biometrics"]["fingerprints"][1]["image"] = "fine.wsq";
+  p = problems_of(f.record, f.dir);
+  CHECK(has_problem(p, "biometrics.fingerprints[1].image", "WSQ at 1000 ppi; the profile needs 500 ppi"));
+
+  f.record["biometrics"]["fingerprints"][1]["image"] = "finger.jpg";
+  p = problems_of(f.record, f.dir);
+  CHECK(has_problem(p, "biometrics.fingerprints[1].image", "must be a PNG, JPEG 2000 or WSQ image"));
+
+  // Kept as given: the raster is not decoded, the header says 8-bit gray.
+  f.record["biometrics"]["fingerprints"][1]["image"] = "good.wsq";
+  f.record["biometrics"]["fingerprints"][1]["position"] = "left_index";
+  auto app = parse_application(f.record.dump(), f.dir.path(), "app.json", dk_profile(), fixed_today());
+  const auto& in = app.fingerprints[0].image;
+  CHECK(in.info.format == image::Format::Wsq);
+  CHECK(in.info.width == 300);
+  CHECK(in.ppi == 500);
+  CHECK(in.raster.pixels.empty());
+  CHECK(finger_kept_as_is(in, dk_profile()));
+}
+
+TEST_CASE("fingerprints.format and its settings are validated") {
+  Bytes text = read_file((test::source_dir() / "profiles/documents/dk-residence-card.json").string());
+  auto base = json::parse(text.begin(), text.end());
+  auto problems = [&](const json& j) {
+    try {
+      (void)DocumentProfile::from_json(j, "p.json");
+    } catch (const ValidationError& e) {
+      return e.problems();
+    }
+    return std::vector<Problem>{};
+  };
+  auto mentions = [](const std::vector<Problem>& ps, const std::string& wanted) {
+    return std::any_of(ps.begin(), ps.end(), [&](const Problem& p) {
+      return (p.field + ": " + p.message).find(wanted) != std::string::npos;
+    });
+  };
+  CHECK(problems(base).empty());
+  CHECK(dk_profile().fingerprints.format == "wsq");
+  CHECK(dk_profile().fingerprints.bitrate == doctest::Approx(0.75));
+  CHECK(dk_profile().fingerprints.max_bytes == 18000);
+  auto j = base;
+  j["fingerprints"]["format"] = "png";
+  CHECK(mentions(problems(j), "must be \"wsq\" or \"jpeg2000\""));
+  j = base;
+  j["fingerprints"]["bitrate"] = 9;
+  CHECK(mentions(problems(j), "fingerprints.bitrate"));
+  j = base;
+  j["fingerprints"]["bitrate"] = "0.75";
+  CHECK(mentions(problems(j), "fingerprints.bitrate"));
+  j = base;
+  j["fingerprints"]["compression_ratio"] = 10;
+  CHECK(mentions(problems(j), "applies to format \"jpeg2000\" only"));
+  j = base;
+  j["fingerprints"]["format"] = "jpeg2000";
+  j["fingerprints"].erase("bitrate");
+  j["fingerprints"]["compression_ratio"] = 10;
+  CHECK(problems(j).empty());
+  j["fingerprints"]["bitrate"] = 0.75;
+  CHECK(mentions(problems(j), "applies to format \"wsq\" only"));
 }

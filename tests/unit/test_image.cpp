@@ -5,6 +5,7 @@
 
 #include "core/error.hpp"
 #include "image/image.hpp"
+#include "image/wsq.hpp"
 #include "test_support.hpp"
 
 using namespace rcperso;
@@ -139,4 +140,28 @@ TEST_CASE("corrupt images throw DecodeError naming the input") {
   Bytes jp2 = encode_jpeg2000(test::synthetic_finger(200, 250), 10.0);
   Bytes jp2_cut(jp2.begin(), jp2.begin() + static_cast<std::ptrdiff_t>(jp2.size() / 3));
   CHECK_THROWS_AS(decode(jp2_cut, "cut.jp2"), DecodeError);
+}
+
+TEST_CASE("WSQ through the generic image API: sniff, probe, decode") {
+  Raster finger = test::synthetic_finger(240, 300);
+  Bytes w = wsq::encode(finger, {}, "f.wsq");
+  CHECK(sniff(w) == Format::Wsq);
+  CHECK(std::string(format_name(Format::Wsq)) == "WSQ");
+  Info info = probe(w, "f.wsq");
+  CHECK(info.format == Format::Wsq);
+  CHECK(info.width == 240);
+  CHECK(info.height == 300);
+  CHECK(info.channels == 1);
+  CHECK(info.bit_depth == 8);
+  CHECK(info.colour_space == "gray");
+  Raster back = decode(w, "f.wsq", 10, 10);  // no reduced WSQ decode: always full size
+  CHECK(back.width == 240);
+  CHECK(back.channels == 1);
+  CHECK(mean_abs_diff(back, finger) < 6.0);
+  // SOI alone, or SOI followed by a JPEG marker, is not WSQ.
+  CHECK(sniff(Bytes{0xFF, 0xA0}) == Format::Unknown);
+  CHECK(sniff(Bytes{0xFF, 0xA0, 0xFF, 0xD8}) == Format::Unknown);
+  Bytes cut(w.begin(), w.begin() + static_cast<std::ptrdiff_t>(w.size() / 2));
+  CHECK_THROWS_WITH_AS(decode(cut, "cut.wsq"), doctest::Contains("cut.wsq"), DecodeError);
+  CHECK_THROWS_WITH_AS(probe(Bytes{1, 2, 3, 4}, "x"), doctest::Contains("JPEG 2000 or WSQ"), DecodeError);
 }

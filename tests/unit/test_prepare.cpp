@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.hpp"
+#include "image/wsq.hpp"
 #include "inspection/dump.hpp"
 #include "inspection/verify.hpp"
 #include "issuance/prepare.hpp"
@@ -32,8 +33,8 @@ struct Prepared {
   issuance::PrepareReport report;
 };
 
-Prepared prepare_record(const json& record, const test::TempDir& dir, const std::string& signer = "ds-ec") {
-  auto profile = dk();
+Prepared prepare_record(const json& record, const test::TempDir& dir, const std::string& signer = "ds-ec",
+                        const issuance::DocumentProfile& profile = dk()) {
   issuance::LoadOptions load;
   load.today = Date{2026, 11, 25};
   auto app = issuance::parse_application(record.dump(), dir.path(), "app.json", profile, load);
@@ -82,7 +83,7 @@ TEST_CASE("adult with fingerprints: every file, a valid MRZ, and a passing inspe
   CHECK(dg2.faces[0].images[0].image.size() <= 20000);
   auto dg3 = lds::Dg3::decode(*p.chip.file("EF.DG3"));
   CHECK(dg3.fingers.size() == 2);
-  CHECK(dg3.fingers[0].compression == 4);
+  CHECK(dg3.fingers[0].compression == 2);  // WSQ
   auto sod = lds::Sod::decode(*p.chip.file("EF.SOD"));
   CHECK(sod.lso.version == 1);  // LDS 1.8 profile
   CHECK(sod.lso.lds_version_info->first == "0108");
@@ -216,4 +217,160 @@ TEST_CASE("chip images are written atomically and read back strictly") {
   test::TempDir odd;
   odd.write("README", as_bytes("x"));
   CHECK_THROWS_WITH_AS(issuance::read_chip_image(odd.path()), doctest::Contains("unexpected file"), Error);
+}
+
+namespace {
+
+// A fingerprint as a capture station delivers it: WSQ at 0.75 bpp within 18 000 bytes.
+Bytes capture_station_wsq(const image::Raster& finger, int ppi = 500) {
+  return image::wsq::encode_within(finger, 18000, 0.25, 0.75, "capture", ppi).data;
+}
+
+const biometric::FingerImage& dg3_finger(const issuance::ChipImage& chip, std::size_t index) {
+  static lds::Dg3 dg3;
+  dg3 = lds::Dg3::decode(*chip.file("EF.DG3"));
+  REQUIRE(dg3.fingers.size() > index);
+  return dg3.fingers[index].fingers.at(0);
+}
+
+}  // namespace
+
+TEST_CASE("a WSQ fingerprint within budget is kept as given and verified as WSQ") {
+  test::TempDir dir;
+  test::write_example_images(dir);
+  Bytes right = capture_station_wsq(test::synthetic_finger(400, 500, 9.0, 0.3));
+  Bytes left = capture_station_wsq(test::synthetic_finger(380, 480, 10.0, 1.1));
+  dir.write("ri.wsq", right);
+  dir.write("li.wsq", left);
+  auto record = json::parse(test::example_application_json());
+  record["biometrics"]["fingerprints"][0]["image"] = "ri.wsq";
+  record["biometrics"]["fingerprints"][1]["image"] = "li.wsq";
+  auto p = prepare_record(record, dir);
+  auto dg3 = lds::Dg3::decode(*p.chip.file("EF.DG3"));
+  REQUIRE(dg3.fingers.size() == 2);
+  CHECK(dg3.fingers[0].compression == 2);
+  CHECK(dg3.fingers[0].fingers[0].image == right);
+  CHECK(dg3.fingers[1].fingers[0].image == left);
+  CHECK(dg3.fingers[1].fingers[0].width == 380);
+  CHECK(dg3.fingers[1].fingers[0].height == 480);
+  REQUIRE(p.report.fingers.size() == 2);
+  CHECK(p.report.fingers[0] == "right_index: kept as given, WSQ " + std::to_string(right.size()) + " bytes");
+  auto report = verify(p.chip);
+  INFO(failures(report));
+  CHECK(report.passed());
+  const auto& image_check = check(report, "DG3 left_index image");
+  CHECK(image_check.status == Status::Pass);
+  CHECK(image_check.detail.find("WSQ 380x480, " + std::to_string(left.size()) + " bytes, 0.") == 0);
+}
+
+TEST_CASE("a PNG fingerprint is encoded to WSQ at the profile's rate within its budget") {
+  test::TempDir dir;
+  test::write_example_images(dir);
+  auto p = prepare_record(json::parse(test::example_application_json()), dir);
+  const auto& finger = dg3_finger(p.chip, 0);
+  CHECK(image::sniff(finger.image) == image::Format::Wsq);
+  CHECK(finger.image.size() <= 18000);
+  double bpp = 8.0 * static_cast<double>(finger.image.size()) / (400.0 * 500.0);
+  CHECK(bpp == doctest::Approx(0.75).epsilon(0.05));
+  auto decoded = image::wsq::decode(finger.image, "DG3");
+  CHECK(decoded.raster.width == 400);
+  CHECK(decoded.raster.height == 500);
+  CHECK(decoded.ppi == 500);
+  REQUIRE_FALSE(p.report.fingers.empty());
+  CHECK(p.report.fingers[0].find("right_index: WSQ 0.7") == 0);
+  CHECK(p.report.fingers[0].find(std::to_string(finger.image.size()) + " bytes") != std::string::npos);
+
+  SUBCASE("a smaller finger fits at exactly the profile's rate") {
+    dir.write("small.png", image::encode_png(test::synthetic_finger(300, 400, 9.0, 0.5)));
+    auto record = json::parse(test::example_application_json());
+    record["biometrics"]["fingerprints"][0]["image"] = "small.png";
+    auto q = prepare_record(record, dir);
+    CHECK(q.report.fingers[0].find("right_index: WSQ 0.75 bpp, ") == 0);
+    double rate = 8.0 * static_cast<double>(dg3_finger(q.chip, 0).image.size()) / (300.0 * 400.0);
+    CHECK(rate == doctest::Approx(0.75).epsilon(0.05));
+  }
+  SUBCASE("a finger that does not fit even at the lowest rate is refused, naming the image") {
+    auto profile = dk();
+    profile.fingerprints.max_bytes = 2000;  // 400x500 at 0.25 bpp needs 6 250
+    CHECK_THROWS_WITH_AS(prepare_record(json::parse(test::example_application_json()), dir, "ds-ec", profile),
+                         doctest::Contains("right_index.png"), Error);
+  }
+}
+
+TEST_CASE("a WSQ over budget is re-encoded; rcdump writes the WSQ and a PNG beside it") {
+  test::TempDir dir;
+  test::write_example_images(dir);
+  image::wsq::EncodeOptions rich;
+  rich.bitrate = 2.0;
+  Bytes large = image::wsq::encode(test::synthetic_finger(400, 500, 9.0, 0.3), rich, "capture");
+  REQUIRE(large.size() > 18000);
+  dir.write("large.wsq", large);
+  auto record = json::parse(test::example_application_json());
+  record["biometrics"]["fingerprints"][0]["image"] = "large.wsq";
+  auto p = prepare_record(record, dir);
+  const auto& finger = dg3_finger(p.chip, 0);
+  CHECK(finger.image.size() <= 18000);
+  CHECK(finger.image != large);
+  CHECK(p.report.fingers[0].find("right_index: WSQ 0.7") == 0);
+
+  auto out = dir / "extracted";
+  auto written = inspection::extract_chip(p.chip, out);
+  for (const char* name : {"finger-right_index.wsq", "finger-right_index.png", "finger-left_index.png"}) {
+    CHECK_MESSAGE(std::find(written.begin(), written.end(), name) != written.end(), name);
+  }
+  auto png = image::decode(read_file((out / "finger-right_index.png").string()), "png");
+  CHECK(png.width == 400);
+  CHECK(png.height == 500);
+  CHECK(read_file((out / "finger-right_index.wsq").string()) == finger.image);
+  CHECK(inspection::describe_chip(p.chip)["DG3"]["fingerprints"][0]["compression"] == "WSQ");
+}
+
+TEST_CASE("DG3 inspection fails a WSQ whose record header disagrees or that does not decode") {
+  test::TempDir dir;
+  test::write_example_images(dir);
+  auto p = prepare_record(json::parse(test::example_application_json()), dir);
+  auto dg3 = lds::Dg3::decode(*p.chip.file("EF.DG3"));
+  SUBCASE("dimension mismatch") {
+    dg3.fingers[0].fingers[0].width = 401;
+    p.chip.files["EF.DG3"] = lds::Dg3::from_fingers(dg3.fingers).encode();
+    const auto& c = check(verify(p.chip), "DG3 right_index image");
+    CHECK(c.status == Status::Fail);
+    CHECK(c.detail.find("401x500") != std::string::npos);
+  }
+  SUBCASE("truncated WSQ") {
+    auto& image = dg3.fingers[1].fingers[0].image;
+    image.resize(image.size() / 2);
+    p.chip.files["EF.DG3"] = lds::Dg3::from_fingers(dg3.fingers).encode();
+    CHECK(check(verify(p.chip), "DG3 left_index image").status == Status::Fail);
+  }
+  SUBCASE("the record says WSQ but holds JPEG 2000") {
+    dg3.fingers[0].fingers[0].image = image::encode_jpeg2000(test::synthetic_finger(400, 500), 10.0);
+    p.chip.files["EF.DG3"] = lds::Dg3::from_fingers(dg3.fingers).encode();
+    const auto& c = check(verify(p.chip), "DG3 right_index image");
+    CHECK(c.status == Status::Fail);
+    CHECK(c.detail.find("JPEG 2000") != std::string::npos);
+  }
+}
+
+TEST_CASE("a JPEG 2000 profile still stores JPEG 2000 fingers (compression 4)") {
+  test::TempDir dir;
+  test::write_example_images(dir);
+  auto profile = dk();
+  profile.fingerprints.format = "jpeg2000";
+  Bytes jp2 = image::encode_jpeg2000(test::synthetic_finger(400, 500, 9.0, 0.3), 12.0);
+  REQUIRE(jp2.size() <= 18000);
+  dir.write("ri.jp2", jp2);
+  auto record = json::parse(test::example_application_json());
+  record["biometrics"]["fingerprints"][0]["image"] = "ri.jp2";
+  auto p = prepare_record(record, dir, "ds-ec", profile);
+  auto dg3 = lds::Dg3::decode(*p.chip.file("EF.DG3"));
+  CHECK(dg3.fingers[0].compression == 4);
+  CHECK(dg3.fingers[0].fingers[0].image == jp2);
+  CHECK(p.report.fingers[0].find("kept as given, JPEG 2000") != std::string::npos);
+  CHECK(image::sniff(dg3.fingers[1].fingers[0].image) == image::Format::Jpeg2000);
+  CHECK(p.report.fingers[1].find("left_index: JPEG 2000 ratio") == 0);
+  auto report = verify(p.chip);
+  INFO(failures(report));
+  CHECK(report.passed());
+  CHECK(check(report, "DG3 right_index image").detail.find("JPEG 2000 400x500") == 0);
 }

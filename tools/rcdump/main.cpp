@@ -2,15 +2,45 @@
 // Exit 0 shown, 1 access refused (BAC), 2 usage or input error, 3 card or reader error.
 #include <CLI/CLI.hpp>
 
+#include <cstdio>
+#include <filesystem>
 #include <iostream>
 
 #include "card/chip_session.hpp"
 #include "common/card_cli.hpp"
 #include "common/cli_common.hpp"
+#include "core/atomic_dir.hpp"
+#include "core/bytes.hpp"
+#include "image/image.hpp"
+#include "image/wsq.hpp"
 #include "inspection/dump.hpp"
 #include "issuance/chip_image.hpp"
 
 namespace {
+
+// A bare WSQ file (a capture station's, or one extracted from DG3): its
+// header, and with --extract a PNG to look at.
+int dump_wsq_file(const std::string& file, const std::string& extract_dir) {
+  using namespace rcperso;
+  Bytes data = read_file(file, 64U * 1024U * 1024U);
+  auto decoded = image::wsq::decode(data, file);
+  const auto& r = decoded.raster;
+  char rate[32];
+  std::snprintf(rate, sizeof rate, "%.2f",
+                8.0 * static_cast<double>(data.size()) / (double(r.width) * r.height));
+  std::cout << "WSQ " << r.width << "x" << r.height << ", " << data.size() << " bytes, " << rate << " bpp, "
+            << (decoded.ppi > 0 ? std::to_string(decoded.ppi) + " ppi" : std::string("no PPI stated"))
+            << ", encoder software " << decoded.frame.software << "\n";
+  for (const auto& [key, value] : decoded.nistcom) std::cout << "  " << key << ": " << value << "\n";
+  if (!extract_dir.empty()) {
+    AtomicDirectory out(extract_dir);
+    std::string name = std::filesystem::path(file).stem().string() + ".png";
+    out.write(name, image::encode_png(r));
+    out.commit();
+    std::cerr << "extracted 1 file(s) to " << extract_dir << ": " << name << "\n";
+  }
+  return cli::kExitOk;
+}
 
 int tool_main(int argc, char** argv) {
   CLI::App app{"rcdump: show every file of a residence card chip, on a card or as a chip image directory"};
@@ -18,7 +48,8 @@ int tool_main(int argc, char** argv) {
   std::string extract_dir;
   bool json = false;
   rcperso::cli::CardReadArgs card;
-  auto* dir_opt = app.add_option("CHIPDIR", chip_dir, "Chip image directory");
+  auto* dir_opt =
+      app.add_option("CHIPDIR", chip_dir, "Chip image directory, or a bare .wsq fingerprint file");
   rcperso::cli::add_card_read_options(app, card, dir_opt);
   app.add_flag("--json", json, "Print as JSON");
   app.add_option("--extract", extract_dir,
@@ -33,6 +64,9 @@ int tool_main(int argc, char** argv) {
   }
   return rcperso::cli::run_guarded("rcdump", [&] {
     using namespace rcperso;
+    std::error_code ec;
+    if (!chip_dir.empty() && std::filesystem::is_regular_file(chip_dir, ec))
+      return dump_wsq_file(chip_dir, extract_dir);
     issuance::ChipImage chip;
     std::string access;
     std::vector<Check> mechanisms;

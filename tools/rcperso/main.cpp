@@ -2,6 +2,7 @@
 //   prepare  application record -> signed chip image directory
 //   write    chip image directory -> card (write, read back, verify, lock)
 //   issue    both at once: the production line's main job
+//   image    one fingerprint encoded exactly as a card would get it (to look at or compare)
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
@@ -16,10 +17,13 @@
 #include "card/personalize.hpp"
 #include "common/card_cli.hpp"
 #include "common/cli_common.hpp"
+#include "core/atomic_dir.hpp"
 #include "core/error.hpp"
+#include "image/image.hpp"
 #include "issuance/application.hpp"
 #include "issuance/chip_image.hpp"
 #include "issuance/document_profile.hpp"
+#include "issuance/fingerprint.hpp"
 #include "issuance/prepare.hpp"
 #include "lds/files.hpp"
 #include "pki/signer.hpp"
@@ -352,6 +356,42 @@ void add_prepare_options(CLI::App& cmd, PrepareArgs& p) {
                "DG14/DG15 and EF.SOD are built and signed at write time");
 }
 
+struct ImageArgs {
+  std::string finger;
+  std::string out;
+  std::string profile = "dk-residence-card";
+  double bitrate = 0;  // 0: the profile's
+};
+
+int run_image(const ImageArgs& a) {
+  auto profile = issuance::DocumentProfile::resolve(a.profile);
+  if (a.bitrate != 0) {
+    if (profile.fingerprints.format != "wsq")
+      throw Error("--bitrate applies to WSQ; profile " + profile.name + " stores JPEG 2000 fingerprints");
+    if (!(a.bitrate >= 0.1 && a.bitrate <= 4.0))
+      throw Error("--bitrate must be from 0.1 to 4 bits per pixel");
+    profile.fingerprints.bitrate = a.bitrate;
+  }
+  if (std::filesystem::exists(a.out)) throw Error(a.out + " already exists");
+  issuance::InputImage in;
+  in.field = "--finger";
+  in.path = a.finger;
+  in.data = read_file(a.finger, 64U * 1024U * 1024U);
+  in.info = image::probe(in.data, a.finger);
+  issuance::decode_fingerprint(in, profile);
+  auto problems = issuance::fingerprint_problems(in, profile);
+  if (!problems.empty()) {
+    std::vector<Problem> list;
+    for (auto& p : problems) list.push_back({"--finger", std::move(p)});
+    throw ValidationError(std::move(list));
+  }
+  std::string note;
+  Bytes data = issuance::fingerprint_image_data(in, profile, note);
+  write_file_atomic(a.out, data);
+  std::cout << a.out << ": " << note << " (profile " << profile.name << ")\n";
+  return cli::kExitOk;
+}
+
 int tool_main(int argc, char** argv) {
   CLI::App app{"rcperso: issue residence card chips (ICAO 9303)"};
   app.require_subcommand(1);
@@ -386,6 +426,17 @@ int tool_main(int argc, char** argv) {
   add_card_job_options(*issue, issue_args);
   issue->add_option("--keep", keep, "Also keep the chip image in this new directory");
 
+  ImageArgs image_args;
+  auto* image_cmd =
+      app.add_subcommand("image", "Encode one fingerprint exactly as preparation would put it into DG3");
+  image_cmd->add_option("--finger", image_args.finger, "Fingerprint image (PNG, JPEG 2000 or WSQ)")
+      ->required();
+  image_cmd->add_option("--out", image_args.out, "File to write (.wsq, or .jp2 for a JPEG 2000 profile)")
+      ->required();
+  image_cmd->add_option("--profile", image_args.profile,
+                        "Document profile: a name in profiles/documents or a .json path");
+  image_cmd->add_option("--bitrate", image_args.bitrate, "WSQ bits per pixel instead of the profile's");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -394,6 +445,7 @@ int tool_main(int argc, char** argv) {
   return cli::run_guarded("rcperso", [&] {
     if (*prep) return run_prepare(prepare);
     if (*write) return run_write(chip_dir, write_keys, write_args, write_signing);
+    if (*image_cmd) return run_image(image_args);
     return run_issue(issue_prep, issue_args, keep);
   });
 }

@@ -1,0 +1,137 @@
+#include "issuance/fingerprint.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include "core/error.hpp"
+#include "image/image.hpp"
+#include "image/wsq.hpp"
+
+namespace rcperso::issuance {
+
+namespace {
+
+std::string rate_text(double bits_per_pixel) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%.2f", bits_per_pixel);
+  return buf;
+}
+
+// The ridge-band measure of image/wsq.hpp: unlike the gray-level spread of
+// image::is_blank it also refuses noise-only images and smooth smudges. Its
+// bands assume full resolution, so a reduced preview (a JPEG 2000 kept as
+// it is) falls back to is_blank.
+bool has_ridges(const InputImage& in) {
+  if (in.raster.pixels.empty()) {
+    // A WSQ kept as it is: from its dequantized subbands, no inverse transform.
+    return image::wsq::has_ridge_contrast(image::wsq::ridge_contrast(in.data, in.path.string()));
+  }
+  if (in.raster.width != in.info.width || in.raster.height != in.info.height)
+    return !image::is_blank(in.raster);
+  return image::wsq::has_ridge_contrast(image::wsq::ridge_contrast(image::to_gray(in.raster)));
+}
+
+Bytes wsq_image(const InputImage& in, const DocumentProfile& profile, std::string& note) {
+  const auto& fp = profile.fingerprints;
+  const std::string what = in.path.string();
+  if (finger_kept_as_is(in, profile)) {
+    note = "kept as given, WSQ " + std::to_string(in.data.size()) + " bytes";
+    return in.data;
+  }
+  image::Raster gray = image::to_gray(in.raster);
+  image::wsq::EncodeOptions options;
+  options.bitrate = fp.bitrate;
+  options.ppi = fp.resolution_ppi;
+  Bytes data = image::wsq::encode(gray, options, what);
+  if (data.size() <= fp.max_bytes) {
+    note = "WSQ " + rate_text(fp.bitrate) + " bpp, " + std::to_string(data.size()) + " bytes";
+    return data;
+  }
+  // Too large at the profile's rate: the largest file within the budget (TR-03121: 17 to 18 kB).
+  auto fitted = image::wsq::encode_within(gray, fp.max_bytes, std::min(kLowestFingerBitrate, fp.bitrate),
+                                          fp.bitrate, what, fp.resolution_ppi);
+  note = "WSQ " + rate_text(fitted.bitrate) + " bpp (" + rate_text(fp.bitrate) + " bpp exceeds " +
+         std::to_string(fp.max_bytes) + " bytes), " + std::to_string(fitted.data.size()) + " bytes";
+  return std::move(fitted.data);
+}
+
+Bytes jpeg2000_image(const InputImage& in, const DocumentProfile& profile, std::string& note) {
+  const auto& fp = profile.fingerprints;
+  if (finger_kept_as_is(in, profile)) {
+    note = "kept as given, JPEG 2000 " + std::to_string(in.data.size()) + " bytes";
+    return in.data;
+  }
+  // Raise the compression ratio until the finger fits its byte budget.
+  double ratio = fp.compression_ratio;
+  Bytes data;
+  for (int attempt = 0;; ++attempt) {
+    data = image::encode_jpeg2000(in.raster, ratio);
+    if (data.size() <= fp.max_bytes) break;
+    if (attempt == 6) {
+      throw Error(in.path.string() + ": fingerprint does not fit " + std::to_string(fp.max_bytes) +
+                  " bytes even at compression ratio " + std::to_string(static_cast<int>(ratio)));
+    }
+    ratio *= 1.5;
+  }
+  note = "JPEG 2000 ratio " + std::to_string(static_cast<int>(std::lround(ratio))) + ", " +
+         std::to_string(data.size()) + " bytes";
+  return data;
+}
+
+}  // namespace
+
+void decode_fingerprint(InputImage& in, const DocumentProfile& profile) {
+  const std::string what = in.path.string();
+  if (in.info.format == image::Format::Wsq) in.ppi = image::wsq::probe_header(in.data, what).ppi;
+  int min_w = 0, min_h = 0;
+  if (finger_kept_as_is(in, profile)) {
+    if (in.info.format == image::Format::Wsq) return;
+    // Half size keeps the ridges for the blank check.
+    min_w = (in.info.width + 1) / 2;
+    min_h = (in.info.height + 1) / 2;
+  }
+  in.raster = image::decode(in.data, what, min_w, min_h);
+}
+
+std::vector<std::string> fingerprint_problems(const InputImage& in, const DocumentProfile& profile) {
+  const auto& fp = profile.fingerprints;
+  const std::string name = in.path.string();
+  std::vector<std::string> problems;
+  if (in.info.format != image::Format::Png && in.info.format != image::Format::Jpeg2000 &&
+      in.info.format != image::Format::Wsq) {
+    problems.push_back(name + " must be a PNG, JPEG 2000 or WSQ image (not " +
+                       image::format_name(in.info.format) + ": its artefacts blur the ridges)");
+  }
+  // Resampling is not done here (it changes ridge spacing a matcher relies on):
+  // a WSQ that states another resolution is refused.
+  if (in.info.format == image::Format::Wsq && in.ppi != -1 && in.ppi != fp.resolution_ppi) {
+    problems.push_back(name + " is a WSQ at " + std::to_string(in.ppi) + " ppi; the profile needs " +
+                       std::to_string(fp.resolution_ppi) + " ppi");
+  }
+  if (in.info.channels != 1 || in.info.bit_depth != 8) {
+    problems.push_back(name + " must be 8-bit grayscale (it is " + in.info.colour_space + ", " +
+                       std::to_string(in.info.bit_depth) + " bit)");
+  }
+  if (in.info.width < fp.min_width || in.info.height < fp.min_height || in.info.width > fp.max_width ||
+      in.info.height > fp.max_height) {
+    problems.push_back(name + " is " + std::to_string(in.info.width) + "x" + std::to_string(in.info.height) +
+                       " pixels; the profile accepts " + std::to_string(fp.min_width) + "x" +
+                       std::to_string(fp.min_height) + " to " + std::to_string(fp.max_width) + "x" +
+                       std::to_string(fp.max_height));
+  }
+  if (!problems.empty()) return problems;
+  try {
+    if (!has_ridges(in)) problems.push_back(name + " is blank or has no ridge contrast");
+  } catch (const Error& e) {
+    problems.push_back(std::string("cannot use image: ") + e.what());
+  }
+  return problems;
+}
+
+Bytes fingerprint_image_data(const InputImage& in, const DocumentProfile& profile, std::string& note) {
+  return profile.fingerprints.format == "wsq" ? wsq_image(in, profile, note)
+                                              : jpeg2000_image(in, profile, note);
+}
+
+}  // namespace rcperso::issuance
