@@ -1,7 +1,7 @@
 // Benchmark (not a test): prepared chip images per second on one core, and
 // peak memory. Prints figures; docs/architecture.md records them.
 //
-//   bench_prepare [--seconds N]
+//   bench_prepare [--seconds N] [--case a|b|c|d]
 //
 // (a) face already within budget (480x640 JPEG <= 20 000 bytes, kept as is)
 // (b) a 1200x1600 face that must be scaled and re-encoded
@@ -54,9 +54,12 @@ double run_case(const char* label, const test::TempDir& dir, const nlohmann::jso
 
 int main(int argc, char** argv) {
   double seconds = 3.0;
+  std::string only;  // --case a|b|c|d: one case, e.g. under a profiler
   for (int i = 1; i + 1 < argc; ++i) {
     if (std::strcmp(argv[i], "--seconds") == 0) seconds = std::stod(argv[i + 1]);
+    if (std::strcmp(argv[i], "--case") == 0) only = argv[i + 1];
   }
+  auto wanted = [&](const char* name) { return only.empty() || only == name; };
   auto profile = issuance::DocumentProfile::load(std::string(RCPERSO_SOURCE_DIR) +
                                                  "/profiles/documents/dk-residence-card.json");
   auto signer = pki::open_signer(std::string(RCPERSO_SOURCE_DIR) + "/keys-sample/ds-p256");
@@ -83,21 +86,25 @@ int main(int argc, char** argv) {
   std::printf("rcperso prepare benchmark: one core, DS %s, %.0f s per case\n", signer->key_type().c_str(),
               seconds);
   record["biometrics"]["face"] = "face_480.jpg";
-  run_case("(a) face within budget (kept), WSQ fingers kept", dir, record, profile, *signer, seconds);
+  if (wanted("a"))
+    run_case("(a) face within budget (kept), WSQ fingers kept", dir, record, profile, *signer, seconds);
   record["biometrics"]["face"] = "face_1200.jpg";
-  run_case("(b) 1200x1600 face scaled + re-encoded, WSQ fingers kept", dir, record, profile, *signer,
-           seconds);
+  if (wanted("b"))
+    run_case("(b) 1200x1600 face scaled + re-encoded, WSQ fingers kept", dir, record, profile, *signer,
+             seconds);
   auto full = nlohmann::json::parse(test::example_application_json());
   full["biometrics"]["face"] = "face_1200.jpg";
-  run_case("(c) 1200x1600 face + PNG fingers, all re-encoded (WSQ)", dir, full, profile, *signer, seconds);
+  if (wanted("c"))
+    run_case("(c) 1200x1600 face + PNG fingers, all re-encoded (WSQ)", dir, full, profile, *signer, seconds);
 
   auto jp2_profile = profile;
   jp2_profile.fingerprints.format = "jpeg2000";
   record["biometrics"]["face"] = "face_480.jpg";
   record["biometrics"]["fingerprints"][0]["image"] = "right_index.jp2";
   record["biometrics"]["fingerprints"][1]["image"] = "left_index.jp2";
-  run_case("(d) as (a) with a JPEG 2000 profile, JP2 fingers kept", dir, record, jp2_profile, *signer,
-           seconds);
+  if (wanted("d"))
+    run_case("(d) as (a) with a JPEG 2000 profile, JP2 fingers kept", dir, record, jp2_profile, *signer,
+             seconds);
 
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);

@@ -159,33 +159,38 @@ Raster fit(const Raster& in, int width, int height) {
   auto xt = axis_taps(x0, crop_w, width);
   auto yt = axis_taps(y0, crop_h, height);
   const int ch = in.channels;
-  // Horizontal pass into float rows of the cropped height, then vertical.
-  std::vector<float> tmp(static_cast<std::size_t>(width) * static_cast<std::size_t>(crop_h) * ch);
+  // Horizontal pass into float rows of the cropped height, then vertical. The vertical pass adds
+  // whole weighted rows (a loop the compiler vectorizes), and rounds without lround, since the
+  // clamped value is never negative.
+  const std::size_t row_len = static_cast<std::size_t>(width) * static_cast<std::size_t>(ch);
+  std::vector<float> tmp(row_len * static_cast<std::size_t>(crop_h));
   for (int y = 0; y < crop_h; ++y) {
     const std::uint8_t* row = &in.pixels[(static_cast<std::size_t>(y0 + y) * in.width) * ch];
-    float* out_row = &tmp[static_cast<std::size_t>(y) * width * ch];
+    float* out_row = &tmp[static_cast<std::size_t>(y) * row_len];
     for (int x = 0; x < width; ++x) {
       const Tap& t = xt[static_cast<std::size_t>(x)];
+      const std::uint8_t* src = row + static_cast<std::size_t>(t.first) * ch;
+      const std::size_t taps = t.weights.size();
       for (int c = 0; c < ch; ++c) {
         float acc = 0;
-        for (std::size_t k = 0; k < t.weights.size(); ++k) {
-          acc += t.weights[k] * row[(static_cast<std::size_t>(t.first) + k) * ch + c];
-        }
+        for (std::size_t k = 0; k < taps; ++k) acc += t.weights[k] * src[k * ch + c];
         out_row[static_cast<std::size_t>(x) * ch + c] = acc;
       }
     }
   }
-  Raster out{width, height, ch, Bytes(static_cast<std::size_t>(width) * height * ch)};
+  Raster out{width, height, ch, Bytes(row_len * static_cast<std::size_t>(height))};
+  std::vector<float> acc(row_len);
   for (int y = 0; y < height; ++y) {
     const Tap& t = yt[static_cast<std::size_t>(y)];
-    std::uint8_t* out_row = &out.pixels[static_cast<std::size_t>(y) * width * ch];
-    for (int i = 0; i < width * ch; ++i) {
-      float acc = 0;
-      for (std::size_t k = 0; k < t.weights.size(); ++k) {
-        acc += t.weights[k] * tmp[(static_cast<std::size_t>(t.first - y0) + k) * width * ch + i];
-      }
-      out_row[i] = static_cast<std::uint8_t>(std::clamp(std::lround(acc), 0L, 255L));
+    std::fill(acc.begin(), acc.end(), 0.0F);
+    for (std::size_t k = 0; k < t.weights.size(); ++k) {
+      const float w = t.weights[k];
+      const float* src = &tmp[(static_cast<std::size_t>(t.first - y0) + k) * row_len];
+      for (std::size_t i = 0; i < row_len; ++i) acc[i] += w * src[i];
     }
+    std::uint8_t* out_row = &out.pixels[static_cast<std::size_t>(y) * row_len];
+    for (std::size_t i = 0; i < row_len; ++i)
+      out_row[i] = static_cast<std::uint8_t>(std::clamp(acc[i], 0.0F, 255.0F) + 0.5F);
   }
   return out;
 }
