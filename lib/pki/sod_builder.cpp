@@ -30,6 +30,26 @@ Bytes utc_time(std::time_t t) {
   return tlv::encode(tm.tm_year + 1900 < 2050 ? 0x17 : 0x18, as_bytes(buf));
 }
 
+/// issuerAndSerialNumber of the DS certificate. A production run signs every card with the same
+/// certificate, so the last one is remembered (per thread) instead of parsed again for each SOD.
+Bytes signer_identifier(const Bytes& cert_der) {
+  thread_local Bytes cached_der;
+  thread_local Bytes cached_sid;
+  if (!cached_der.empty() && cached_der == cert_der) return cached_sid;
+  auto cert = parse_certificate(cert_der, "Document Signer certificate");
+  int issuer_len = i2d_X509_NAME(X509_get_issuer_name(cert.get()), nullptr);
+  int serial_len = i2d_ASN1_INTEGER(X509_get0_serialNumber(cert.get()), nullptr);
+  if (issuer_len <= 0 || serial_len <= 0)
+    throw Error("cannot encode the DS certificate's issuer and serial number");
+  Bytes sid(static_cast<std::size_t>(issuer_len) + static_cast<std::size_t>(serial_len));
+  unsigned char* p = sid.data();
+  i2d_X509_NAME(X509_get_issuer_name(cert.get()), &p);
+  i2d_ASN1_INTEGER(X509_get0_serialNumber(cert.get()), &p);
+  cached_sid = sid;
+  cached_der = cert_der;
+  return sid;
+}
+
 }  // namespace
 
 Bytes build_sod(const lds::LdsSecurityObject& lso, Signer& signer, HashAlgorithm hash, SignatureScheme scheme,
@@ -38,7 +58,6 @@ Bytes build_sod(const lds::LdsSecurityObject& lso, Signer& signer, HashAlgorithm
     throw Error("the LDS security object and the CMS use different hashes");
   Bytes econtent = lso.encode();
   Bytes cert_der = signer.certificate_der();
-  auto cert = parse_certificate(cert_der, "Document Signer certificate");
 
   // Signed attributes, DER SET OF: sorted by their encodings.
   std::vector<Bytes> attrs = {
@@ -54,17 +73,7 @@ Bytes build_sod(const lds::LdsSecurityObject& lso, Signer& signer, HashAlgorithm
   Bytes digest_alg = algorithm_identifier(hash_oid(hash), {});
   auto [sig_oid, sig_params] = signature_algorithm(scheme, hash);
 
-  // issuerAndSerialNumber from the certificate itself.
-  int issuer_len = i2d_X509_NAME(X509_get_issuer_name(cert.get()), nullptr);
-  Bytes issuer(static_cast<std::size_t>(issuer_len));
-  unsigned char* p = issuer.data();
-  i2d_X509_NAME(X509_get_issuer_name(cert.get()), &p);
-  int serial_len = i2d_ASN1_INTEGER(X509_get0_serialNumber(cert.get()), nullptr);
-  Bytes serial(static_cast<std::size_t>(serial_len));
-  p = serial.data();
-  i2d_ASN1_INTEGER(X509_get0_serialNumber(cert.get()), &p);
-  Bytes sid = issuer;
-  append(sid, serial);
+  Bytes sid = signer_identifier(cert_der);
 
   Bytes signer_info = der::integer(1);
   append(signer_info, der::sequence(sid));
