@@ -830,33 +830,39 @@ Bytes Chip::general_authenticate(const Command& c, std::uint16_t& sw) {
   return wrapped;
 }
 
+namespace {
+
+/// Reads a key's TLV fields, each tag at most once and only the tags given; false on anything else.
+bool read_key_fields(const Bytes& data, std::initializer_list<std::pair<std::uint32_t, Bytes*>> fields) {
+  std::size_t pos = 0;
+  std::uint32_t tag = 0;
+  Bytes value;
+  while (pos < data.size()) {
+    if (!next_tlv(data, pos, tag, value)) return false;
+    Bytes* field = nullptr;
+    for (const auto& [wanted, target] : fields) {
+      if (wanted == tag) field = target;
+    }
+    if (field == nullptr || !field->empty()) return false;
+    *field = value;
+  }
+  return true;
+}
+
+}  // namespace
+
 Bytes Chip::load_chip_auth_key(const Command& c, std::uint16_t& sw) {
   // 81 prime, 82 a, 83 b, 84 generator, 85 order, 86 private key, 87 cofactor (a prime-curve
   // form of the JMRTD applet's EAC key TLVs; that applet itself takes binary curves only).
   ChipAuthKey key;
-  std::size_t pos = 0;
-  std::uint32_t tag = 0;
-  Bytes value;
-  while (pos < c.data.size()) {
-    if (!next_tlv(c.data, pos, tag, value)) {
-      sw = 0x6A80;
-      return {};
-    }
-    Bytes* field = tag == 0x81   ? &key.prime
-                   : tag == 0x82 ? &key.a
-                   : tag == 0x83 ? &key.b
-                   : tag == 0x84 ? &key.generator
-                   : tag == 0x85 ? &key.order
-                   : tag == 0x86 ? &key.private_key
-                   : tag == 0x87 ? &key.cofactor
-                                 : nullptr;
-    if (field == nullptr || !field->empty()) {
-      sw = 0x6A80;
-      return {};
-    }
-    *field = value;
-  }
-  if (options_.jmrtd_applet || !valid_chip_auth_key(key)) {
+  if (!read_key_fields(c.data, {{0x81, &key.prime},
+                                {0x82, &key.a},
+                                {0x83, &key.b},
+                                {0x84, &key.generator},
+                                {0x85, &key.order},
+                                {0x86, &key.private_key},
+                                {0x87, &key.cofactor}}) ||
+      options_.jmrtd_applet || !valid_chip_auth_key(key)) {
     sw = 0x6A80;
     return {};
   }
@@ -869,26 +875,10 @@ Bytes Chip::load_chip_auth_dh_key(const Command& c, std::uint16_t& sw) {
   // 81 prime p, 82 order q, 83 generator g, 84 private exponent x (docs/card-profiles.md).
   ChipAuthKey key;
   key.dh = true;
-  std::size_t pos = 0;
-  std::uint32_t tag = 0;
-  Bytes value;
-  while (pos < c.data.size()) {
-    if (!next_tlv(c.data, pos, tag, value)) {
-      sw = 0x6A80;
-      return {};
-    }
-    Bytes* field = tag == 0x81   ? &key.prime
-                   : tag == 0x82 ? &key.order
-                   : tag == 0x83 ? &key.generator
-                   : tag == 0x84 ? &key.private_key
-                                 : nullptr;
-    if (field == nullptr || !field->empty()) {
-      sw = 0x6A80;
-      return {};
-    }
-    *field = value;
-  }
-  if (options_.jmrtd_applet || !valid_chip_auth_key(key)) {
+  if (!read_key_fields(
+          c.data,
+          {{0x81, &key.prime}, {0x82, &key.order}, {0x83, &key.generator}, {0x84, &key.private_key}}) ||
+      options_.jmrtd_applet || !valid_chip_auth_key(key)) {
     sw = 0x6A80;
     return {};
   }
