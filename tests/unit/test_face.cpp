@@ -129,6 +129,29 @@ void write_png16(const std::filesystem::path& path, int width, int height) {
   std::fclose(fp);
 }
 
+// An 8-bit gray PNG whose pHYs chunk states `per_metre` pixels per metre.
+void write_png_with_phys(const std::filesystem::path& path, const image::Raster& gray,
+                         png_uint_32 per_metre) {
+  REQUIRE(gray.channels == 1);
+  FILE* fp = std::fopen(path.c_str(), "wb");
+  REQUIRE(fp != nullptr);
+  png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, nullptr, nullptr, nullptr);
+  png_infop info = png_create_info_struct(png);
+  png_init_io(png, fp);
+  png_set_IHDR(png, info, static_cast<png_uint_32>(gray.width), static_cast<png_uint_32>(gray.height), 8,
+               PNG_COLOR_TYPE_GRAY, PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT,
+               PNG_FILTER_TYPE_DEFAULT);
+  png_set_pHYs(png, info, per_metre, per_metre, PNG_RESOLUTION_METER);
+  png_write_info(png, info);
+  for (int y = 0; y < gray.height; ++y) {
+    png_write_row(png,
+                  gray.pixels.data() + static_cast<std::size_t>(y) * static_cast<std::size_t>(gray.width));
+  }
+  png_write_end(png, nullptr);
+  png_destroy_write_struct(&png, &info);
+  std::fclose(fp);
+}
+
 struct Fixture {
   test::TempDir dir;
   json record = json::parse(test::example_application_json());
@@ -276,4 +299,18 @@ TEST_CASE("face gates: too small, landscape, CMYK, 16-bit, each naming biometric
 
   f.record["biometrics"]["face"] = "face.jpg";
   CHECK(problems_of(f.record, f.dir, jp2_profile()).empty());
+}
+
+TEST_CASE("a PNG fingerprint whose pHYs states another resolution is refused, naming the field") {
+  Fixture f;
+  image::Raster finger = test::synthetic_finger(400, 500);
+  write_png_with_phys(f.dir / "ri_1000.png", finger, 39370);  // 1000 ppi
+  write_png_with_phys(f.dir / "ri_500.png", finger, 19685);   // 500 ppi
+  f.record["biometrics"]["fingerprints"][0]["image"] = "ri_1000.png";
+  auto p = problems_of(f.record, f.dir, dk_profile());
+  INFO(dump(p));
+  CHECK(has_problem(p, "biometrics.fingerprints[0].image",
+                    "ri_1000.png is a PNG at 1000 ppi; the profile needs 500 ppi"));
+  f.record["biometrics"]["fingerprints"][0]["image"] = "ri_500.png";
+  CHECK(problems_of(f.record, f.dir, dk_profile()).empty());
 }
