@@ -65,6 +65,8 @@ check "prepare with a JPEG 2000 face" 0 "$bin/rcperso" prepare --cvca "$cvca" --
   --profile "$jp2_profile" --signer "$src/keys-sample/ds-ec" --out "$work/chip-jp2" --chip-keys "$work/chip-jp2.keys"
 check "verify the JPEG 2000 face" 0 "$bin/rcverify" "$work/chip-jp2" --csca "$src/keys-sample/csca-ec.pem" --profile "$jp2_profile"
 contains "verify names JPEG 2000" "$work/out" "JPEG 2000 480x640"
+check "dump the JPEG 2000 face" 0 "$bin/rcdump" "$work/chip-jp2"
+contains "dump names JPEG 2000" "$work/out" "image_type: JPEG 2000"
 check "dump --extract the JPEG 2000 face" 0 "$bin/rcdump" "$work/chip-jp2" --extract "$work/extracted-jp2"
 check "image --face to JPEG 2000" 0 "$bin/rcperso" image --face "$work/examples/face.jpg" --out "$work/face.jp2" --profile "$jp2_profile"
 contains "image --face says JPEG 2000" "$work/out" "480x640 JPEG 2000 ratio"
