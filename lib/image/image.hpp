@@ -64,6 +64,16 @@ JpegResult encode_jpeg_within(const Raster& in, std::size_t max_bytes, int min_q
 Bytes encode_png(const Raster& in);
 /// JPEG 2000 in a JP2 container; lossy at `ratio` (e.g. 10 = 10:1), lossless when ratio <= 1.
 Bytes encode_jpeg2000(const Raster& in, double ratio);
+struct Jpeg2000Result {
+  Bytes data;
+  double ratio = 0;  // the compression ratio it was made at
+};
+/// The JPEG 2000 closest below `max_bytes` (within about 3 %) at a ratio of
+/// at most `max_ratio`: OpenJPEG's rate control lands near raw/ratio bytes,
+/// so a few encodes that rescale the ratio by the size missed converge.
+/// Throws rcperso::Error naming `what` if even `max_ratio` does not fit.
+Jpeg2000Result encode_jpeg2000_within(const Raster& in, std::size_t max_bytes, double max_ratio,
+                                      const std::string& what);
 
 struct Stats {
   double mean = 0;

@@ -249,4 +249,41 @@ Bytes encode_jpeg2000(const Raster& in, double ratio) {
   return std::move(state.data);
 }
 
+Jpeg2000Result encode_jpeg2000_within(const Raster& in, std::size_t max_bytes, double max_ratio,
+                                      const std::string& what) {
+  const double raw = static_cast<double>(in.width) * in.height * in.channels;
+  const double budget = static_cast<double>(max_bytes);
+  Jpeg2000Result best;
+  double ratio = std::clamp(raw / budget, 1.5, max_ratio);
+  for (int attempt = 0; attempt < 8; ++attempt) {
+    Bytes candidate = encode_jpeg2000(in, ratio);
+    const double size = static_cast<double>(candidate.size());
+    if (candidate.size() <= max_bytes && candidate.size() > best.data.size()) {
+      best = {std::move(candidate), ratio};
+      if (size >= 0.97 * budget) break;
+    }
+    // Aim 1 % under the budget: the headers do not shrink with the ratio.
+    double next = std::clamp(ratio * size / (0.99 * budget), 1.5, max_ratio);
+    if (std::abs(next - ratio) < 1e-3 * ratio) {
+      if (best.data.empty() && ratio < max_ratio) {
+        next = std::min(max_ratio, ratio * 1.05);
+      } else {
+        break;
+      }
+    }
+    ratio = next;
+  }
+  if (best.data.empty()) {
+    Bytes smallest = encode_jpeg2000(in, max_ratio);
+    if (smallest.size() > max_bytes) {
+      throw Error(what + ": does not fit " + std::to_string(max_bytes) +
+                  " bytes even at JPEG 2000 compression ratio " +
+                  std::to_string(static_cast<int>(max_ratio)) + ":1 (got " + std::to_string(smallest.size()) +
+                  " bytes)");
+    }
+    best = {std::move(smallest), max_ratio};
+  }
+  return best;
+}
+
 }  // namespace rcperso::image

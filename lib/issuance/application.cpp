@@ -11,6 +11,7 @@
 #include "core/json_reader.hpp"
 #include "core/utf8.hpp"
 #include "issuance/countries.hpp"
+#include "issuance/face.hpp"
 #include "issuance/fingerprint.hpp"
 #include "mrz/mrz.hpp"
 
@@ -194,15 +195,11 @@ class ApplicationParser {
         decode_fingerprint(out, profile_);
         return true;
       }
-      // Decode no more than needed: a preview validates a face kept as it
-      // is; a face to be re-encoded needs only the profile's size.
-      int min_w = 0, min_h = 0;
       if (kind == Kind::Face) {
-        bool kept = face_kept_as_is(out, profile_);
-        min_w = kept ? 1 : profile_.face.width;
-        min_h = kept ? 1 : profile_.face.height;
+        decode_face(out, profile_);
+        return true;
       }
-      out.raster = image::decode(out.data, out.path.string(), min_w, min_h);
+      out.raster = image::decode(out.data, out.path.string());
     } catch (const Error& e) {
       r_.problem(field, std::string("cannot use image: ") + e.what());
       return false;
@@ -288,20 +285,7 @@ class ApplicationParser {
   }
 
   void check_face() {
-    const auto& f = app_.face;
-    if (f.info.format != image::Format::Jpeg && f.info.format != image::Format::Png) {
-      r_.problem("biometrics.face", f.path.string() + " must be a JPEG or PNG image");
-    }
-    if (f.info.width < profile_.face.width || f.info.height < profile_.face.height) {
-      r_.problem("biometrics.face",
-                 f.path.string() + " is " + std::to_string(f.info.width) + "x" +
-                     std::to_string(f.info.height) + " pixels; the profile needs at least " +
-                     std::to_string(profile_.face.width) + "x" + std::to_string(profile_.face.height));
-    }
-    if (f.info.width > f.info.height) {
-      r_.problem("biometrics.face",
-                 f.path.string() + " is landscape; a portrait (taller than wide) is required");
-    }
+    for (const auto& p : face_problems(app_.face, profile_)) r_.problem("biometrics.face", p);
   }
 
   bool check_fingerprint(const InputImage& img) {
@@ -400,8 +384,9 @@ class ApplicationParser {
 
 bool face_kept_as_is(const InputImage& face, const DocumentProfile& profile) {
   const auto& f = profile.face;
-  return face.info.format == image::Format::Jpeg && face.info.width == f.width &&
-         face.info.height == f.height && face.info.channels == (f.colour ? 3 : 1) &&
+  image::Format wanted = f.format == "jpeg2000" ? image::Format::Jpeg2000 : image::Format::Jpeg;
+  return face.info.format == wanted && face.info.width == f.width && face.info.height == f.height &&
+         face.info.channels == (f.colour ? 3 : 1) && face.info.bit_depth == 8 &&
          face.data.size() <= f.max_bytes;
 }
 

@@ -26,7 +26,7 @@ struct InputImage {
   /// kept_as_is) this is a reduced decode, enough to validate it; empty for
   /// a WSQ fingerprint kept as it is (checked from its wavelet coefficients).
   image::Raster raster;
-  int ppi = -1;  // WSQ: the resolution its NIST_COM header states, -1 when it states none
+  int ppi = -1;  // fingerprints: the resolution a WSQ's NIST_COM or a PNG's pHYs states, -1 when none
 };
 
 /// A face that is already a JPEG of the profile's size, colour and budget

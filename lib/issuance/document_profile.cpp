@@ -118,22 +118,42 @@ DocumentProfile DocumentProfile::from_json(const nlohmann::json& j, const std::s
   }
   if (auto face = r.required_object(root, "", "face")) {
     r.known_keys(*face, "face",
-                 {"width", "height", "colour", "format", "max_bytes", "min_quality", "max_quality"});
+                 {"width", "height", "colour", "format", "max_bytes", "min_quality", "max_quality",
+                  "max_compression_ratio"});
     r.required_int(*face, "face", "width", p.face.width, 64, 2000);
     r.required_int(*face, "face", "height", p.face.height, 64, 2000);
     std::string colour = "rgb";
     r.optional_string(*face, "face", "colour", colour);
     if (colour != "rgb" && colour != "gray") r.problem("face.colour", "must be \"rgb\" or \"gray\"");
     p.face.colour = colour == "rgb";
-    std::string format = "jpeg";
-    r.optional_string(*face, "face", "format", format);
-    if (format != "jpeg") r.problem("face.format", "only \"jpeg\" is supported");
+    r.optional_string(*face, "face", "format", p.face.format);
+    const bool jpeg = p.face.format == "jpeg";
+    if (!jpeg && p.face.format != "jpeg2000")
+      r.problem("face.format", "must be \"jpeg\" or \"jpeg2000\", not \"" + p.face.format + "\"");
     int max_bytes = 0;
     r.required_int(*face, "face", "max_bytes", max_bytes, 2000, 200000);
     p.face.max_bytes = static_cast<std::size_t>(max_bytes);
+    // Each format's own setting; the other's is refused so that a profile says what it does.
+    for (const char* key : {"min_quality", "max_quality"}) {
+      if (!jpeg && face->contains(key)) {
+        r.problem(std::string("face.") + key,
+                  "applies to format \"jpeg\" only (jpeg2000 uses max_compression_ratio)");
+      }
+    }
     r.optional_int(*face, "face", "min_quality", p.face.min_quality, 1, 100);
     r.optional_int(*face, "face", "max_quality", p.face.max_quality, 1, 100);
     if (p.face.min_quality > p.face.max_quality) r.problem("face.min_quality", "greater than max_quality");
+    if (face->contains("max_compression_ratio")) {
+      const auto& v = face->at("max_compression_ratio");
+      if (jpeg) {
+        r.problem("face.max_compression_ratio",
+                  "applies to format \"jpeg2000\" only (jpeg uses min_quality)");
+      } else if (!v.is_number() || v.get<double>() < 2.0 || v.get<double>() > 200.0) {
+        r.problem("face.max_compression_ratio", "must be a number from 2 to 200");
+      } else {
+        p.face.max_compression_ratio = v.get<double>();
+      }
+    }
   }
   if (auto fp = r.required_object(root, "", "fingerprints")) {
     r.known_keys(*fp, "fingerprints",

@@ -19,10 +19,12 @@ namespace rcperso::issuance {
 struct FaceSettings {
   int width = 480;  // pixels on the chip
   int height = 640;
-  bool colour = true;  // false: Gray8
+  bool colour = true;           // false: Gray8
+  std::string format = "jpeg";  // "jpeg" (19794-5 image data type 0) or "jpeg2000" (1)
   std::size_t max_bytes = 20000;
-  int min_quality = 30;
+  int min_quality = 30;  // jpeg only: the quality range searched
   int max_quality = 95;
+  double max_compression_ratio = 80.0;  // jpeg2000 only: the most it may compress to fit max_bytes
 };
 
 struct FingerprintSettings {

@@ -12,6 +12,31 @@ namespace rcperso::issuance {
 
 namespace {
 
+std::uint32_t be32(ByteView data, std::size_t at) {
+  return static_cast<std::uint32_t>(data[at]) << 24 | static_cast<std::uint32_t>(data[at + 1]) << 16 |
+         static_cast<std::uint32_t>(data[at + 2]) << 8 | static_cast<std::uint32_t>(data[at + 3]);
+}
+
+// The resolution a PNG's pHYs chunk states in pixels per metre, as ppi; -1
+// when it states none (or only an aspect ratio). Walks the chunks before
+// the image data, never past the end: a broken file is the decoder's to name.
+int png_stated_ppi(ByteView data) {
+  std::size_t pos = 8;  // after the signature
+  while (pos + 12 <= data.size()) {
+    const std::uint32_t length = be32(data, pos);
+    if (length > data.size() - pos - 12) return -1;
+    const auto* type = data.data() + pos + 4;
+    if (std::equal(type, type + 4, "IDAT") || std::equal(type, type + 4, "IEND")) return -1;
+    if (std::equal(type, type + 4, "pHYs") && length == 9) {
+      const std::uint32_t per_metre_x = be32(data, pos + 8);
+      if (data[pos + 16] != 1 || per_metre_x == 0) return -1;  // unit 1: metre
+      return static_cast<int>(std::lround(per_metre_x * 0.0254));
+    }
+    pos += 12 + length;
+  }
+  return -1;
+}
+
 std::string rate_text(double bits_per_pixel) {
   char buf[16];
   std::snprintf(buf, sizeof buf, "%.2f", bits_per_pixel);
@@ -84,6 +109,7 @@ Bytes jpeg2000_image(const InputImage& in, const DocumentProfile& profile, std::
 void decode_fingerprint(InputImage& in, const DocumentProfile& profile) {
   const std::string what = in.path.string();
   if (in.info.format == image::Format::Wsq) in.ppi = image::wsq::probe_header(in.data, what).ppi;
+  if (in.info.format == image::Format::Png) in.ppi = png_stated_ppi(in.data);
   int min_w = 0, min_h = 0;
   if (finger_kept_as_is(in, profile)) {
     if (in.info.format == image::Format::Wsq) return;
@@ -104,9 +130,10 @@ std::vector<std::string> fingerprint_problems(const InputImage& in, const Docume
                        image::format_name(in.info.format) + ": its artefacts blur the ridges)");
   }
   // Resampling is not done here (it changes ridge spacing a matcher relies on):
-  // a WSQ that states another resolution is refused.
-  if (in.info.format == image::Format::Wsq && in.ppi != -1 && in.ppi != fp.resolution_ppi) {
-    problems.push_back(name + " is a WSQ at " + std::to_string(in.ppi) + " ppi; the profile needs " +
+  // a WSQ (NIST_COM) or PNG (pHYs) that states another resolution is refused.
+  if (in.ppi != -1 && in.ppi != fp.resolution_ppi) {
+    problems.push_back(name + (in.info.format == image::Format::Wsq ? " is a WSQ at " : " is a PNG at ") +
+                       std::to_string(in.ppi) + " ppi; the profile needs " +
                        std::to_string(fp.resolution_ppi) + " ppi");
   }
   if (in.info.channels != 1 || in.info.bit_depth != 8) {

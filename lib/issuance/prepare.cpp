@@ -8,6 +8,7 @@
 #include "biometric/finger_record.hpp"
 #include "core/error.hpp"
 #include "image/image.hpp"
+#include "issuance/face.hpp"
 #include "issuance/fingerprint.hpp"
 #include "lds/biometric_dg.hpp"
 #include "lds/card_access.hpp"
@@ -45,24 +46,12 @@ biometric::FaceImage make_face(const Application& app, const DocumentProfile& pr
   biometric::FaceImage face;
   face.gender = app.holder.sex == 'M' ? 1 : app.holder.sex == 'F' ? 2 : 0;
   face.face_image_type = 1;  // full frontal
-  face.image_data_type = 0;  // JPEG
+  face.image_data_type = face_image_data_type(f);
   face.colour_space = f.colour ? 1 : 3;
   face.source_type = 1;  // static photograph, unknown source
   face.width = static_cast<std::uint16_t>(f.width);
   face.height = static_cast<std::uint16_t>(f.height);
-  if (face_kept_as_is(app.face, profile)) {
-    face.image = app.face.data;
-    note = "kept as given: " + std::to_string(f.width) + "x" + std::to_string(f.height) + " JPEG, " +
-           std::to_string(face.image.size()) + " bytes";
-    return face;
-  }
-  image::Raster colour = f.colour ? image::to_rgb(app.face.raster) : image::to_gray(app.face.raster);
-  image::Raster sized = image::fit(colour, f.width, f.height);
-  auto jpeg =
-      image::encode_jpeg_within(sized, f.max_bytes, f.min_quality, f.max_quality, app.face.path.string());
-  face.image = std::move(jpeg.data);
-  note = "re-encoded " + std::to_string(f.width) + "x" + std::to_string(f.height) + " JPEG quality " +
-         std::to_string(jpeg.quality) + ", " + std::to_string(face.image.size()) + " bytes";
+  face.image = face_image_data(app.face, profile, note);
   return face;
 }
 

@@ -51,6 +51,27 @@ check "image --finger of a WSQ keeps it" 0 "$bin/rcperso" image --finger "$work/
 contains "image keeps a WSQ" "$work/out" "kept as given, WSQ"
 check "image --finger refuses a JPEG" 2 "$bin/rcperso" image --finger "$work/examples/face.jpg" --out "$work/face.wsq"
 contains "image names the JPEG" "$work/err" "face.jpg must be a PNG, JPEG 2000 or WSQ image"
+# The face as a card gets it: JPEG from the Danish profile, JPEG 2000 from the test profile.
+check "image --face" 0 "$bin/rcperso" image --face "$work/examples/face.jpg" --out "$work/face.jpg"
+contains "image --face says JPEG" "$work/out" "480x640 JPEG quality"
+cmp -s "$work/face.jpg" "$work/extracted/face.jpg" && pass=$((pass + 1)) ||
+  { echo "FAIL: rcperso image --face differs from the face prepared into DG2"; fail=$((fail + 1)); }
+check "image --face refuses an existing --out" 2 "$bin/rcperso" image --face "$work/examples/face.jpg" --out "$work/face.jpg"
+contains "image --face: exists" "$work/err" "already exists"
+check "image --face refuses .jp2 for a JPEG profile" 2 "$bin/rcperso" image --face "$work/examples/face.jpg" --out "$work/face.jp2"
+contains "image --face: extension" "$work/err" "name the file *.jpg"
+jp2_profile=$src/tests/data/dk-residence-card-face-jp2.json
+check "prepare with a JPEG 2000 face" 0 "$bin/rcperso" prepare --cvca "$cvca" --application "$work/examples/application.json" \
+  --profile "$jp2_profile" --signer "$src/keys-sample/ds-ec" --out "$work/chip-jp2" --chip-keys "$work/chip-jp2.keys"
+check "verify the JPEG 2000 face" 0 "$bin/rcverify" "$work/chip-jp2" --csca "$src/keys-sample/csca-ec.pem" --profile "$jp2_profile"
+contains "verify names JPEG 2000" "$work/out" "JPEG 2000 480x640"
+check "dump the JPEG 2000 face" 0 "$bin/rcdump" "$work/chip-jp2"
+contains "dump names JPEG 2000" "$work/out" "image_type: JPEG 2000"
+check "dump --extract the JPEG 2000 face" 0 "$bin/rcdump" "$work/chip-jp2" --extract "$work/extracted-jp2"
+check "image --face to JPEG 2000" 0 "$bin/rcperso" image --face "$work/examples/face.jpg" --out "$work/face.jp2" --profile "$jp2_profile"
+contains "image --face says JPEG 2000" "$work/out" "480x640 JPEG 2000 ratio"
+cmp -s "$work/face.jp2" "$work/extracted-jp2/face.jp2" && pass=$((pass + 1)) ||
+  { echo "FAIL: rcperso image --face (JPEG 2000) differs from the face prepared into DG2"; ls "$work/extracted-jp2"; fail=$((fail + 1)); }
 check "dump a bare WSQ" 0 "$bin/rcdump" "$work/ri.wsq" --extract "$work/ri-png"
 contains "dump a bare WSQ: header" "$work/out" "WSQ 400x500"
 [ -s "$work/ri-png/ri.png" ] && pass=$((pass + 1)) || { echo "FAIL: rcdump did not write ri.png"; fail=$((fail + 1)); }

@@ -2,7 +2,7 @@
 //   prepare  application record -> signed chip image directory
 //   write    chip image directory -> card (write, read back, verify, lock)
 //   issue    both at once: the production line's main job
-//   image    one fingerprint encoded exactly as a card would get it (to look at or compare)
+//   image    one face or fingerprint encoded exactly as a card would get it (to look at or compare)
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
@@ -23,6 +23,7 @@
 #include "issuance/application.hpp"
 #include "issuance/chip_image.hpp"
 #include "issuance/document_profile.hpp"
+#include "issuance/face.hpp"
 #include "issuance/fingerprint.hpp"
 #include "issuance/prepare.hpp"
 #include "lds/files.hpp"
@@ -358,13 +359,45 @@ void add_prepare_options(CLI::App& cmd, PrepareArgs& p) {
 
 struct ImageArgs {
   std::string finger;
+  std::string face;
   std::string out;
   std::string profile = "dk-residence-card";
   double bitrate = 0;  // 0: the profile's
 };
 
+/// One face through the gates and the encoder preparation uses: the bytes DG2 would get.
+int run_image_face(const ImageArgs& a, const issuance::DocumentProfile& profile) {
+  if (a.bitrate != 0) throw Error("--bitrate applies to --finger only");
+  const std::string wanted = issuance::face_file_extension(profile.face);
+  const std::string extension = std::filesystem::path(a.out).extension().string();
+  if (extension != wanted) {
+    throw Error("--out " + a.out + ": profile " + profile.name + " stores the face as " +
+                (profile.face.format == "jpeg2000" ? "JPEG 2000" : "JPEG") + "; name the file *" + wanted);
+  }
+  if (std::filesystem::exists(a.out)) throw Error(a.out + " already exists");
+  issuance::InputImage in;
+  in.field = "--face";
+  in.path = a.face;
+  in.data = read_file(a.face, 64U * 1024U * 1024U);
+  in.info = image::probe(in.data, a.face);
+  auto problems = issuance::face_problems(in, profile);
+  if (!problems.empty()) {
+    std::vector<Problem> list;
+    for (auto& p : problems) list.push_back({"--face", std::move(p)});
+    throw ValidationError(std::move(list));
+  }
+  issuance::decode_face(in, profile);
+  std::string note;
+  Bytes data = issuance::face_image_data(in, profile, note);
+  write_file_atomic(a.out, data);
+  std::cout << a.out << ": " << note << " (profile " << profile.name << ")\n";
+  return cli::kExitOk;
+}
+
 int run_image(const ImageArgs& a) {
   auto profile = issuance::DocumentProfile::resolve(a.profile);
+  if (a.face.empty() == a.finger.empty()) throw Error("give exactly one of --face and --finger");
+  if (!a.face.empty()) return run_image_face(a, profile);
   if (a.bitrate != 0) {
     if (profile.fingerprints.format != "wsq")
       throw Error("--bitrate applies to WSQ; profile " + profile.name + " stores JPEG 2000 fingerprints");
@@ -427,11 +460,14 @@ int tool_main(int argc, char** argv) {
   issue->add_option("--keep", keep, "Also keep the chip image in this new directory");
 
   ImageArgs image_args;
-  auto* image_cmd =
-      app.add_subcommand("image", "Encode one fingerprint exactly as preparation would put it into DG3");
+  auto* image_cmd = app.add_subcommand(
+      "image", "Encode one face or fingerprint exactly as preparation would put it into DG2/DG3");
+  auto* face_opt = image_cmd->add_option("--face", image_args.face, "Face image (JPEG, JPEG 2000 or PNG)");
   image_cmd->add_option("--finger", image_args.finger, "Fingerprint image (PNG, JPEG 2000 or WSQ)")
-      ->required();
-  image_cmd->add_option("--out", image_args.out, "File to write (.wsq, or .jp2 for a JPEG 2000 profile)")
+      ->excludes(face_opt);
+  image_cmd
+      ->add_option("--out", image_args.out,
+                   "File to write: a face .jpg (.jp2 for a JPEG 2000 face profile); a finger .wsq (.jp2)")
       ->required();
   image_cmd->add_option("--profile", image_args.profile,
                         "Document profile: a name in profiles/documents or a .json path");
