@@ -117,8 +117,9 @@ DocumentProfile DocumentProfile::from_json(const nlohmann::json& j, const std::s
     }
   }
   if (auto face = r.required_object(root, "", "face")) {
-    r.known_keys(*face, "face",
-                 {"width", "height", "colour", "format", "max_bytes", "min_quality", "max_quality"});
+    r.known_keys(
+        *face, "face",
+        {"width", "height", "colour", "format", "max_bytes", "min_quality", "max_quality", "record_format"});
     r.required_int(*face, "face", "width", p.face.width, 64, 2000);
     r.required_int(*face, "face", "height", p.face.height, 64, 2000);
     std::string colour = "rgb";
@@ -134,6 +135,12 @@ DocumentProfile DocumentProfile::from_json(const nlohmann::json& j, const std::s
     r.optional_int(*face, "face", "min_quality", p.face.min_quality, 1, 100);
     r.optional_int(*face, "face", "max_quality", p.face.max_quality, 1, 100);
     if (p.face.min_quality > p.face.max_quality) r.problem("face.min_quality", "greater than max_quality");
+    std::string record_format = "iso19794";
+    r.optional_string(*face, "face", "record_format", record_format);
+    if (record_format != "iso19794" && record_format != "iso39794") {
+      r.problem("face.record_format", "must be \"iso19794\" or \"iso39794\"");
+    }
+    p.face.iso39794 = record_format == "iso39794";
   }
   if (auto fp = r.required_object(root, "", "fingerprints")) {
     r.known_keys(*fp, "fingerprints",

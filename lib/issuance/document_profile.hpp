@@ -23,6 +23,9 @@ struct FaceSettings {
   std::size_t max_bytes = 20000;
   int min_quality = 30;
   int max_quality = 95;
+  /// DG2 record: ISO/IEC 19794-5 (5F2E) or 39794-5 (7F2E). ICAO 9303-9 lets
+  /// issuers use either until 2030.
+  bool iso39794 = false;
 };
 
 struct FingerprintSettings {
