@@ -405,6 +405,11 @@ TEST_CASE(
   auto described = inspection::describe_chip(p.chip);
   CHECK(described["DG2"]["faces"][0]["record_format"] == "ISO/IEC 39794-5");
   CHECK(described["DG2"]["faces"][0]["width"] == 480);
+  CHECK(inspection::render_text(described).find("record_format: ISO/IEC 39794-5") != std::string::npos);
+  // The Danish profile's chip says 19794-5.
+  auto classic = prepare_record(json::parse(test::example_application_json()), dir);
+  CHECK(inspection::render_text(inspection::describe_chip(classic.chip))
+            .find("record_format: ISO/IEC 19794-5") != std::string::npos);
   auto written = inspection::extract_chip(p.chip, dir / "extracted");
   CHECK(std::find(written.begin(), written.end(), "face.jpg") != written.end());
   CHECK(read_file((dir / "extracted" / "face.jpg").string()) == dg2.faces_39794[0].image);
