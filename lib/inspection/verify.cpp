@@ -175,6 +175,16 @@ void rule_checks(const issuance::ChipImage& chip, const ChipView& v, const issua
       formats += std::string(formats.empty() ? "" : ", ") + lds::face_record_format_name(format);
     out.push_back(
         pass("facial image present", std::to_string(v.dg2->faces.size()) + " face record(s): " + formats));
+    const auto wanted =
+        p.face.iso39794 ? lds::FaceRecordFormat::Iso39794_5 : lds::FaceRecordFormat::Iso19794_5;
+    bool all_wanted = std::all_of(v.dg2->face_formats.begin(), v.dg2->face_formats.end(),
+                                  [&](lds::FaceRecordFormat f) { return f == wanted; });
+    if (all_wanted) {
+      out.push_back(pass("face record format", lds::face_record_format_name(wanted)));
+    } else {
+      out.push_back(
+          fail("face record format", formats + " but " + who + lds::face_record_format_name(wanted)));
+    }
   } else {
     out.push_back(fail("facial image present", "a facial image is required for every holder"));
   }

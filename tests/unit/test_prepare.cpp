@@ -401,6 +401,11 @@ TEST_CASE(
   CHECK(report.passed());
   CHECK(check(report, "DG2 face image").detail.find("ISO/IEC 39794-5 record, JPEG 480x640") == 0);
   CHECK(check(report, "facial image present").detail.find("ISO/IEC 39794-5") != std::string::npos);
+  CHECK(check(report, "face record format").status == Status::Pass);
+  // Under the Danish profile (19794-5) the same chip breaks the issuer's rule.
+  auto under_dk = verify(p.chip);
+  CHECK(check(under_dk, "face record format").status == Status::Fail);
+  CHECK(check(under_dk, "face record format").detail.find("ISO/IEC 19794-5") != std::string::npos);
 
   auto described = inspection::describe_chip(p.chip);
   CHECK(described["DG2"]["faces"][0]["record_format"] == "ISO/IEC 39794-5");
