@@ -60,7 +60,11 @@ BiometricHeader decode_header(tlv::Reader r, const std::string& context) {
         h.validity_period = Bytes(e.value.begin(), e.value.end());
         break;
       case 0x86:
-        fixed(e, 2, context, "creator");
+        // Not a fixed size: ICAO's own 39794-5 DG2 sample carries 4 bytes.
+        if (e.value.empty() || e.value.size() > 16) {
+          throw DecodeError(context + ": creator (tag 86) must be 1 to 16 bytes at offset " +
+                            std::to_string(e.offset));
+        }
         h.creator = Bytes(e.value.begin(), e.value.end());
         break;
       case 0x87:

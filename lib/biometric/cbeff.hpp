@@ -26,7 +26,7 @@ struct BiometricHeader {
   std::optional<std::uint8_t> biometric_subtype;      // 82
   std::optional<Bytes> creation_datetime;             // 83 (7 bytes)
   std::optional<Bytes> validity_period;               // 85 (8 bytes)
-  std::optional<Bytes> creator;                       // 86 (2 bytes)
+  std::optional<Bytes> creator;                       // 86 (1-16 bytes; 2 is usual)
   std::uint16_t format_owner = kFormatOwnerJtc1Sc37;  // 87
   std::uint16_t format_type = 0;                      // 88
 };

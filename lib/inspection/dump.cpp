@@ -128,8 +128,8 @@ json describe_chip(const issuance::ChipImage& chip) {
     std::size_t record = 0;
     for (const auto& t : v.dg2->group.templates) {
       json f = header_json(t.header);
-      f["record_format"] = t.constructed_data ? "ISO/IEC 39794-5 (not decoded)" : "ISO/IEC 19794-5";
-      if (!t.constructed_data && record < v.dg2->faces.size()) {
+      if (record < v.dg2->faces.size()) {
+        f["record_format"] = lds::face_record_format_name(v.dg2->face_formats[record]);
         for (const auto& img : v.dg2->faces[record].images) {
           f["image_type"] = biometric::face_image_data_type_name(img.image_data_type);
           f["width"] = img.width;
@@ -141,6 +141,21 @@ json describe_chip(const issuance::ChipImage& chip) {
                                                             : "basic";
           f["feature_points"] = img.feature_points.size();
           f["image"] = image_summary(img.image);
+        }
+        if (v.dg2->face_formats[record] == lds::FaceRecordFormat::Iso39794_5) {
+          // Gender and landmarks are not decoded from 39794-5 (kept as bytes).
+          f.erase("gender");
+          f.erase("feature_points");
+          std::size_t n39794 = static_cast<std::size_t>(
+              std::count(v.dg2->face_formats.begin(), v.dg2->face_formats.begin() + static_cast<long>(record),
+                         lds::FaceRecordFormat::Iso39794_5));
+          const auto& r = v.dg2->faces_39794[n39794];
+          f["image_type"] = biometric::face39794_image_format_name(r.image_format);
+          f["version"] = std::to_string(r.version_generation) + "/" + std::to_string(r.version_year);
+          if (r.colour_space) f["colour_space"] = biometric::face39794_colour_space_name(*r.colour_space);
+          if (r.capture_datetime) f["capture_year"] = r.capture_datetime->year;
+          f["kept_fields"] = r.kept_representation_fields.size() + r.kept_image_2d_fields.size() +
+                             r.kept_image_information_fields.size();
         }
         ++record;
       }

@@ -75,7 +75,9 @@ void image_checks(const ChipView& v, std::vector<Check>& out) {
   if (v.dg2) {
     for (std::size_t i = 0; i < v.dg2->faces.size(); ++i) {
       for (const auto& face : v.dg2->faces[i].images) {
-        std::string name = "DG2 face image";
+        const std::string name = "DG2 face image";
+        const std::string format =
+            std::string(lds::face_record_format_name(v.dg2->face_formats[i])) + " record, ";
         try {
           image::Info info = image::probe(face.image, "DG2 face image");
           image::Raster r = image::decode(face.image, "DG2 face image");
@@ -89,7 +91,7 @@ void image_checks(const ChipView& v, std::vector<Check>& out) {
             out.push_back(fail(name, "record says " + dims(face.width, face.height) + " but the image is " +
                                          dims(r.width, r.height)));
           } else {
-            out.push_back(pass(name, std::string(image::format_name(info.format)) + " " +
+            out.push_back(pass(name, format + image::format_name(info.format) + " " +
                                          dims(r.width, r.height) + ", " + std::to_string(face.image.size()) +
                                          " bytes"));
           }
@@ -168,7 +170,21 @@ void rule_checks(const issuance::ChipImage& chip, const ChipView& v, const issua
     }
   }
   if (v.dg2 && !v.dg2->faces.empty()) {
-    out.push_back(pass("facial image present", std::to_string(v.dg2->faces.size()) + " face record(s)"));
+    std::string formats;
+    for (auto format : v.dg2->face_formats)
+      formats += std::string(formats.empty() ? "" : ", ") + lds::face_record_format_name(format);
+    out.push_back(
+        pass("facial image present", std::to_string(v.dg2->faces.size()) + " face record(s): " + formats));
+    const auto wanted =
+        p.face.iso39794 ? lds::FaceRecordFormat::Iso39794_5 : lds::FaceRecordFormat::Iso19794_5;
+    bool all_wanted = std::all_of(v.dg2->face_formats.begin(), v.dg2->face_formats.end(),
+                                  [&](lds::FaceRecordFormat f) { return f == wanted; });
+    if (all_wanted) {
+      out.push_back(pass("face record format", lds::face_record_format_name(wanted)));
+    } else {
+      out.push_back(
+          fail("face record format", formats + " but " + who + lds::face_record_format_name(wanted)));
+    }
   } else {
     out.push_back(fail("facial image present", "a facial image is required for every holder"));
   }

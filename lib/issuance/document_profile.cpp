@@ -119,7 +119,7 @@ DocumentProfile DocumentProfile::from_json(const nlohmann::json& j, const std::s
   if (auto face = r.required_object(root, "", "face")) {
     r.known_keys(*face, "face",
                  {"width", "height", "colour", "format", "max_bytes", "min_quality", "max_quality",
-                  "max_compression_ratio"});
+                  "max_compression_ratio", "record_format"});
     r.required_int(*face, "face", "width", p.face.width, 64, 2000);
     r.required_int(*face, "face", "height", p.face.height, 64, 2000);
     std::string colour = "rgb";
@@ -154,6 +154,12 @@ DocumentProfile DocumentProfile::from_json(const nlohmann::json& j, const std::s
         p.face.max_compression_ratio = v.get<double>();
       }
     }
+    std::string record_format = "iso19794";
+    r.optional_string(*face, "face", "record_format", record_format);
+    if (record_format != "iso19794" && record_format != "iso39794") {
+      r.problem("face.record_format", "must be \"iso19794\" or \"iso39794\"");
+    }
+    p.face.iso39794 = record_format == "iso39794";
   }
   if (auto fp = r.required_object(root, "", "fingerprints")) {
     r.known_keys(*fp, "fingerprints",

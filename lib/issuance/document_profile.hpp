@@ -25,6 +25,9 @@ struct FaceSettings {
   int min_quality = 30;  // jpeg only: the quality range searched
   int max_quality = 95;
   double max_compression_ratio = 80.0;  // jpeg2000 only: the most it may compress to fit max_bytes
+  /// DG2 record: ISO/IEC 19794-5 (5F2E) or 39794-5 (7F2E). ICAO 9303-9 lets
+  /// issuers use either until 2030.
+  bool iso39794 = false;
 };
 
 struct FingerprintSettings {

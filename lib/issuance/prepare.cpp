@@ -6,6 +6,7 @@
 
 #include "biometric/face_record.hpp"
 #include "biometric/finger_record.hpp"
+#include "biometric/iso39794_face.hpp"
 #include "core/error.hpp"
 #include "image/image.hpp"
 #include "issuance/face.hpp"
@@ -53,6 +54,18 @@ biometric::FaceImage make_face(const Application& app, const DocumentProfile& pr
   face.height = static_cast<std::uint16_t>(f.height);
   face.image = face_image_data(app.face, profile, note);
   return face;
+}
+
+// The same portrait as an ISO/IEC 39794-5 record (ICAO application profile).
+biometric::Iso39794FaceRecord as_iso39794(const biometric::FaceImage& face) {
+  biometric::Iso39794FaceRecord r;
+  r.image = face.image;
+  r.image_format = biometric::Face39794ImageFormat::Jpeg;  // make_face writes JPEG only
+  r.width = face.width;
+  r.height = face.height;
+  r.colour_space = face.colour_space == 3 ? biometric::Face39794ColourSpace::Grey8
+                                          : biometric::Face39794ColourSpace::Rgb24;
+  return r;
 }
 
 biometric::FingerRecord make_finger(const FingerprintInput& in, const DocumentProfile& profile,
@@ -189,7 +202,10 @@ ChipImage prepare(const Application& app, const DocumentProfile& profile, pki::S
   chip.files["EF.DG1"] = dg1.encode();
 
   // DG2: the face.
-  chip.files["EF.DG2"] = lds::Dg2::from_face(make_face(app, profile, rep.face)).encode();
+  biometric::FaceImage face = make_face(app, profile, rep.face);
+  chip.files["EF.DG2"] =
+      (profile.face.iso39794 ? lds::Dg2::from_face_39794(as_iso39794(face)) : lds::Dg2::from_face(face))
+          .encode();
 
   // DG3: two fingers from age 6, otherwise an empty group with random filler
   // (as the German eAT does) so the file's size says nothing.

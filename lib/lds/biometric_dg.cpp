@@ -16,6 +16,58 @@ Dg2 Dg2::from_face(const biometric::FaceImage& face) {
   t.data = record.encode();
   dg.group.templates.push_back(std::move(t));
   dg.faces.push_back(std::move(record));
+  dg.face_formats.push_back(FaceRecordFormat::Iso19794_5);
+  return dg;
+}
+
+namespace {
+
+biometric::FaceRecord as_19794_view(const biometric::Iso39794FaceRecord& r) {
+  using biometric::Face39794ColourSpace;
+  biometric::FaceImage img;
+  img.image_data_type = r.image_format == biometric::Face39794ImageFormat::Jpeg ? 0 : 1;
+  img.width = r.width.value_or(0);
+  img.height = r.height.value_or(0);
+  switch (r.colour_space.value_or(Face39794ColourSpace::Unknown)) {
+    case Face39794ColourSpace::Rgb24:
+      img.colour_space = 1;
+      break;
+    case Face39794ColourSpace::Yuv422:
+      img.colour_space = 2;
+      break;
+    case Face39794ColourSpace::Grey8:
+      img.colour_space = 3;
+      break;
+    case Face39794ColourSpace::Unknown:
+      img.colour_space = 0;
+      break;
+    default:
+      img.colour_space = 4;
+  }
+  img.face_image_type = 1;  // the profile's "mrtd" kind is a full frontal portrait
+  img.image = r.image;
+  biometric::FaceRecord view;
+  view.images.push_back(std::move(img));
+  return view;
+}
+
+}  // namespace
+
+const char* face_record_format_name(FaceRecordFormat format) {
+  return format == FaceRecordFormat::Iso39794_5 ? "ISO/IEC 39794-5" : "ISO/IEC 19794-5";
+}
+
+Dg2 Dg2::from_face_39794(const biometric::Iso39794FaceRecord& record) {
+  Dg2 dg;
+  BiometricTemplate t;
+  // The ICAO samples carry only format owner and type in the header.
+  t.header.format_type = biometric::kFormatTypeFace39794;
+  t.data = record.encode();
+  t.constructed_data = true;
+  dg.group.templates.push_back(std::move(t));
+  dg.faces.push_back(as_19794_view(record));
+  dg.face_formats.push_back(FaceRecordFormat::Iso39794_5);
+  dg.faces_39794.push_back(record);
   return dg;
 }
 
@@ -26,12 +78,25 @@ Dg2 Dg2::decode(ByteView data) {
   if (dg.group.discretionary_random) throw DecodeError("DG2: random filler (53) is not allowed in DG2");
   for (std::size_t i = 0; i < dg.group.templates.size(); ++i) {
     const auto& t = dg.group.templates[i];
-    if (t.constructed_data) continue;
+    std::string ctx = "DG2 template " + std::to_string(i + 1);
+    if (t.header.format_owner != biometric::kFormatOwnerJtc1Sc37) {
+      throw DecodeError(ctx + ": format owner is not 0101 (ISO/IEC JTC 1/SC 37)");
+    }
+    if (t.constructed_data) {
+      if (t.header.format_type != biometric::kFormatTypeFace39794) {
+        throw DecodeError(ctx + ": a 7F2E data block needs format type 002A (ISO/IEC 39794-5)");
+      }
+      auto record = biometric::Iso39794FaceRecord::decode(t.data, "DG2 face record " + std::to_string(i + 1));
+      dg.faces.push_back(as_19794_view(record));
+      dg.face_formats.push_back(FaceRecordFormat::Iso39794_5);
+      dg.faces_39794.push_back(std::move(record));
+      continue;
+    }
     if (t.header.format_type != biometric::kFormatTypeFace19794) {
-      throw DecodeError("DG2 template " + std::to_string(i + 1) +
-                        ": format type is not 0008 (ISO/IEC 19794-5)");
+      throw DecodeError(ctx + ": a 5F2E data block needs format type 0008 (ISO/IEC 19794-5)");
     }
     dg.faces.push_back(biometric::FaceRecord::decode(t.data, "DG2 face record " + std::to_string(i + 1)));
+    dg.face_formats.push_back(FaceRecordFormat::Iso19794_5);
   }
   return dg;
 }

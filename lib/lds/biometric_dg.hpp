@@ -1,6 +1,7 @@
 // DG2 (face) and DG3 (fingerprints): biometric records inside the CBEFF
-// group template. Templates with 19794 records (5F2E) are decoded and
-// checked; 39794 templates (7F2E) are kept as they are.
+// group template. DG2 face records may be ISO/IEC 19794-5 (BDB 5F2E,
+// format type 0008) or ISO/IEC 39794-5 (BDB 7F2E, format type 002A); both
+// are decoded. DG3 decodes 19794-4 and keeps 39794 templates as they are.
 #pragma once
 
 #include <vector>
@@ -8,14 +9,25 @@
 #include "biometric/cbeff.hpp"
 #include "biometric/face_record.hpp"
 #include "biometric/finger_record.hpp"
+#include "biometric/iso39794_face.hpp"
 
 namespace rcperso::lds {
 
+enum class FaceRecordFormat { Iso19794_5, Iso39794_5 };
+const char* face_record_format_name(FaceRecordFormat format);  // "ISO/IEC 19794-5"
+
 struct Dg2 {
   biometric::BiometricGroup group;
-  std::vector<biometric::FaceRecord> faces;  // one per 19794-5 template, in order
+  /// One per template, in order; a 39794-5 record is also shown here as a
+  /// one-image FaceRecord (its image, type, size and colour space) so
+  /// readers of either format look at the same fields.
+  std::vector<biometric::FaceRecord> faces;
+  std::vector<FaceRecordFormat> face_formats;  // parallel to faces
+  /// The 39794-5 records as decoded, in template order.
+  std::vector<biometric::Iso39794FaceRecord> faces_39794;
 
   static Dg2 from_face(const biometric::FaceImage& face);
+  static Dg2 from_face_39794(const biometric::Iso39794FaceRecord& record);
   Bytes encode() const { return group.encode(0x75); }
   static Dg2 decode(ByteView data);
 };

@@ -374,3 +374,60 @@ TEST_CASE("a JPEG 2000 profile still stores JPEG 2000 fingers (compression 4)") 
   CHECK(report.passed());
   CHECK(check(report, "DG3 right_index image").detail.find("JPEG 2000 400x500") == 0);
 }
+
+TEST_CASE(
+    "a profile with face.record_format iso39794: DG2 under 7F2E, verified and dumped as ISO/IEC 39794-5") {
+  test::TempDir dir;
+  test::write_example_images(dir);
+  auto profile =
+      issuance::DocumentProfile::load(test::source_dir() / "tests/data/dk-residence-card-iso39794.json");
+  CHECK(profile.face.iso39794);
+  CHECK_FALSE(dk().face.iso39794);  // the Danish profile stays on 19794-5
+  auto p = prepare_record(json::parse(test::example_application_json()), dir, "ds-ec", profile);
+  const Bytes& dg2_bytes = *p.chip.file("EF.DG2");
+  auto dg2 = lds::Dg2::decode(dg2_bytes);
+  REQUIRE(dg2.faces_39794.size() == 1);
+  CHECK(dg2.group.templates[0].constructed_data);
+  CHECK(dg2.group.templates[0].header.format_type == 0x002A);
+  CHECK(dg2.faces_39794[0].width == 480);
+  CHECK(dg2.faces_39794[0].image_format == biometric::Face39794ImageFormat::Jpeg);
+  CHECK(dg2.faces_39794[0].image.size() <= 20000);
+
+  inspection::VerifyOptions o;
+  o.csca_files = {(test::source_dir() / "keys-sample" / "csca-ec.pem").string()};
+  o.profile = profile;
+  auto report = inspection::verify_chip(p.chip, o);
+  INFO(failures(report));
+  CHECK(report.passed());
+  CHECK(check(report, "DG2 face image").detail.find("ISO/IEC 39794-5 record, JPEG 480x640") == 0);
+  CHECK(check(report, "facial image present").detail.find("ISO/IEC 39794-5") != std::string::npos);
+  CHECK(check(report, "face record format").status == Status::Pass);
+  // Under the Danish profile (19794-5) the same chip breaks the issuer's rule.
+  auto under_dk = verify(p.chip);
+  CHECK(check(under_dk, "face record format").status == Status::Fail);
+  CHECK(check(under_dk, "face record format").detail.find("ISO/IEC 19794-5") != std::string::npos);
+
+  auto described = inspection::describe_chip(p.chip);
+  CHECK(described["DG2"]["faces"][0]["record_format"] == "ISO/IEC 39794-5");
+  CHECK(described["DG2"]["faces"][0]["width"] == 480);
+  CHECK(inspection::render_text(described).find("record_format: ISO/IEC 39794-5") != std::string::npos);
+  // The Danish profile's chip says 19794-5.
+  auto classic = prepare_record(json::parse(test::example_application_json()), dir);
+  CHECK(inspection::render_text(inspection::describe_chip(classic.chip))
+            .find("record_format: ISO/IEC 19794-5") != std::string::npos);
+  auto written = inspection::extract_chip(p.chip, dir / "extracted");
+  CHECK(std::find(written.begin(), written.end(), "face.jpg") != written.end());
+  CHECK(read_file((dir / "extracted" / "face.jpg").string()) == dg2.faces_39794[0].image);
+}
+
+TEST_CASE("face.record_format accepts only iso19794 or iso39794") {
+  test::TempDir dir;
+  auto text = read_file((test::source_dir() / "tests/data/dk-residence-card-iso39794.json").string());
+  std::string s(text.begin(), text.end());
+  auto at = s.find("\"iso39794\"");
+  REQUIRE(at != std::string::npos);
+  s.replace(at, 10, "\"iso39795\"");
+  dir.write_text("bad.json", s);
+  CHECK_THROWS_WITH_AS(issuance::DocumentProfile::load(dir / "bad.json"),
+                       doctest::Contains("face.record_format"), Error);
+}
