@@ -333,7 +333,8 @@ TEST_CASE("DG3 inspection fails a WSQ whose record header disagrees or that does
   SUBCASE("dimension mismatch") {
     dg3.fingers[0].fingers[0].width = 401;
     p.chip.files["EF.DG3"] = lds::Dg3::from_fingers(dg3.fingers).encode();
-    const auto& c = check(verify(p.chip), "DG3 right_index image");
+    const auto report = verify(p.chip);
+    const auto& c = check(report, "DG3 right_index image");
     CHECK(c.status == Status::Fail);
     CHECK(c.detail.find("401x500") != std::string::npos);
   }
@@ -346,7 +347,8 @@ TEST_CASE("DG3 inspection fails a WSQ whose record header disagrees or that does
   SUBCASE("the record says WSQ but holds JPEG 2000") {
     dg3.fingers[0].fingers[0].image = image::encode_jpeg2000(test::synthetic_finger(400, 500), 10.0);
     p.chip.files["EF.DG3"] = lds::Dg3::from_fingers(dg3.fingers).encode();
-    const auto& c = check(verify(p.chip), "DG3 right_index image");
+    const auto report = verify(p.chip);
+    const auto& c = check(report, "DG3 right_index image");
     CHECK(c.status == Status::Fail);
     CHECK(c.detail.find("JPEG 2000") != std::string::npos);
   }
