@@ -13,6 +13,7 @@ PACKAGES=(
   vsmartcard-vpicc python3-virtualsmartcard python3-pycryptodome
   openpace  # cvc-print for tests/integration/cvc_print.sh only (GPL: run, never linked)
   libeac-dev  # OpenPACE's library for tests/interop/openpace_interop.cpp only (GPL: never in lib/ or tools/)
+  chromium fonts-dejavu-core  # renders rcverify --html reports in tests/integration/html_report.sh only
 )
 
 missing=()

@@ -103,6 +103,10 @@ void write_file_atomic(const fs::path& path, ByteView data, bool private_file) {
   tmp += ".partial-" + std::to_string(::getpid());
   std::error_code ec;
   fs::remove(tmp, ec);
+  // Named by the file the user asked for, not by the temporary beside it.
+  fs::path parent = path.parent_path().empty() ? fs::path(".") : path.parent_path();
+  if (!fs::is_directory(parent, ec))
+    throw Error(path.string() + ": cannot write: no directory " + parent.string());
   try {
     write_new_file(tmp, data, private_file);
   } catch (...) {

@@ -55,8 +55,15 @@ for example in application child-under-6 exempt-adult; do
   contains "$example: DG3 withheld without TA" "$work/out" "SKIP  DG3 hash"
   check "$example: rcverify with Terminal Authentication" 0 "$BIN/rcverify" --reader "$R0" \
     --bac "$docno" "$dob" "$doe" --csca "$csca" --profile dk-residence-card \
-    --terminal-cert "$eac/dv/cert.cvcert" --terminal-cert "$eac/is/cert.cvcert" --terminal-key "$eac/is/key.pem"
+    --terminal-cert "$eac/dv/cert.cvcert" --terminal-cert "$eac/is/cert.cvcert" --terminal-key "$eac/is/key.pem" \
+    --html "$work/$example.html"
   contains "$example: TA passes" "$work/out" "PASS  Terminal Authentication"
+  # The QA page of the card as read, fingerprints included after TA (rendering: html_report.sh).
+  contains "$example: HTML report from the card" "$work/$example.html" "card in reader $R0"
+  contains "$example: HTML report shows PACE" "$work/$example.html" '<td class="status">PASS</td><td>access control'
+  if [ "$example" = application ]; then
+    contains "$example: HTML report shows the fingers" "$work/$example.html" 'alt="right_index" src="data:image/png'
+  fi
   contains "$example: DG3 checked after TA" "$work/out" "PASS  DG3 hash"
   for f in EF.COM EF.SOD EF.DG1 EF.DG2; do
     if cmp -s "$work/$example.chip/$f" "$work/$example.read/$f"; then pass=$((pass + 1)); else

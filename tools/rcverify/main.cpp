@@ -8,6 +8,8 @@
 #include "card/chip_session.hpp"
 #include "common/card_cli.hpp"
 #include "common/cli_common.hpp"
+#include "core/atomic_dir.hpp"
+#include "inspection/html_report.hpp"
 #include "inspection/verify.hpp"
 #include "issuance/chip_image.hpp"
 #include "issuance/document_profile.hpp"
@@ -30,6 +32,11 @@ int tool_main(int argc, char** argv) {
   app.add_option("--profile", profile,
                  "Document profile for the issuer's rules (default: from the manifest)");
   app.add_flag("--json", json, "Print the report as JSON");
+  std::string html;
+  app.add_option(
+      "--html", html,
+      "Also write the report as one self-contained HTML page (face, fingerprints, every field and check; "
+      "private file, it holds biometric data)");
   try {
     app.parse(argc, argv);
     if (chip_dir.empty() && !rcperso::cli::reading_a_card(card)) {
@@ -59,6 +66,15 @@ int tool_main(int argc, char** argv) {
     // The chip's own proofs first, in the order they ran: access control, then Chip Authentication.
     report.checks.insert(report.checks.begin(), mechanisms.begin(), mechanisms.end());
     if (!access.empty()) report.checks.insert(report.checks.begin(), pass("access control", access));
+    if (!html.empty()) {
+      inspection::HtmlReportContext context;
+      context.source = cli::reading_a_card(card)
+                           ? "card in reader " + (card.reader.reader.empty() ? std::string("(the only one)")
+                                                                             : card.reader.reader)
+                           : "chip image " + chip_dir;
+      // Written whole or not at all, 0600: the page embeds the face and the fingerprints.
+      write_file_atomic(html, as_bytes(inspection::render_html_report(chip, report, context)), true);
+    }
     std::cout << (json ? report.to_json().dump(2) + "\n" : report.to_text());
     return report.passed() ? cli::kExitOk : cli::kExitFail;
   });
