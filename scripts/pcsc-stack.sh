@@ -8,6 +8,16 @@
 #                                pcscd sees the card; sets CARD_PID
 #   card_out SLOT PID            stop that card and wait until the reader is empty
 #   reader_name SLOT             "Virtual PCD 00 0SLOT"
+#
+# A private stack with more readers, for batches across many readers:
+#   private_pcsc_up DIR N PORT   start a pcscd of its own (in a private mount namespace, so the
+#                                machine's pcscd is untouched) with N virtual readers on TCP
+#                                ports PORT .. PORT+N-1; exports PCSCLITE_CSOCK_NAME so that every
+#                                client started afterwards talks to it
+#   private_pcsc_down            stop it
+#   private_reader_name R        the name of reader R (0 .. N-1)
+#   private_card_in R LOG ARGS...  start rcsim on reader R; sets CARD_PID
+#   private_card_out R PID       stop that card and wait until reader R is empty
 
 PCSC_STARTED_PID=""
 
@@ -70,4 +80,76 @@ card_out() {
   wait "$pid" 2>/dev/null || true
   # pcscd polls presence ~every 0.44 s; a card that comes back too early is never seen.
   "$BIN/pcsc_wait" "$(reader_name "$slot")" absent 10000
+}
+
+# --- a private pcscd with N readers -----------------------------------------
+# Debian's vpcd driver serves two slots per reader.conf entry and keeps them in
+# global state, so a second entry of the same library would share the first's
+# slots. Each pair of readers therefore loads its own copy of the driver file
+# (a copy, not a link: the dynamic loader would reuse the library it already
+# has for the same file).
+PRIVATE_PCSC_PID=""
+PRIVATE_PCSC_PORT=""
+
+private_reader_name() { echo "Virtual PCD $(($1 / 2)) 00 0$(($1 % 2))"; }
+
+private_pcsc_up() {
+  local dir=$1 readers=$2 port=$3
+  local driver=/usr/lib/pcsc/drivers/serial/libifdvpcd.so
+  if [ ! -e "$driver" ]; then
+    echo "pcsc-stack: the vpcd reader driver is missing ($driver; package vsmartcard-vpcd)" >&2
+    return 1
+  fi
+  mkdir -p "$dir/run" "$dir/conf" "$dir/drivers"
+  local entries=$(((readers + 1) / 2)) i
+  for ((i = 0; i < entries; i++)); do
+    cp "$(readlink -f "$driver")" "$dir/drivers/libifdvpcd-$i.so"
+    printf 'FRIENDLYNAME "Virtual PCD %d"\nDEVICENAME /dev/null:%d\nLIBPATH %s\nCHANNELID %d\n' \
+      "$i" $((port + 2 * i)) "$dir/drivers/libifdvpcd-$i.so" $((port + 2 * i)) >"$dir/conf/vpcd-$i"
+  done
+  pcsc_sudo mkdir -p /run/pcscd
+  # unshare execs sh, which execs pcscd: $! is pcscd's own PID when run as root.
+  if [ "$(id -u)" -ne 0 ]; then
+    sudo unshare --mount --propagation private sh -c \
+      "mount --bind '$dir/run' /run/pcscd && exec pcscd --foreground -c '$dir/conf'" >"$dir/pcscd.log" 2>&1 &
+  else
+    unshare --mount --propagation private sh -c \
+      "mount --bind '$dir/run' /run/pcscd && exec pcscd --foreground -c '$dir/conf'" >"$dir/pcscd.log" 2>&1 &
+  fi
+  PRIVATE_PCSC_PID=$!
+  PRIVATE_PCSC_PORT=$port
+  export PCSCLITE_CSOCK_NAME=$dir/run/pcscd.comm
+  for _ in $(seq 1 100); do
+    if [ "$("$BIN/pcsc_wait" --list 2>/dev/null | grep -c "Virtual PCD")" -ge "$readers" ]; then return 0; fi
+    sleep 0.1
+  done
+  echo "pcsc-stack: the private pcscd did not come up with $readers readers within 10 s (log: $dir/pcscd.log)" >&2
+  return 1
+}
+
+private_pcsc_down() {
+  if [ -n "$PRIVATE_PCSC_PID" ]; then
+    pcsc_sudo kill "$PRIVATE_PCSC_PID" 2>/dev/null || true
+    wait "$PRIVATE_PCSC_PID" 2>/dev/null || true
+    PRIVATE_PCSC_PID=""
+  fi
+  unset PCSCLITE_CSOCK_NAME
+}
+
+private_card_in() {
+  local reader=$1 log=$2
+  shift 2
+  "$BIN/rcsim" --port $((PRIVATE_PCSC_PORT + reader)) "$@" >>"$log" 2>&1 &
+  CARD_PID=$!
+  if ! "$BIN/pcsc_wait" "$(private_reader_name "$reader")" present 10000; then
+    echo "pcsc-stack: the virtual card on private reader $reader did not appear (log: $log)" >&2
+    return 1
+  fi
+}
+
+private_card_out() {
+  local reader=$1 pid=$2
+  kill "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  "$BIN/pcsc_wait" "$(private_reader_name "$reader")" absent 10000
 }
