@@ -9,6 +9,7 @@
 #include "core/atomic_dir.hpp"
 #include "core/bytes.hpp"
 #include "core/error.hpp"
+#include "core/wipe.hpp"
 
 namespace rcperso::issuance {
 
@@ -133,18 +134,6 @@ ChipKeys read_chip_keys(const std::filesystem::path& path, const std::string& do
   return keys;
 }
 
-void erase_chip_keys(const std::filesystem::path& path) {
-  const std::string where = path.string();
-  int fd = ::open(where.c_str(), O_WRONLY | O_CLOEXEC);
-  if (fd < 0) throw Error(where + ": cannot open the chip key file to erase it");
-  struct stat st {};
-  bool ok = ::fstat(fd, &st) == 0;
-  if (ok) {
-    Bytes zeros(static_cast<std::size_t>(st.st_size), 0);
-    ok = ::write(fd, zeros.data(), zeros.size()) == static_cast<ssize_t>(zeros.size()) && ::fsync(fd) == 0;
-  }
-  ::close(fd);
-  if (!ok || ::unlink(where.c_str()) != 0) throw Error(where + ": erasing the chip key file failed");
-}
+void erase_chip_keys(const std::filesystem::path& path) { wipe_file(path, "the chip key file"); }
 
 }  // namespace rcperso::issuance
