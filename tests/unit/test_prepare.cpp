@@ -260,7 +260,8 @@ TEST_CASE("a WSQ fingerprint within budget is kept as given and verified as WSQ"
   CHECK(report.passed());
   const auto& image_check = check(report, "DG3 left_index image");
   CHECK(image_check.status == Status::Pass);
-  CHECK(image_check.detail.find("WSQ 380x480, " + std::to_string(left.size()) + " bytes, 0.") == 0);
+  CHECK(image_check.detail.find("ISO/IEC 19794-4 record, WSQ 380x480, " + std::to_string(left.size()) +
+                                " bytes, 0.") == 0);
 }
 
 TEST_CASE("a PNG fingerprint is encoded to WSQ at the profile's rate within its budget") {
