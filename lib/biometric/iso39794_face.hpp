@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "biometric/iso39794_der.hpp"
 #include "core/bytes.hpp"
 
 namespace rcperso::biometric {
@@ -30,21 +31,6 @@ enum class Face39794ColourSpace : std::uint8_t {
   Yuv422 = 4,
   Grey8 = 5,
   Grey16 = 6,
-};
-
-/// DateTimeBlock of ISO/IEC 39794-1 (year mandatory, the rest optional).
-struct Iso39794DateTime {
-  std::uint16_t year = 0;
-  std::optional<std::uint8_t> month, day, hour, minute, second;
-  std::optional<std::uint16_t> millisecond;
-  bool operator==(const Iso39794DateTime&) const = default;
-};
-
-/// One DER element kept as it was, with its context tag number for ordering.
-struct KeptField {
-  std::uint8_t tag_number = 0;
-  Bytes encoded;
-  bool operator==(const KeptField&) const = default;
 };
 
 struct Iso39794FaceRecord {

@@ -6,6 +6,7 @@
 
 #include "biometric/face_record.hpp"
 #include "biometric/finger_record.hpp"
+#include "biometric/iso39794_finger.hpp"
 #include "core/atomic_dir.hpp"
 #include "core/error.hpp"
 #include "image/image.hpp"
@@ -165,15 +166,36 @@ json describe_chip(const issuance::ChipImage& chip) {
   }
   if (v.dg3) {
     json fingers = json::array();
-    for (const auto& record : v.dg3->fingers) {
-      for (const auto& f : record.fingers) {
-        fingers.push_back({{"position", biometric::finger_position_name(f.position)},
-                           {"compression", biometric::compression_name(record.compression)},
-                           {"width", f.width},
-                           {"height", f.height},
-                           {"resolution_ppi", record.image_res_h},
-                           {"impression_type", f.impression_type},
-                           {"image_bytes", f.image.size()}});
+    std::size_t n39794 = 0;
+    for (std::size_t i = 0; i < v.dg3->fingers.size(); ++i) {
+      const auto& record = v.dg3->fingers[i];
+      const auto record_format = v.dg3->finger_formats[i];
+      const biometric::Iso39794FingerRecord* r39794 =
+          record_format == lds::FingerRecordFormat::Iso39794_4 ? &v.dg3->fingers_39794[n39794++] : nullptr;
+      for (std::size_t k = 0; k < record.fingers.size(); ++k) {
+        const auto& f = record.fingers[k];
+        json finger = {{"position", biometric::finger_position_name(f.position)},
+                       {"record_format", lds::finger_record_format_name(record_format)},
+                       {"compression", biometric::compression_name(record.compression)},
+                       {"width", f.width},
+                       {"height", f.height},
+                       {"resolution_ppi", record.image_res_h},
+                       {"impression_type", f.impression_type},
+                       {"image_bytes", f.image.size()}};
+        if (r39794 != nullptr) {
+          // 39794-4 states neither size nor (unless given) resolution: the image's size is shown.
+          const auto& rep = r39794->representations[k];
+          finger["compression"] = biometric::finger39794_image_format_name(rep.image_format);
+          json summary = image_summary(f.image);
+          finger["width"] = summary.value("width", 0);
+          finger["height"] = summary.value("height", 0);
+          if (!rep.sampling_rate) finger.erase("resolution_ppi");
+          finger["version"] =
+              std::to_string(r39794->version_generation) + "/" + std::to_string(r39794->version_year);
+          if (rep.capture_datetime) finger["capture_year"] = rep.capture_datetime->year;
+          finger["kept_fields"] = rep.kept_fields.size();
+        }
+        fingers.push_back(finger);
       }
     }
     d["DG3"] = {{"fingerprints", fingers}, {"status", fingerprint_status(v)}};

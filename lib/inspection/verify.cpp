@@ -102,11 +102,17 @@ void image_checks(const ChipView& v, std::vector<Check>& out) {
     }
   }
   if (v.dg3) {
-    for (const auto& record : v.dg3->fingers) {
+    for (std::size_t i = 0; i < v.dg3->fingers.size(); ++i) {
+      const auto& record = v.dg3->fingers[i];
+      const auto record_format = v.dg3->finger_formats[i];
+      const std::string format_text =
+          std::string(lds::finger_record_format_name(record_format)) + " record, ";
+      // 39794-4 states no image size; the image's own is shown.
+      const bool states_size = record_format == lds::FingerRecordFormat::Iso19794_4;
       for (const auto& f : record.fingers) {
         std::string name = "DG3 " + biometric::finger_position_name(f.position) + " image";
         if (record.compression != 2 && record.compression != 4) {
-          out.push_back(skip(name, std::string(biometric::compression_name(record.compression)) +
+          out.push_back(skip(name, format_text + biometric::compression_name(record.compression) +
                                        " is not decoded by this version"));
           continue;
         }
@@ -118,11 +124,11 @@ void image_checks(const ChipView& v, std::vector<Check>& out) {
             out.push_back(fail(name, std::string("record says ") +
                                          biometric::compression_name(record.compression) +
                                          " but the image is " + image::format_name(format)));
-          } else if (r.width != f.width || r.height != f.height) {
+          } else if (states_size && (r.width != f.width || r.height != f.height)) {
             out.push_back(fail(name, "record says " + dims(f.width, f.height) + " but the image is " +
                                          dims(r.width, r.height)));
           } else {
-            std::string detail = std::string(image::format_name(format)) + " " + dims(r.width, r.height) +
+            std::string detail = format_text + image::format_name(format) + " " + dims(r.width, r.height) +
                                  ", " + std::to_string(f.image.size()) + " bytes";
             if (wsq) {
               char rate[32];
@@ -236,6 +242,23 @@ void rule_checks(const issuance::ChipImage& chip, const ChipView& v, const issua
     } else {
       out.push_back(fail("fingerprints by age", std::to_string(stored) + " stored; " + age_text + " needs " +
                                                     std::to_string(fp.count) + " or a recorded exemption"));
+    }
+  }
+  if (v.dg3 && !v.dg3->finger_formats.empty()) {
+    const auto wanted =
+        fp.iso39794 ? lds::FingerRecordFormat::Iso39794_4 : lds::FingerRecordFormat::Iso19794_4;
+    std::string formats;
+    bool all_wanted = true;
+    for (auto format : v.dg3->finger_formats) {
+      const std::string name = lds::finger_record_format_name(format);
+      if (formats.find(name) == std::string::npos) formats += (formats.empty() ? "" : ", ") + name;
+      all_wanted = all_wanted && format == wanted;
+    }
+    if (all_wanted) {
+      out.push_back(pass("finger record format", lds::finger_record_format_name(wanted)));
+    } else {
+      out.push_back(
+          fail("finger record format", formats + " but " + who + lds::finger_record_format_name(wanted)));
     }
   }
   if (p.has_dg(7)) {

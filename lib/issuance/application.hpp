@@ -26,7 +26,8 @@ struct InputImage {
   /// kept_as_is) this is a reduced decode, enough to validate it; empty for
   /// a WSQ fingerprint kept as it is (checked from its wavelet coefficients).
   image::Raster raster;
-  int ppi = -1;  // fingerprints: the resolution a WSQ's NIST_COM or a PNG's pHYs states, -1 when none
+  int ppi = -1;  // fingerprints: the resolution a WSQ's NIST_COM, a PNG's pHYs or a JP2's res box states, -1
+                 // when none
 };
 
 /// A face that is already a JPEG of the profile's size, colour and budget

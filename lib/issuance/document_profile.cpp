@@ -164,7 +164,8 @@ DocumentProfile DocumentProfile::from_json(const nlohmann::json& j, const std::s
   if (auto fp = r.required_object(root, "", "fingerprints")) {
     r.known_keys(*fp, "fingerprints",
                  {"count", "minimum_age", "preferred_positions", "format", "bitrate", "compression_ratio",
-                  "resolution_ppi", "min_width", "min_height", "max_width", "max_height", "max_bytes"});
+                  "resolution_ppi", "min_width", "min_height", "max_width", "max_height", "max_bytes",
+                  "record_format"});
     r.required_int(*fp, "fingerprints", "count", p.fingerprints.count, 1, 10);
     r.required_int(*fp, "fingerprints", "minimum_age", p.fingerprints.minimum_age, 0, 18);
     if (fp->contains("preferred_positions")) {
@@ -209,6 +210,12 @@ DocumentProfile DocumentProfile::from_json(const nlohmann::json& j, const std::s
     int max_bytes = static_cast<int>(p.fingerprints.max_bytes);
     r.optional_int(*fp, "fingerprints", "max_bytes", max_bytes, 1000, 200000);
     p.fingerprints.max_bytes = static_cast<std::size_t>(max_bytes);
+    std::string record_format = "iso19794";
+    r.optional_string(*fp, "fingerprints", "record_format", record_format);
+    if (record_format != "iso19794" && record_format != "iso39794") {
+      r.problem("fingerprints.record_format", "must be \"iso19794\" or \"iso39794\"");
+    }
+    p.fingerprints.iso39794 = record_format == "iso39794";
   }
   if (auto si = r.required_object(root, "", "signature_image")) {
     r.known_keys(*si, "signature_image", {"minimum_age", "required", "max_width", "max_height", "max_bytes"});

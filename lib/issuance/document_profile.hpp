@@ -43,6 +43,8 @@ struct FingerprintSettings {
   int max_width = 1200;
   int max_height = 1600;
   std::size_t max_bytes = 18000;
+  /// DG3 records: ISO/IEC 19794-4 (5F2E) or 39794-4 (7F2E), as for the face.
+  bool iso39794 = false;
 };
 
 struct SignatureImageSettings {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 
 #include "core/error.hpp"
@@ -33,6 +34,78 @@ int png_stated_ppi(ByteView data) {
       return static_cast<int>(std::lround(per_metre_x * 0.0254));
     }
     pos += 12 + length;
+  }
+  return -1;
+}
+
+std::uint64_t be64(ByteView data, std::size_t at) {
+  return static_cast<std::uint64_t>(be32(data, at)) << 32 | be32(data, at + 4);
+}
+
+// One JP2 box (ISO/IEC 15444-1 Annex I) at `pos` within [pos, end): its type,
+// where its content starts and ends. False when it does not fit.
+struct Jp2Box {
+  std::uint32_t type = 0;
+  std::size_t content = 0, end = 0;
+};
+bool jp2_box(ByteView data, std::size_t pos, std::size_t end, Jp2Box& box) {
+  if (end - pos < 8) return false;
+  std::uint64_t length = be32(data, pos);
+  box.type = be32(data, pos + 4);
+  box.content = pos + 8;
+  if (length == 1) {  // a 64-bit length follows the type
+    if (end - pos < 16) return false;
+    length = be64(data, pos + 8);
+    box.content = pos + 16;
+  } else if (length == 0) {  // to the end of the enclosing space
+    length = end - pos;
+  }
+  if (length < box.content - pos || length > end - pos) return false;
+  box.end = pos + static_cast<std::size_t>(length);
+  return true;
+}
+
+constexpr std::uint32_t box_type(const char (&name)[5]) {
+  return static_cast<std::uint32_t>(static_cast<unsigned char>(name[0])) << 24 |
+         static_cast<std::uint32_t>(static_cast<unsigned char>(name[1])) << 16 |
+         static_cast<std::uint32_t>(static_cast<unsigned char>(name[2])) << 8 |
+         static_cast<std::uint32_t>(static_cast<unsigned char>(name[3]));
+}
+
+// Horizontal resolution of a resc/resd box (VR_N, VR_D, HR_N, HR_D, VR_E,
+// HR_E: grid points per metre = N / D * 10^E) as ppi; -1 if unusable.
+int jp2_resolution_ppi(ByteView data, const Jp2Box& box) {
+  if (box.end - box.content != 10) return -1;
+  const std::size_t at = box.content;
+  const unsigned numerator = static_cast<unsigned>(data[at + 4]) << 8 | data[at + 5];
+  const unsigned denominator = static_cast<unsigned>(data[at + 6]) << 8 | data[at + 7];
+  const int exponent = static_cast<std::int8_t>(data[at + 9]);
+  if (numerator == 0 || denominator == 0 || exponent < -10 || exponent > 10) return -1;
+  const double ppi = numerator / static_cast<double>(denominator) * std::pow(10.0, exponent) * 0.0254;
+  return ppi < 1.0 || ppi > 100000.0 ? -1 : static_cast<int>(std::lround(ppi));
+}
+
+// The capture resolution a JP2 file's header box states (res box, resc; the
+// display resolution resd when no capture one is given) as ppi; -1 when it
+// states none or is a bare codestream. Never reads past a box: a broken file
+// is the decoder's to name.
+int jp2_stated_ppi(ByteView data) {
+  Jp2Box box;
+  for (std::size_t pos = 0; jp2_box(data, pos, data.size(), box); pos = box.end) {
+    if (box.type == box_type("jp2c")) return -1;  // the codestream: no header box before it
+    if (box.type != box_type("jp2h")) continue;
+    Jp2Box inner;
+    for (std::size_t in = box.content; jp2_box(data, in, box.end, inner); in = inner.end) {
+      if (inner.type != box_type("res ")) continue;
+      int capture = -1, display = -1;
+      Jp2Box res;
+      for (std::size_t r = inner.content; jp2_box(data, r, inner.end, res); r = res.end) {
+        if (res.type == box_type("resc")) capture = jp2_resolution_ppi(data, res);
+        if (res.type == box_type("resd")) display = jp2_resolution_ppi(data, res);
+      }
+      return capture != -1 ? capture : display;
+    }
+    return -1;
   }
   return -1;
 }
@@ -110,6 +183,7 @@ void decode_fingerprint(InputImage& in, const DocumentProfile& profile) {
   const std::string what = in.path.string();
   if (in.info.format == image::Format::Wsq) in.ppi = image::wsq::probe_header(in.data, what).ppi;
   if (in.info.format == image::Format::Png) in.ppi = png_stated_ppi(in.data);
+  if (in.info.format == image::Format::Jpeg2000) in.ppi = jp2_stated_ppi(in.data);
   int min_w = 0, min_h = 0;
   if (finger_kept_as_is(in, profile)) {
     if (in.info.format == image::Format::Wsq) return;
@@ -130,9 +204,9 @@ std::vector<std::string> fingerprint_problems(const InputImage& in, const Docume
                        image::format_name(in.info.format) + ": its artefacts blur the ridges)");
   }
   // Resampling is not done here (it changes ridge spacing a matcher relies on):
-  // a WSQ (NIST_COM) or PNG (pHYs) that states another resolution is refused.
+  // a WSQ (NIST_COM), PNG (pHYs) or JP2 (res box) that states another resolution is refused.
   if (in.ppi != -1 && in.ppi != fp.resolution_ppi) {
-    problems.push_back(name + (in.info.format == image::Format::Wsq ? " is a WSQ at " : " is a PNG at ") +
+    problems.push_back(name + " is a " + image::format_name(in.info.format) + " at " +
                        std::to_string(in.ppi) + " ppi; the profile needs " +
                        std::to_string(fp.resolution_ppi) + " ppi");
   }

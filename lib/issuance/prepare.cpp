@@ -7,6 +7,7 @@
 #include "biometric/face_record.hpp"
 #include "biometric/finger_record.hpp"
 #include "biometric/iso39794_face.hpp"
+#include "biometric/iso39794_finger.hpp"
 #include "core/error.hpp"
 #include "image/image.hpp"
 #include "issuance/face.hpp"
@@ -87,6 +88,24 @@ biometric::FingerRecord make_finger(const FingerprintInput& in, const DocumentPr
   note = in.position + ": " + note;
   record.fingers.push_back(std::move(finger));
   return record;
+}
+
+// The same finger as an ISO/IEC 39794-4 record: one representation, its
+// resolution in samples per inch.
+biometric::Iso39794FingerRecord as_iso39794(const biometric::FingerRecord& record) {
+  biometric::Iso39794FingerRecord r;
+  for (const auto& f : record.fingers) {
+    biometric::Finger39794Representation rep;
+    rep.position = f.position;
+    rep.impression = 0;  // plain contact (19794-4's live-scan plain)
+    // make_finger writes WSQ (2) or lossy JPEG 2000 (4) only.
+    rep.image_format = record.compression == 2 ? biometric::Finger39794ImageFormat::Wsq
+                                               : biometric::Finger39794ImageFormat::Jpeg2000Lossy;
+    rep.image = f.image;
+    rep.sampling_rate = biometric::Finger39794SamplingRate{record.image_res_h, false};
+    r.representations.push_back(std::move(rep));
+  }
+  return r;
 }
 
 Bytes make_signature_image(const InputImage& in, const DocumentProfile& profile, std::string& note) {
@@ -217,7 +236,13 @@ ChipImage prepare(const Application& app, const DocumentProfile& profile, pki::S
         records.push_back(make_finger(in, profile, note));
         rep.fingers.push_back(note);
       }
-      chip.files["EF.DG3"] = lds::Dg3::from_fingers(records).encode();
+      if (profile.fingerprints.iso39794) {
+        std::vector<biometric::Iso39794FingerRecord> records_39794;
+        for (const auto& r : records) records_39794.push_back(as_iso39794(r));
+        chip.files["EF.DG3"] = lds::Dg3::from_fingers_39794(records_39794).encode();
+      } else {
+        chip.files["EF.DG3"] = lds::Dg3::from_fingers(records).encode();
+      }
       rep.fingerprint_status = std::to_string(records.size()) + " fingerprints";
     } else {
       Bytes random(16);

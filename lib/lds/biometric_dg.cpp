@@ -112,6 +112,58 @@ Dg3 Dg3::from_fingers(const std::vector<biometric::FingerRecord>& records) {
     t.data = record.encode();
     dg.group.templates.push_back(std::move(t));
     dg.fingers.push_back(record);
+    dg.finger_formats.push_back(FingerRecordFormat::Iso19794_4);
+  }
+  return dg;
+}
+
+namespace {
+
+biometric::FingerRecord as_19794_view(const biometric::Iso39794FingerRecord& r) {
+  biometric::FingerRecord view;
+  const auto& first = r.representations.front();
+  view.compression = biometric::finger39794_compression_code(first.image_format);
+  const int ppi = first.sampling_rate ? first.sampling_rate->ppi() : 0;
+  view.scan_res_h = view.scan_res_v = view.image_res_h = view.image_res_v = static_cast<std::uint16_t>(ppi);
+  view.acquisition_level = 0;
+  for (const auto& rep : r.representations) {
+    biometric::FingerImage f;
+    f.position = rep.position;
+    f.impression_type = rep.impression;
+    f.width = f.height = 0;
+    f.image = rep.image;
+    view.fingers.push_back(std::move(f));
+  }
+  return view;
+}
+
+// The BHT subtype a 39794-4 record's header must carry: the bits all its
+// representations share (one finger: its own subtype).
+std::uint8_t common_subtype(const biometric::Iso39794FingerRecord& r) {
+  std::uint8_t bits = 0xFF;
+  for (const auto& rep : r.representations) bits &= biometric::cbeff_finger_subtype(rep.position);
+  return bits;
+}
+
+}  // namespace
+
+const char* finger_record_format_name(FingerRecordFormat format) {
+  return format == FingerRecordFormat::Iso39794_4 ? "ISO/IEC 39794-4" : "ISO/IEC 19794-4";
+}
+
+Dg3 Dg3::from_fingers_39794(const std::vector<biometric::Iso39794FingerRecord>& records) {
+  Dg3 dg;
+  for (const auto& record : records) {
+    BiometricTemplate t;
+    t.header.biometric_type = biometric::kBiometricTypeFinger;
+    t.header.biometric_subtype = common_subtype(record);
+    t.header.format_type = biometric::kFormatTypeFinger39794;
+    t.data = record.encode();
+    t.constructed_data = true;
+    dg.group.templates.push_back(std::move(t));
+    dg.fingers.push_back(as_19794_view(record));
+    dg.finger_formats.push_back(FingerRecordFormat::Iso39794_4);
+    dg.fingers_39794.push_back(record);
   }
   return dg;
 }
@@ -128,16 +180,33 @@ Dg3 Dg3::decode(ByteView data) {
   for (std::size_t i = 0; i < dg.group.templates.size(); ++i) {
     const auto& t = dg.group.templates[i];
     std::string ctx = "DG3 template " + std::to_string(i + 1);
-    if (t.constructed_data) continue;
-    if (t.header.format_type != biometric::kFormatTypeFinger19794) {
-      throw DecodeError(ctx + ": format type is not 0007 (ISO/IEC 19794-4)");
+    if (t.header.format_owner != biometric::kFormatOwnerJtc1Sc37) {
+      throw DecodeError(ctx + ": format owner is not 0101 (ISO/IEC JTC 1/SC 37)");
     }
     if (!t.header.biometric_subtype) throw DecodeError(ctx + ": biometric subtype (82) is missing");
+    if (t.constructed_data) {
+      if (t.header.format_type != biometric::kFormatTypeFinger39794) {
+        throw DecodeError(ctx + ": a 7F2E data block needs format type 0028 (ISO/IEC 39794-4)");
+      }
+      auto record =
+          biometric::Iso39794FingerRecord::decode(t.data, "DG3 finger record " + std::to_string(i + 1));
+      if (common_subtype(record) != *t.header.biometric_subtype) {
+        throw DecodeError(ctx + ": header subtype does not match the record's finger position");
+      }
+      dg.fingers.push_back(as_19794_view(record));
+      dg.finger_formats.push_back(FingerRecordFormat::Iso39794_4);
+      dg.fingers_39794.push_back(std::move(record));
+      continue;
+    }
+    if (t.header.format_type != biometric::kFormatTypeFinger19794) {
+      throw DecodeError(ctx + ": a 5F2E data block needs format type 0007 (ISO/IEC 19794-4)");
+    }
     auto record = biometric::FingerRecord::decode(t.data, "DG3 finger record " + std::to_string(i + 1));
     if (biometric::cbeff_finger_subtype(record.fingers[0].position) != *t.header.biometric_subtype) {
       throw DecodeError(ctx + ": header subtype does not match the record's finger position");
     }
     dg.fingers.push_back(std::move(record));
+    dg.finger_formats.push_back(FingerRecordFormat::Iso19794_4);
   }
   return dg;
 }

@@ -1,7 +1,8 @@
 // DG2 (face) and DG3 (fingerprints): biometric records inside the CBEFF
 // group template. DG2 face records may be ISO/IEC 19794-5 (BDB 5F2E,
 // format type 0008) or ISO/IEC 39794-5 (BDB 7F2E, format type 002A); both
-// are decoded. DG3 decodes 19794-4 and keeps 39794 templates as they are.
+// are decoded. DG3 finger records likewise: ISO/IEC 19794-4 (5F2E, format
+// type 0007) or ISO/IEC 39794-4 (7F2E, format type 0028).
 #pragma once
 
 #include <vector>
@@ -10,6 +11,7 @@
 #include "biometric/face_record.hpp"
 #include "biometric/finger_record.hpp"
 #include "biometric/iso39794_face.hpp"
+#include "biometric/iso39794_finger.hpp"
 
 namespace rcperso::lds {
 
@@ -32,12 +34,23 @@ struct Dg2 {
   static Dg2 decode(ByteView data);
 };
 
+enum class FingerRecordFormat { Iso19794_4, Iso39794_4 };
+const char* finger_record_format_name(FingerRecordFormat format);  // "ISO/IEC 19794-4"
+
 struct Dg3 {
   biometric::BiometricGroup group;
-  std::vector<biometric::FingerRecord> fingers;  // one per 19794-4 template, in order
+  /// One per template, in order; a 39794-4 record is also shown here as a
+  /// FingerRecord (position, impression, compression code, resolution and
+  /// image; width and height 0, as 39794-4 states none) so readers of
+  /// either format look at the same fields.
+  std::vector<biometric::FingerRecord> fingers;
+  std::vector<FingerRecordFormat> finger_formats;  // parallel to fingers
+  /// The 39794-4 records as decoded, in template order.
+  std::vector<biometric::Iso39794FingerRecord> fingers_39794;
 
   /// One template per finger record, subtype from its first finger's position.
   static Dg3 from_fingers(const std::vector<biometric::FingerRecord>& records);
+  static Dg3 from_fingers_39794(const std::vector<biometric::Iso39794FingerRecord>& records);
   /// No fingerprints stored: an empty group followed by random filler.
   static Dg3 empty(const Bytes& random);
   bool has_fingerprints() const { return !group.templates.empty(); }

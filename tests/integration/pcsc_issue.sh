@@ -186,6 +186,19 @@ contains "CA-DH cloned chip: CA fails" "$work/out" "FAIL  Chip Authentication"
 contains "CA-DH cloned chip: says why" "$work/out" "does not hold the private key of DG14"
 card_out 0 "$CARD_PID"
 
+# --- ISO/IEC 39794 biometrics: 39794-4 fingers in DG3, 39794-5 face in DG2 (a test profile) ---
+iso39794=$src/tests/data/dk-residence-card-iso39794-4.json
+card_in 0 "$work/rcsim.log" --state "$work/iso39794.card" || exit 1
+check "39794: issue" 0 "$BIN/rcperso" issue --cvca "$cvca" --application "$work/examples/application.json" \
+  --profile "$iso39794" --signer "$src/keys-sample/ds-ec" --reader "$R0" --card-profile rcsim
+contains "39794: ISSUED" "$work/out" "ISSUED"
+check "39794: rcverify with Terminal Authentication" 0 "$BIN/rcverify" --reader "$R0" \
+  --bac RC0012345 880314 311101 --csca "$csca" --profile "$iso39794" \
+  --terminal-cert "$eac/dv/cert.cvcert" --terminal-cert "$eac/is/cert.cvcert" --terminal-key "$eac/is/key.pem"
+contains "39794: DG3 fingers read from the card" "$work/out" "ISO/IEC 39794-4 record, WSQ 400x500"
+contains "39794: issuer's rule" "$work/out" "PASS  finger record format"
+card_out 0 "$CARD_PID"
+
 # --- key pairs generated on the chip: no private key on the host, no chip key file ----------
 before_keys=$(find "$work" -name '*.keys*' | wc -l)
 card_in 0 "$work/rcsim.log" --state "$work/onchip.card" || exit 1

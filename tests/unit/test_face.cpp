@@ -152,6 +152,58 @@ void write_png_with_phys(const std::filesystem::path& path, const image::Raster&
   std::fclose(fp);
 }
 
+// `jp2` with a res box holding one `kind` box ("resc" capture, "resd"
+// display) of numerator / denominator * 10^exponent grid points per metre,
+// appended inside its jp2h header box (OpenJPEG writes no res box).
+Bytes with_jp2_resolution(const Bytes& jp2, const char* kind, std::uint16_t numerator,
+                          std::uint16_t denominator, std::int8_t exponent) {
+  auto be32 = [&](std::size_t at) {
+    return static_cast<std::uint32_t>(jp2[at]) << 24 | static_cast<std::uint32_t>(jp2[at + 1]) << 16 |
+           static_cast<std::uint32_t>(jp2[at + 2]) << 8 | jp2[at + 3];
+  };
+  const auto high = [](unsigned v) { return static_cast<std::uint8_t>(v >> 8); };
+  const auto low = [](unsigned v) { return static_cast<std::uint8_t>(v & 0xFF); };
+  Bytes res = {0,
+               0,
+               0,
+               26,
+               'r',
+               'e',
+               's',
+               ' ',
+               0,
+               0,
+               0,
+               18,
+               static_cast<std::uint8_t>(kind[0]),
+               static_cast<std::uint8_t>(kind[1]),
+               static_cast<std::uint8_t>(kind[2]),
+               static_cast<std::uint8_t>(kind[3])};
+  for (unsigned v : {numerator, denominator, numerator, denominator}) {  // vertical, then horizontal
+    res.push_back(high(v));
+    res.push_back(low(v));
+  }
+  res.push_back(static_cast<std::uint8_t>(exponent));
+  res.push_back(static_cast<std::uint8_t>(exponent));
+  for (std::size_t pos = 0; pos + 8 <= jp2.size();) {
+    const std::uint32_t length = be32(pos);
+    REQUIRE(length >= 8);
+    if (std::equal(jp2.begin() + static_cast<long>(pos) + 4, jp2.begin() + static_cast<long>(pos) + 8,
+                   "jp2h")) {
+      Bytes out(jp2.begin(), jp2.begin() + static_cast<long>(pos + length));
+      out.insert(out.end(), res.begin(), res.end());
+      out.insert(out.end(), jp2.begin() + static_cast<long>(pos + length), jp2.end());
+      const std::uint32_t grown = length + static_cast<std::uint32_t>(res.size());
+      for (int i = 0; i < 4; ++i)
+        out[pos + static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(grown >> (24 - 8 * i));
+      return out;
+    }
+    pos += length;
+  }
+  FAIL("no jp2h box: not a JP2 file");
+  return {};
+}
+
 struct Fixture {
   test::TempDir dir;
   json record = json::parse(test::example_application_json());
@@ -313,4 +365,40 @@ TEST_CASE("a PNG fingerprint whose pHYs states another resolution is refused, na
                     "ri_1000.png is a PNG at 1000 ppi; the profile needs 500 ppi"));
   f.record["biometrics"]["fingerprints"][0]["image"] = "ri_500.png";
   CHECK(problems_of(f.record, f.dir, dk_profile()).empty());
+}
+
+TEST_CASE("a JPEG 2000 fingerprint's res box: another capture resolution is refused, naming the image") {
+  Fixture f;
+  const Bytes jp2 = image::encode_jpeg2000(test::synthetic_finger(400, 500), 10.0);
+  REQUIRE(image::sniff(jp2) == image::Format::Jpeg2000);
+  f.dir.write("ri_none.jp2", jp2);                                               // no res box
+  f.dir.write("ri_1000.jp2", with_jp2_resolution(jp2, "resc", 3937, 1, 1));      // 39370 per metre: 1000 ppi
+  f.dir.write("ri_500.jp2", with_jp2_resolution(jp2, "resc", 19685, 1, 0));      // 500 ppi
+  f.dir.write("ri_500cm.jp2", with_jp2_resolution(jp2, "resc", 19685, 100, 2));  // the same, as 196.85 * 10^2
+  f.dir.write("ri_300d.jp2", with_jp2_resolution(jp2, "resd", 11811, 1, 0));     // display only: 300 ppi
+  auto& image = f.record["biometrics"]["fingerprints"][0]["image"];
+
+  image = "ri_1000.jp2";
+  auto p = problems_of(f.record, f.dir, dk_profile());
+  INFO(dump(p));
+  CHECK(has_problem(p, "biometrics.fingerprints[0].image",
+                    "ri_1000.jp2 is a JPEG 2000 at 1000 ppi; the profile needs 500 ppi"));
+  image = "ri_300d.jp2";
+  p = problems_of(f.record, f.dir, dk_profile());
+  INFO(dump(p));
+  CHECK(has_problem(p, "biometrics.fingerprints[0].image",
+                    "ri_300d.jp2 is a JPEG 2000 at 300 ppi; the profile needs 500 ppi"));
+  for (const char* ok : {"ri_none.jp2", "ri_500.jp2", "ri_500cm.jp2"}) {
+    CAPTURE(ok);
+    image = ok;
+    CHECK(problems_of(f.record, f.dir, dk_profile()).empty());
+  }
+  // The same where JPEG 2000 fingers are kept as given (decoded at half size only).
+  DocumentProfile jp2_fingers = dk_profile();
+  jp2_fingers.fingerprints.format = "jpeg2000";
+  image = "ri_1000.jp2";
+  CHECK(has_problem(problems_of(f.record, f.dir, jp2_fingers), "biometrics.fingerprints[0].image",
+                    "ri_1000.jp2 is a JPEG 2000 at 1000 ppi"));
+  image = "ri_500.jp2";
+  CHECK(problems_of(f.record, f.dir, jp2_fingers).empty());
 }

@@ -260,7 +260,8 @@ TEST_CASE("a WSQ fingerprint within budget is kept as given and verified as WSQ"
   CHECK(report.passed());
   const auto& image_check = check(report, "DG3 left_index image");
   CHECK(image_check.status == Status::Pass);
-  CHECK(image_check.detail.find("WSQ 380x480, " + std::to_string(left.size()) + " bytes, 0.") == 0);
+  CHECK(image_check.detail.find("ISO/IEC 19794-4 record, WSQ 380x480, " + std::to_string(left.size()) +
+                                " bytes, 0.") == 0);
 }
 
 TEST_CASE("a PNG fingerprint is encoded to WSQ at the profile's rate within its budget") {
@@ -374,7 +375,7 @@ TEST_CASE("a JPEG 2000 profile still stores JPEG 2000 fingers (compression 4)") 
   auto report = verify(p.chip);
   INFO(failures(report));
   CHECK(report.passed());
-  CHECK(check(report, "DG3 right_index image").detail.find("JPEG 2000 400x500") == 0);
+  CHECK(check(report, "DG3 right_index image").detail.find("ISO/IEC 19794-4 record, JPEG 2000 400x500") == 0);
 }
 
 TEST_CASE(
@@ -432,4 +433,75 @@ TEST_CASE("face.record_format accepts only iso19794 or iso39794") {
   dir.write_text("bad.json", s);
   CHECK_THROWS_WITH_AS(issuance::DocumentProfile::load(dir / "bad.json"),
                        doctest::Contains("face.record_format"), Error);
+}
+
+TEST_CASE(
+    "a profile with fingerprints.record_format iso39794: DG3 under 7F2E, verified and dumped as ISO/IEC "
+    "39794-4") {
+  test::TempDir dir;
+  test::write_example_images(dir);
+  auto profile =
+      issuance::DocumentProfile::load(test::source_dir() / "tests/data/dk-residence-card-iso39794-4.json");
+  CHECK(profile.fingerprints.iso39794);
+  CHECK_FALSE(dk().fingerprints.iso39794);  // the Danish profile stays on 19794-4
+  auto p = prepare_record(json::parse(test::example_application_json()), dir, "ds-ec", profile);
+  const Bytes& dg3_bytes = *p.chip.file("EF.DG3");
+  auto dg3 = lds::Dg3::decode(dg3_bytes);
+  REQUIRE(dg3.fingers_39794.size() == 2);
+  CHECK(dg3.group.templates[0].constructed_data);
+  CHECK(dg3.group.templates[0].header.format_type == 0x0028);
+  const auto& right = dg3.fingers_39794[0].representations.at(0);
+  CHECK(right.position == 2);
+  CHECK(right.image_format == biometric::Finger39794ImageFormat::Wsq);
+  CHECK(right.sampling_rate->ppi() == 500);
+  CHECK(image::sniff(right.image) == image::Format::Wsq);
+  CHECK(right.image.size() <= 18000);
+
+  inspection::VerifyOptions o;
+  o.csca_files = {(test::source_dir() / "keys-sample" / "csca-ec.pem").string()};
+  o.profile = profile;
+  auto report = inspection::verify_chip(p.chip, o);
+  INFO(failures(report));
+  CHECK(report.passed());
+  CHECK(check(report, "DG3 right_index image").detail.find("ISO/IEC 39794-4 record, WSQ 400x500") == 0);
+  CHECK(check(report, "finger record format").status == Status::Pass);
+  CHECK(check(report, "finger record format").detail == "ISO/IEC 39794-4");
+  // Under the Danish profile (19794-4) the same chip breaks the issuer's rule.
+  auto under_dk = verify(p.chip);
+  CHECK(check(under_dk, "finger record format").status == Status::Fail);
+  CHECK(check(under_dk, "finger record format").detail ==
+        "ISO/IEC 39794-4 but profile dk-residence-card: ISO/IEC 19794-4");
+
+  auto described = inspection::describe_chip(p.chip);
+  const auto& first = described["DG3"]["fingerprints"][0];
+  CHECK(first["record_format"] == "ISO/IEC 39794-4");
+  CHECK(first["compression"] == "WSQ");
+  CHECK(first["width"] == 400);  // from the image: 39794-4 states no size
+  CHECK(first["height"] == 500);
+  CHECK(first["resolution_ppi"] == 500);
+  CHECK(first["version"] == "3/2019");
+  CHECK(inspection::render_text(described).find("record_format: ISO/IEC 39794-4") != std::string::npos);
+  // The Danish profile's chip says 19794-4, and passes its rule.
+  auto classic = prepare_record(json::parse(test::example_application_json()), dir);
+  CHECK(inspection::render_text(inspection::describe_chip(classic.chip))
+            .find("record_format: ISO/IEC 19794-4") != std::string::npos);
+  CHECK(check(verify(classic.chip), "finger record format").status == Status::Pass);
+  auto written = inspection::extract_chip(p.chip, dir / "extracted");
+  CHECK(std::find(written.begin(), written.end(), "finger-right_index.wsq") != written.end());
+  CHECK(std::find(written.begin(), written.end(), "finger-left_index.png") != written.end());
+  CHECK(read_file((dir / "extracted" / "finger-right_index.wsq").string()) == right.image);
+  auto png = image::decode(read_file((dir / "extracted" / "finger-left_index.png").string()), "png");
+  CHECK(png.width == 400);  // the example's left finger, decoded from its WSQ
+}
+
+TEST_CASE("fingerprints.record_format accepts only iso19794 or iso39794") {
+  test::TempDir dir;
+  auto text = read_file((test::source_dir() / "tests/data/dk-residence-card-iso39794-4.json").string());
+  std::string s(text.begin(), text.end());
+  auto at = s.rfind("\"iso39794\"");  // the fingerprints' one comes after the face's
+  REQUIRE(at != std::string::npos);
+  s.replace(at, 10, "\"iso39794-4\"");
+  dir.write_text("bad.json", s);
+  CHECK_THROWS_WITH_AS(issuance::DocumentProfile::load(dir / "bad.json"),
+                       doctest::Contains("fingerprints.record_format"), Error);
 }
