@@ -10,6 +10,7 @@
 #include "image/image.hpp"
 #include "inspection/chip_view.hpp"
 #include "inspection/dump.hpp"
+#include "lds/biometric_dg.hpp"
 
 namespace rcperso::inspection {
 
@@ -236,13 +237,19 @@ std::string render_html_report(const issuance::ChipImage& chip, const VerifyRepo
     out << "<p class=\"note\">Not read: " << html_escape(withheld->second) << "</p>";
   } else if (v.dg3 && v.dg3->has_fingerprints()) {
     out << "<div class=\"fingers\">";
-    for (const auto& rec : v.dg3->fingers) {
+    for (std::size_t r = 0; r < v.dg3->fingers.size(); ++r) {
+      const auto& rec = v.dg3->fingers[r];
+      std::string format = r < v.dg3->finger_formats.size()
+                               ? lds::finger_record_format_name(v.dg3->finger_formats[r])
+                               : std::string("finger record");
       for (const auto& f : rec.fingers) {
         std::string position = biometric::finger_position_name(f.position);
         std::string what = "EF.DG3 " + position;
         out << "<figure>" << image_tag(f.image, what, position) << "<figcaption>" << html_escape(position)
-            << ", " << image::format_name(image::sniff(f.image)) << " " << f.width << "&times;" << f.height
-            << ", " << f.image.size() << " bytes</figcaption></figure>";
+            << ", " << format << ", " << image::format_name(image::sniff(f.image));
+        // 39794-4 records state no image size: the picture shows it.
+        if (f.width != 0 && f.height != 0) out << " " << f.width << "&times;" << f.height;
+        out << ", " << f.image.size() << " bytes</figcaption></figure>";
       }
     }
     out << "</div>";
