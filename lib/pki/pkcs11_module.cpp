@@ -67,6 +67,8 @@ std::shared_ptr<Module> Module::load(const std::string& path) {
 }
 
 Module::~Module() {
+  // Under the registry lock: a load() of the same path must not initialise while this finalises.
+  std::lock_guard lock(registry_mutex());
   if (finalize_) api_->C_Finalize(nullptr);
 }
 

@@ -253,6 +253,7 @@ class Pkcs11Signer final : public Signer {
     if ((token_flags_ & CKF_USER_PIN_LOCKED) != 0)
       throw Error(name_ + ": the user PIN of token '" + token_label_ + "' is locked");
     auto pin = pkcs11::user_pin(uri_);
+    uri_.pin_value.reset();  // wiped now: the login is all the PIN is needed for
     CK_RV rv = CKR_OK;
     if (pin) {
       rv = api_->C_Login(session, CKU_USER, reinterpret_cast<CK_UTF8CHAR*>(pin->data()), pin->size());
