@@ -134,6 +134,25 @@ class Admin {
           "C_CreateObject (certificate " + label + ")");
   }
 
+  /// An Ed25519 key pair: a key type no Document Signer may have (refused by the signer).
+  void generate_ed25519_pair(const std::string& label, std::uint8_t id) {
+    CK_MECHANISM mech{CKM_EC_EDWARDS_KEY_PAIR_GEN, nullptr, 0};
+    CK_BBOOL yes = CK_TRUE;
+    std::string l = label;
+    Bytes params = der::printable_string("edwards25519");  // the curve's name, as PKCS#11 3.0 allows
+    std::vector<CK_ATTRIBUTE> pub{{CKA_TOKEN, &yes, sizeof yes},
+                                  {CKA_EC_PARAMS, params.data(), params.size()},
+                                  {CKA_LABEL, l.data(), l.size()},
+                                  {CKA_ID, &id, 1}};
+    std::vector<CK_ATTRIBUTE> priv{{CKA_TOKEN, &yes, sizeof yes}, {CKA_PRIVATE, &yes, sizeof yes},
+                                   {CKA_SIGN, &yes, sizeof yes},  {CKA_LABEL, l.data(), l.size()},
+                                   {CKA_ID, &id, 1}};
+    CK_OBJECT_HANDLE pub_h = CK_INVALID_HANDLE;
+    CK_OBJECT_HANDLE priv_h = CK_INVALID_HANDLE;
+    check(api_->C_GenerateKeyPair(session_, &mech, pub.data(), pub.size(), priv.data(), priv.size(), &pub_h, &priv_h),
+          "C_GenerateKeyPair (Ed25519)");
+  }
+
   /// An EC key pair made by the token (private half sensitive, never extractable); returns the public key.
   PkeyPtr generate_ec_pair(ByteView ec_params, const std::string& label, std::uint8_t id) {
     CK_MECHANISM mech{CKM_EC_KEY_PAIR_GEN, nullptr, 0};
@@ -287,6 +306,8 @@ SoftHsmToken make_softhsm_token(const fs::path& dir, const fs::path& source) {
       admin.generate_ec_pair(explicit_ec_params(source / "keys-sample/ds-ec/key.pem"), "ds-hsm", 0x03);
   auto hsm_cert = issue_ds_certificate(hsm_public.get(), source);
   admin.add_certificate(hsm_cert.get(), "ds-hsm", 0x03);
+  admin.generate_ed25519_pair("ds-ed25519", 0x06);
+  admin.add_certificate(ds_ec.get(), "ds-ed25519", 0x06);
   {
     BIO* out = BIO_new_file((dir / "ds-hsm.pem").c_str(), "w");
     PEM_write_bio_X509(out, hsm_cert.get());

@@ -8,6 +8,8 @@
 //                      with a TEST ONLY DS certificate issued now by the sample CSCA (csca-ec)
 //   ds-mismatch id 04  keys-sample/ds-ec-expired key beside ds-ec's certificate (a wrong pair)
 //   ds-nocert   id 05  keys-sample/ds-ec-revoked key without any certificate
+//   ds-ed25519  id 06  an Ed25519 key pair made in the token (a key type the signer refuses),
+//                      beside ds-ec's certificate
 #pragma once
 
 #include <filesystem>

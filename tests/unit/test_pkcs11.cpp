@@ -245,32 +245,34 @@ TEST_CASE("PKCS#11 signer: EF.SOD is byte for byte the file signer's (RSA PKCS#1
   CHECK_MESSAGE(failures.empty(), failures);
 }
 
-TEST_CASE("PKCS#11 signer: sign() from several threads at once") {
+TEST_CASE("sign() from several threads at once, token and file signer") {
   const auto& token = test::shared_softhsm_token();
-  auto signer = pki::open_signer(token.uri("ds-ec"));
-  std::atomic<int> good{0};
-  std::atomic<int> bad{0};
-  std::vector<std::thread> workers;
-  for (int t = 0; t < 4; ++t) {
-    workers.emplace_back([&, t] {
-      for (int i = 0; i < 15; ++i) {
-        std::string message = "card " + std::to_string(t) + "/" + std::to_string(i);
-        try {
-          Bytes sig =
-              signer->sign(bytes_of(message), pki::HashAlgorithm::Sha256, pki::SignatureScheme::Ecdsa);
-          (verifies(signer->certificate_der(), bytes_of(message), sig, pki::HashAlgorithm::Sha256,
-                    pki::SignatureScheme::Ecdsa)
-               ? good
-               : bad)++;
-        } catch (const Error&) {
-          bad++;
+  for (const std::string& spec : {token.uri("ds-ec"), token.uri("ds-rsa"), keys("ds-ec")}) {
+    CAPTURE(spec);
+    auto signer = pki::open_signer(spec);
+    auto scheme = signer->is_rsa() ? pki::SignatureScheme::RsaPss : pki::SignatureScheme::Ecdsa;
+    std::atomic<int> good{0};
+    std::atomic<int> bad{0};
+    std::vector<std::thread> workers;
+    for (int t = 0; t < 4; ++t) {
+      workers.emplace_back([&, t] {
+        for (int i = 0; i < 8; ++i) {
+          std::string message = "card " + std::to_string(t) + "/" + std::to_string(i);
+          try {
+            Bytes sig = signer->sign(bytes_of(message), pki::HashAlgorithm::Sha256, scheme);
+            bool ok = verifies(signer->certificate_der(), bytes_of(message), sig, pki::HashAlgorithm::Sha256,
+                               scheme);
+            (ok ? good : bad)++;
+          } catch (const Error&) {
+            bad++;
+          }
         }
-      }
-    });
+      });
+    }
+    for (auto& w : workers) w.join();
+    CHECK(good == 32);
+    CHECK(bad == 0);
   }
-  for (auto& w : workers) w.join();
-  CHECK(good == 60);
-  CHECK(bad == 0);
 }
 
 TEST_CASE("PKCS#11 signer: clear errors") {
@@ -305,6 +307,7 @@ TEST_CASE("PKCS#11 signer: clear errors") {
         std::string::npos);
   CHECK(error_of(base + "ds-ec;library-manufacturer=Nobody?" + module + pin)
             .find("not the library the URI names") != std::string::npos);
+  CHECK(error_of(base + "ds-ed25519?" + module + pin).find("unsupported key type") != std::string::npos);
   CHECK(error_of(base + "ds-ec;id=%01?" + module + pin) == "(no error)");
   CHECK(error_of(base + "ds-ec;id=%02?" + module + pin).find("no such private key") != std::string::npos);
 }
@@ -324,6 +327,13 @@ TEST_CASE("PKCS#11 signer: PIN sources") {
   ::setenv(pki::pkcs11::kPinEnv, "111111", 1);
   CHECK(error_of(uri).find("wrong PIN") != std::string::npos);
   ::unsetenv(pki::pkcs11::kPinEnv);
+  // module-name, alone (Debian's module directories) and in a module-path directory.
+  std::string by_name = "pkcs11:token=" + token.label + ";object=ds-ec?pin-value=" + token.pin;
+  CHECK_NOTHROW(pki::open_signer(by_name + "&module-name=softhsm2"));
+  CHECK_NOTHROW(pki::open_signer(by_name + "&module-name=softhsm2&module-path=" +
+                                 std::filesystem::path(token.module).parent_path().string()));
+  CHECK(error_of(by_name + "&module-name=no-such-module").find("'module-name': no module libno-such-module.so") !=
+        std::string::npos);
   // Without module-path: $RCPERSO_PKCS11_MODULE, then SoftHSM2's module.
   ::setenv(pki::pkcs11::kModuleEnv, "/no/such/module.so", 1);
   CHECK(error_of("pkcs11:token=" + token.label + ";object=ds-ec?pin-value=" + token.pin)

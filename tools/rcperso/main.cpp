@@ -451,7 +451,8 @@ int tool_main(int argc, char** argv) {
   WriteSigning write_signing;
   write->add_option(
       "--signer", write_signing.signer,
-      "Document Signer for an image prepared with --keys-on-chip (signs EF.SOD over the chip's keys)");
+      "Document Signer for an image prepared with --keys-on-chip (signs EF.SOD over the chip's keys): "
+      "a key directory or a pkcs11: URI");
   write->add_flag("--production", write_signing.production, "Production mode: refuse TEST ONLY sample keys");
 
   PrepareArgs issue_prep;
