@@ -10,6 +10,7 @@
 #include <atomic>
 #include <cstdlib>
 #include <map>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -332,11 +333,44 @@ TEST_CASE("PKCS#11 signer: PIN sources") {
   CHECK_NOTHROW(pki::open_signer(by_name + "&module-name=softhsm2"));
   CHECK_NOTHROW(pki::open_signer(by_name + "&module-name=softhsm2&module-path=" +
                                  std::filesystem::path(token.module).parent_path().string()));
-  CHECK(error_of(by_name + "&module-name=no-such-module").find("'module-name': no module libno-such-module.so") !=
-        std::string::npos);
+  CHECK(error_of(by_name + "&module-name=no-such-module")
+            .find("'module-name': no module libno-such-module.so") != std::string::npos);
   // Without module-path: $RCPERSO_PKCS11_MODULE, then SoftHSM2's module.
   ::setenv(pki::pkcs11::kModuleEnv, "/no/such/module.so", 1);
   CHECK(error_of("pkcs11:token=" + token.label + ";object=ds-ec?pin-value=" + token.pin)
             .find("/no/such/module.so") != std::string::npos);
   ::unsetenv(pki::pkcs11::kModuleEnv);
+}
+
+TEST_CASE("PKCS#11: the key pair made in the token cannot be read out of it") {
+  const auto& token = test::shared_softhsm_token();
+  auto module = pki::pkcs11::Module::load(token.module);
+  CK_FUNCTION_LIST* api = module->api();
+  CK_ULONG count = 0;
+  REQUIRE(api->C_GetSlotList(CK_TRUE, nullptr, &count) == CKR_OK);
+  std::vector<CK_SLOT_ID> slots(count);
+  REQUIRE(api->C_GetSlotList(CK_TRUE, slots.data(), &count) == CKR_OK);
+  std::optional<CK_SLOT_ID> slot;
+  for (CK_SLOT_ID s : slots) {
+    CK_TOKEN_INFO info{};
+    if (api->C_GetTokenInfo(s, &info) == CKR_OK &&
+        pki::pkcs11::padded_field(info.label, sizeof info.label) == token.label) {
+      slot = s;
+    }
+  }
+  REQUIRE(slot);
+  CK_SESSION_HANDLE session = CK_INVALID_HANDLE;
+  REQUIRE(api->C_OpenSession(*slot, CKF_SERIAL_SESSION, nullptr, nullptr, &session) == CKR_OK);
+  std::string pin = token.pin;
+  CHECK(api->C_Login(session, CKU_USER, reinterpret_cast<CK_UTF8CHAR*>(pin.data()), pin.size()) == CKR_OK);
+  CK_OBJECT_CLASS cls = CKO_PRIVATE_KEY;
+  std::string label = "ds-hsm";
+  auto keys_found = pki::pkcs11::find_objects(
+      api, session, {{CKA_CLASS, &cls, sizeof cls}, {CKA_LABEL, label.data(), label.size()}});
+  REQUIRE(keys_found.size() == 1);
+  CHECK_FALSE(pki::pkcs11::attribute(api, session, keys_found[0], CKA_VALUE));  // sensitive: refused
+  CHECK(pki::pkcs11::attribute(api, session, keys_found[0], CKA_SENSITIVE) == Bytes{CK_TRUE});
+  CHECK(pki::pkcs11::attribute(api, session, keys_found[0], CKA_EXTRACTABLE) == Bytes{CK_FALSE});
+  CHECK(pki::pkcs11::attribute(api, session, keys_found[0], CKA_NEVER_EXTRACTABLE) == Bytes{CK_TRUE});
+  api->C_CloseSession(session);
 }
