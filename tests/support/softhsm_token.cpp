@@ -144,12 +144,15 @@ class Admin {
                                   {CKA_EC_PARAMS, params.data(), params.size()},
                                   {CKA_LABEL, l.data(), l.size()},
                                   {CKA_ID, &id, 1}};
-    std::vector<CK_ATTRIBUTE> priv{{CKA_TOKEN, &yes, sizeof yes}, {CKA_PRIVATE, &yes, sizeof yes},
-                                   {CKA_SIGN, &yes, sizeof yes},  {CKA_LABEL, l.data(), l.size()},
+    std::vector<CK_ATTRIBUTE> priv{{CKA_TOKEN, &yes, sizeof yes},
+                                   {CKA_PRIVATE, &yes, sizeof yes},
+                                   {CKA_SIGN, &yes, sizeof yes},
+                                   {CKA_LABEL, l.data(), l.size()},
                                    {CKA_ID, &id, 1}};
     CK_OBJECT_HANDLE pub_h = CK_INVALID_HANDLE;
     CK_OBJECT_HANDLE priv_h = CK_INVALID_HANDLE;
-    check(api_->C_GenerateKeyPair(session_, &mech, pub.data(), pub.size(), priv.data(), priv.size(), &pub_h, &priv_h),
+    check(api_->C_GenerateKeyPair(session_, &mech, pub.data(), pub.size(), priv.data(), priv.size(), &pub_h,
+                                  &priv_h),
           "C_GenerateKeyPair (Ed25519)");
   }
 
