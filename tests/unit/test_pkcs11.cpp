@@ -313,6 +313,15 @@ TEST_CASE("PKCS#11 signer: clear errors") {
   CHECK(error_of(base + "ds-ec;id=%02?" + module + pin).find("no such private key") != std::string::npos);
 }
 
+TEST_CASE("PKCS#11 signer: a locked PIN is named as such") {
+  // SoftHSM2 never locks a PIN; a fake module answers C_Login with CKR_PIN_LOCKED.
+  std::string uri = std::string("pkcs11:token=fake-locked;object=ds?module-path=") + RCPERSO_FAKE_PKCS11 +
+                    "&pin-value=123456";
+  CHECK(error_of(uri).find("the user PIN of token 'fake-locked' is locked (CKR_PIN_LOCKED)") !=
+        std::string::npos);
+  CHECK(error_of(uri).find("123456") == std::string::npos);
+}
+
 TEST_CASE("PKCS#11 signer: PIN sources") {
   const auto& token = test::shared_softhsm_token();
   std::string uri = "pkcs11:token=" + token.label + ";object=ds-ec?module-path=" + token.module;
