@@ -10,7 +10,6 @@
 #include <cstdlib>
 #include <fstream>
 #include <memory>
-#include <mutex>
 #include <stdexcept>
 #include <vector>
 
@@ -274,9 +273,7 @@ std::string SoftHsmToken::uri(const std::string& object) const {
 }
 
 SoftHsmToken make_softhsm_token(const fs::path& dir, const fs::path& source) {
-  SoftHsmToken t;
-  t.dir = dir;
-  t.module = softhsm_module();
+  SoftHsmToken t = softhsm_token_at(dir);
   fs::create_directories(dir / "tokens");
   {
     std::ofstream conf(t.conf());
@@ -319,16 +316,11 @@ SoftHsmToken make_softhsm_token(const fs::path& dir, const fs::path& source) {
   return t;
 }
 
-const SoftHsmToken& shared_softhsm_token() {
-  static std::mutex m;
-  static std::unique_ptr<TempDir> dir;
-  static SoftHsmToken token;
-  std::lock_guard lock(m);
-  if (!dir) {
-    dir = std::make_unique<TempDir>();
-    token = make_softhsm_token(dir->path(), source_dir());
-  }
-  return token;
+SoftHsmToken softhsm_token_at(const fs::path& dir) {
+  SoftHsmToken t;
+  t.dir = dir;
+  t.module = softhsm_module();
+  return t;
 }
 
 }  // namespace rcperso::test

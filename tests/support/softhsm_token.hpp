@@ -34,7 +34,7 @@ struct SoftHsmToken {
 /// Needs softhsm2-util (Debian softhsm2). `source` is the repository (for keys-sample/).
 SoftHsmToken make_softhsm_token(const std::filesystem::path& dir, const std::filesystem::path& source);
 
-/// One token per process for the unit tests, built on first use in a temporary directory.
-const SoftHsmToken& shared_softhsm_token();
+/// The description of a token make_softhsm_token (or rcperso_make_softhsm_token) built in `dir`.
+SoftHsmToken softhsm_token_at(const std::filesystem::path& dir);
 
 }  // namespace rcperso::test

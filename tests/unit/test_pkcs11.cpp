@@ -10,7 +10,10 @@
 #include <atomic>
 #include <cstdlib>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -54,6 +57,29 @@ bool verifies(const Bytes& cert_der, ByteView message, const Bytes& signature, p
        EVP_DigestVerify(ctx.get(), signature.data(), signature.size(), message.data(), message.size()) == 1;
   ERR_clear_error();
   return ok;
+}
+
+/// One SoftHSM2 token for this process. SoftHSM2 itself leaks a few bytes while generating key pairs
+/// (inside libsofthsm2.so), so a child builds the token with LeakSanitizer off: the ASan run of these
+/// tests still checks our code for leaks.
+const test::SoftHsmToken& shared_token() {
+  static std::mutex mutex;
+  static std::unique_ptr<test::TempDir> dir;
+  static test::SoftHsmToken token;
+  std::lock_guard lock(mutex);
+  if (!dir) {
+    dir = std::make_unique<test::TempDir>();
+    const char* asan = std::getenv("ASAN_OPTIONS");
+    std::string options = std::string(asan != nullptr ? asan : "") + ":detect_leaks=0";
+    std::string command = "ASAN_OPTIONS='" + options + "' " RCPERSO_BIN_DIR "/rcperso_make_softhsm_token '" +
+                          (dir->path() / "hsm").string() + "' >'" + (dir->path() / "log").string() + "' 2>&1";
+    if (std::system(command.c_str()) != 0) {
+      throw std::runtime_error("building the SoftHSM2 test token failed: " + command);
+    }
+    token = test::softhsm_token_at(dir->path() / "hsm");
+    ::setenv("SOFTHSM2_CONF", token.conf().c_str(), 1);
+  }
+  return token;
 }
 
 std::string error_of(const std::string& spec) {
@@ -169,7 +195,7 @@ TEST_CASE("PKCS#11 URI: a PIN is never printed back") {
 
 TEST_CASE(
     "PKCS#11 signer: ECDSA, RSA PKCS#1 v1.5 and PSS signatures verify against the token's certificate") {
-  const auto& token = test::shared_softhsm_token();
+  const auto& token = shared_token();
   std::string message = "the LDS security object, or anything else";
   struct Case {
     const char* object;
@@ -211,7 +237,7 @@ TEST_CASE(
 }
 
 TEST_CASE("PKCS#11 signer: EF.SOD is byte for byte the file signer's (RSA PKCS#1 v1.5 is deterministic)") {
-  const auto& token = test::shared_softhsm_token();
+  const auto& token = shared_token();
   lds::LdsSecurityObject lso;
   lso.version = 1;
   lso.lds_version_info = std::make_pair("0108", "040000");
@@ -247,7 +273,7 @@ TEST_CASE("PKCS#11 signer: EF.SOD is byte for byte the file signer's (RSA PKCS#1
 }
 
 TEST_CASE("sign() from several threads at once, token and file signer") {
-  const auto& token = test::shared_softhsm_token();
+  const auto& token = shared_token();
   for (const std::string& spec : {token.uri("ds-ec"), token.uri("ds-rsa"), keys("ds-ec")}) {
     CAPTURE(spec);
     auto signer = pki::open_signer(spec);
@@ -277,7 +303,7 @@ TEST_CASE("sign() from several threads at once, token and file signer") {
 }
 
 TEST_CASE("PKCS#11 signer: clear errors") {
-  const auto& token = test::shared_softhsm_token();
+  const auto& token = shared_token();
   std::string base = "pkcs11:token=" + token.label + ";object=";
   std::string module = "module-path=" + token.module;
   std::string pin = "&pin-source=file:" + token.pin_file().string();
@@ -323,7 +349,7 @@ TEST_CASE("PKCS#11 signer: a locked PIN is named as such") {
 }
 
 TEST_CASE("PKCS#11 signer: PIN sources") {
-  const auto& token = test::shared_softhsm_token();
+  const auto& token = shared_token();
   std::string uri = "pkcs11:token=" + token.label + ";object=ds-ec?module-path=" + token.module;
   CHECK_NOTHROW(pki::open_signer(uri + "&pin-value=" + token.pin));
   test::TempDir dir;
@@ -352,7 +378,7 @@ TEST_CASE("PKCS#11 signer: PIN sources") {
 }
 
 TEST_CASE("PKCS#11: the key pair made in the token cannot be read out of it") {
-  const auto& token = test::shared_softhsm_token();
+  const auto& token = shared_token();
   auto module = pki::pkcs11::Module::load(token.module);
   CK_FUNCTION_LIST* api = module->api();
   CK_ULONG count = 0;
