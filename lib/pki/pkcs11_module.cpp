@@ -29,9 +29,12 @@ std::map<std::string, std::weak_ptr<Module>>& registry() {
 
 std::shared_ptr<Module> Module::load(const std::string& path) {
   std::lock_guard lock(registry_mutex());
-  if (auto existing = registry()[path].lock()) return existing;
   std::error_code ec;
   if (!fs::is_regular_file(path, ec)) throw Error(path + ": PKCS#11 module not found");
+  // Keyed by the real file: two names (a symlink) for one module must share one C_Initialize.
+  std::string key = fs::canonical(path, ec).string();
+  if (ec) key = path;
+  if (auto existing = registry()[key].lock()) return existing;
   // RTLD_LOCAL keeps the module's symbols (it may bundle its own OpenSSL) away from ours.
   void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (handle == nullptr) {
@@ -62,7 +65,7 @@ std::shared_ptr<Module> Module::load(const std::string& path) {
     check(rv, path + ": C_Initialize");
   }
   std::shared_ptr<Module> module(new Module(path, api, finalize, single_threaded));
-  registry()[path] = module;
+  registry()[key] = module;
   return module;
 }
 

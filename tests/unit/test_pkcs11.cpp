@@ -339,6 +339,22 @@ TEST_CASE("PKCS#11 signer: clear errors") {
   CHECK(error_of(base + "ds-ec;id=%02?" + module + pin).find("no such private key") != std::string::npos);
 }
 
+TEST_CASE("PKCS#11 signer: two names for one module share its initialisation") {
+  const auto& token = shared_token();
+  std::string link = "/usr/lib/softhsm/libsofthsm2.so";
+  std::error_code ec;
+  REQUIRE_MESSAGE(std::filesystem::is_symlink(link, ec), link << " is expected to be Debian's symlink");
+  std::string real = std::filesystem::canonical(link).string();
+  std::string uri = "pkcs11:token=" + token.label + ";object=ds-ec?pin-value=" + token.pin + "&module-path=";
+  auto by_link = pki::open_signer(uri + link);
+  auto by_file = pki::open_signer(uri + real);
+  by_link.reset();  // must not finalise the module under the other signer's feet
+  std::string message = "still signing";
+  Bytes sig = by_file->sign(bytes_of(message), pki::HashAlgorithm::Sha256, pki::SignatureScheme::Ecdsa);
+  CHECK(verifies(by_file->certificate_der(), bytes_of(message), sig, pki::HashAlgorithm::Sha256,
+                 pki::SignatureScheme::Ecdsa));
+}
+
 TEST_CASE("PKCS#11 signer: a locked PIN is named as such") {
   // SoftHSM2 never locks a PIN; a fake module answers C_Login with CKR_PIN_LOCKED.
   std::string uri = std::string("pkcs11:token=fake-locked;object=ds?module-path=") + RCPERSO_FAKE_PKCS11 +
