@@ -14,6 +14,8 @@ PACKAGES=(
   openpace  # cvc-print for tests/integration/cvc_print.sh only (GPL: run, never linked)
   libeac-dev  # OpenPACE's library for tests/interop/openpace_interop.cpp only (GPL: never in lib/ or tools/)
   chromium fonts-dejavu-core  # renders rcverify --html reports in tests/integration/html_report.sh only
+  libp11-kit-dev  # p11-kit's pkcs11.h, the PKCS#11 types lib/pki/pkcs11_*.cpp compile against (header only)
+  softhsm2  # the PKCS#11 token of the signer tests and bench_signer, and the default --signer pkcs11: module
 )
 
 missing=()

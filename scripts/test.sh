@@ -23,4 +23,5 @@ echo "== fuzzers (clang, libFuzzer, ASan + UBSan)"
 echo "== benchmarks"
 ./build/bin/bench_prepare --seconds 3
 ./build/bin/bench_wsq --seconds 2
+./build/bin/bench_signer --seconds 2
 ./bench/card_bench.sh build/bin 2

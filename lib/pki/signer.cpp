@@ -11,6 +11,7 @@
 #include "core/error.hpp"
 #include "core/secure_bytes.hpp"
 #include "pki/certificate.hpp"
+#include "pki/pkcs11_signer.hpp"
 #include "tlv/der.hpp"
 
 namespace rcperso::pki {
@@ -169,9 +170,7 @@ class FileSigner final : public Signer {
 }  // namespace
 
 std::unique_ptr<Signer> open_signer(const std::string& spec) {
-  if (spec.rfind("pkcs11:", 0) == 0) {
-    throw Error("PKCS#11 signers are not supported yet; give a directory with cert.pem and key.pem");
-  }
+  if (spec.rfind("pkcs11:", 0) == 0) return open_pkcs11_signer(spec);
   std::string dir = spec.rfind("file:", 0) == 0 ? spec.substr(5) : spec;
   if (dir.empty()) throw Error("empty --signer");
   return std::make_unique<FileSigner>(dir);

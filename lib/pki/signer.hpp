@@ -1,5 +1,7 @@
-// The Document Signer behind an interface: a PEM key file today, a PKCS#11
-// token later. Private keys stay inside the signer and are never logged.
+// The Document Signer behind an interface: a PEM key file (demos, tests) or a
+// key in a PKCS#11 token (pki/pkcs11_signer.hpp). Private keys stay inside
+// the signer and are never logged. sign() is safe to call from several
+// threads at once.
 #pragma once
 
 #include <memory>
@@ -29,8 +31,9 @@ class Signer {
   virtual bool is_test_key() const = 0;
 };
 
-/// `spec`: a directory with cert.pem and key.pem, optionally written "file:DIR".
-/// "pkcs11:" URIs are reserved for HSM signing and refused for now.
+/// `spec`: a directory with cert.pem and key.pem, optionally written "file:DIR", or an RFC 7512
+/// "pkcs11:" URI naming a token key (see open_pkcs11_signer). Print `spec` only through
+/// printable_signer_spec() (pki/pkcs11_uri.hpp): a URI may carry a PIN.
 std::unique_ptr<Signer> open_signer(const std::string& spec);
 
 }  // namespace rcperso::pki

@@ -27,6 +27,7 @@
 #include "issuance/fingerprint.hpp"
 #include "issuance/prepare.hpp"
 #include "lds/files.hpp"
+#include "pki/pkcs11_uri.hpp"
 #include "pki/signer.hpp"
 #include "secure/pace.hpp"
 
@@ -58,7 +59,8 @@ issuance::ChipImage prepare_chip(const PrepareArgs& a, const issuance::DocumentP
   // Open the signer first: a wrong key should not cost an image decode.
   auto signer = pki::open_signer(a.signer);
   if (a.production && signer->is_test_key()) {
-    throw Error(a.signer + ": the Document Signer is a TEST ONLY sample key; --production refuses it");
+    throw Error(pki::printable_signer_spec(a.signer) +
+                ": the Document Signer is a TEST ONLY sample key; --production refuses it");
   }
   auto app = issuance::load_application(a.application, profile);
   issuance::PrepareOptions options;
@@ -106,7 +108,7 @@ issuance::ChipImage prepare_chip(const PrepareArgs& a, const issuance::DocumentP
               << " Authentication, " << what
               << ", to be generated on the chip (DG14/DG15 and EF.SOD are built at write time)\n";
   }
-  if (signer_csca != nullptr) {
+  if (signer_csca != nullptr && a.signer.rfind("pkcs11:", 0) != 0) {
     auto anchor = std::filesystem::path(a.signer) / "csca.pem";
     std::error_code ec;
     if (std::filesystem::is_regular_file(anchor, ec)) *signer_csca = anchor.string();
@@ -286,7 +288,7 @@ int run_write(const std::string& chip_dir, const std::string& chip_keys, const C
     }
     signer = pki::open_signer(signing.signer);
     if (signing.production && signer->is_test_key()) {
-      throw Error(signing.signer +
+      throw Error(pki::printable_signer_spec(signing.signer) +
                   ": the Document Signer is a TEST ONLY sample key; --production refuses it");
     }
   } else if (!signing.signer.empty()) {
@@ -346,7 +348,8 @@ void add_prepare_options(CLI::App& cmd, PrepareArgs& p) {
   cmd.add_option("--profile", p.profile, "Document profile: a name in profiles/documents or a .json path")
       ->capture_default_str();
   cmd.add_option("--signer", p.signer,
-                 "Document Signer: a directory with cert.pem and key.pem (and csca.pem, its trust anchor)")
+                 "Document Signer: a directory with cert.pem and key.pem (and csca.pem, its trust anchor), "
+                 "or a pkcs11: URI naming a key in a token (docs/operator-guide.md)")
       ->required();
   cmd.add_flag("--production", p.production, "Production mode: refuse TEST ONLY sample keys");
   cmd.add_option(
@@ -448,7 +451,8 @@ int tool_main(int argc, char** argv) {
   WriteSigning write_signing;
   write->add_option(
       "--signer", write_signing.signer,
-      "Document Signer for an image prepared with --keys-on-chip (signs EF.SOD over the chip's keys)");
+      "Document Signer for an image prepared with --keys-on-chip (signs EF.SOD over the chip's keys): "
+      "a key directory or a pkcs11: URI");
   write->add_flag("--production", write_signing.production, "Production mode: refuse TEST ONLY sample keys");
 
   PrepareArgs issue_prep;
