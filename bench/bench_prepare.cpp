@@ -1,7 +1,10 @@
 // Benchmark (not a test): prepared chip images per second on one core, and
 // peak memory. Prints figures; docs/architecture.md records them.
 //
-//   bench_prepare [--seconds N] [--case a|b|c|d|f]
+//   bench_prepare [--seconds N] [--cards N] [--case a|b|c|d|f]
+//
+// --cards N prepares exactly N cards per case instead of running for a time,
+// so an instruction count (valgrind --tool=callgrind) is repeatable.
 //
 // (a) face already within budget (480x640 JPEG <= 20 000 bytes, kept as is)
 // (b) a 1200x1600 face that must be scaled and re-encoded
@@ -32,7 +35,8 @@ using namespace rcperso;
 namespace {
 
 double run_case(const char* label, const test::TempDir& dir, const nlohmann::json& record,
-                const issuance::DocumentProfile& profile, pki::Signer& signer, double seconds) {
+                const issuance::DocumentProfile& profile, pki::Signer& signer, double seconds,
+                int card_count) {
   issuance::LoadOptions load;
   auto options = test::prepare_options(profile);
   std::string text = record.dump();
@@ -46,7 +50,7 @@ double run_case(const char* label, const test::TempDir& dir, const nlohmann::jso
     sod_bytes = chip.files.at("EF.SOD").size();
     ++cards;
     elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  } while (elapsed < seconds);
+  } while (card_count > 0 ? cards < card_count : elapsed < seconds);
   double rate = cards / elapsed;
   std::printf("%-58s %8.1f cards/s  (%d cards, %.2f ms/card, EF.SOD %zu bytes)\n", label, rate, cards,
               1000.0 * elapsed / cards, sod_bytes);
@@ -55,7 +59,7 @@ double run_case(const char* label, const test::TempDir& dir, const nlohmann::jso
 
 /// Milliseconds per face for decode + fit + encode within the budget (what preparation spends on DG2).
 void time_face(const char* label, const test::TempDir& dir, const std::string& file,
-               const issuance::DocumentProfile& profile, double seconds) {
+               const issuance::DocumentProfile& profile, double seconds, int face_count) {
   issuance::InputImage in;
   in.path = dir / file;
   in.data = read_file(in.path.string());
@@ -69,7 +73,7 @@ void time_face(const char* label, const test::TempDir& dir, const std::string& f
     (void)issuance::face_image_data(in, profile, note);
     ++faces;
     elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  } while (elapsed < seconds);
+  } while (face_count > 0 ? faces < face_count : elapsed < seconds);
   std::printf("%-58s %8.1f ms/face  (%d faces; %s)\n", label, 1000.0 * elapsed / faces, faces, note.c_str());
 }
 
@@ -77,10 +81,18 @@ void time_face(const char* label, const test::TempDir& dir, const std::string& f
 
 int main(int argc, char** argv) {
   double seconds = 3.0;
-  std::string only;  // --case a|b|c|d|f: one case, e.g. under a profiler
+  int card_count = 0;  // --cards N: exactly N cards per case (0: run for --seconds)
+  std::string only;    // --case a|b|c|d|f: one case, e.g. under a profiler
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0) {
+      std::printf("usage: bench_prepare [--seconds N] [--cards N] [--case a|b|c|d|f]\n");
+      return 0;
+    }
+  }
   for (int i = 1; i + 1 < argc; ++i) {
     if (std::strcmp(argv[i], "--seconds") == 0) seconds = std::stod(argv[i + 1]);
     if (std::strcmp(argv[i], "--case") == 0) only = argv[i + 1];
+    if (std::strcmp(argv[i], "--cards") == 0) card_count = std::stoi(argv[i + 1]);
   }
   auto wanted = [&](const char* name) { return only.empty() || only == name; };
   auto profile = issuance::DocumentProfile::load(std::string(RCPERSO_SOURCE_DIR) +
@@ -110,15 +122,17 @@ int main(int argc, char** argv) {
               seconds);
   record["biometrics"]["face"] = "face_480.jpg";
   if (wanted("a"))
-    run_case("(a) face within budget (kept), WSQ fingers kept", dir, record, profile, *signer, seconds);
+    run_case("(a) face within budget (kept), WSQ fingers kept", dir, record, profile, *signer, seconds,
+             card_count);
   record["biometrics"]["face"] = "face_1200.jpg";
   if (wanted("b"))
     run_case("(b) 1200x1600 face scaled + re-encoded, WSQ fingers kept", dir, record, profile, *signer,
-             seconds);
+             seconds, card_count);
   auto full = nlohmann::json::parse(test::example_application_json());
   full["biometrics"]["face"] = "face_1200.jpg";
   if (wanted("c"))
-    run_case("(c) 1200x1600 face + PNG fingers, all re-encoded (WSQ)", dir, full, profile, *signer, seconds);
+    run_case("(c) 1200x1600 face + PNG fingers, all re-encoded (WSQ)", dir, full, profile, *signer, seconds,
+             card_count);
 
   auto jp2_profile = profile;
   jp2_profile.fingerprints.format = "jpeg2000";
@@ -127,13 +141,15 @@ int main(int argc, char** argv) {
   record["biometrics"]["fingerprints"][1]["image"] = "left_index.jp2";
   if (wanted("d"))
     run_case("(d) as (a) with a JPEG 2000 profile, JP2 fingers kept", dir, record, jp2_profile, *signer,
-             seconds);
+             seconds, card_count);
 
   if (wanted("f")) {
-    time_face("(f) face re-encode 1200x1600 -> 480x640 JPEG", dir, "face_1200.jpg", profile, seconds);
+    time_face("(f) face re-encode 1200x1600 -> 480x640 JPEG", dir, "face_1200.jpg", profile, seconds,
+              card_count);
     auto jp2_face = profile;
     jp2_face.face.format = "jpeg2000";
-    time_face("(f) face re-encode 1200x1600 -> 480x640 JPEG 2000", dir, "face_1200.jpg", jp2_face, seconds);
+    time_face("(f) face re-encode 1200x1600 -> 480x640 JPEG 2000", dir, "face_1200.jpg", jp2_face, seconds,
+              card_count);
   }
 
   rusage usage{};

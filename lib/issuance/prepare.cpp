@@ -91,6 +91,11 @@ biometric::FingerRecord make_finger(const FingerprintInput& in, const DocumentPr
 
 Bytes make_signature_image(const InputImage& in, const DocumentProfile& profile, std::string& note) {
   const auto& s = profile.signature;
+  if (signature_kept_as_is(in, profile)) {
+    note = "kept as given: " + std::to_string(in.info.width) + "x" + std::to_string(in.info.height) +
+           " JPEG, " + std::to_string(in.data.size()) + " bytes";
+    return in.data;
+  }
   image::Raster gray = image::to_gray(in.raster);
   double scale = std::min(
       {1.0, static_cast<double>(s.max_width) / gray.width, static_cast<double>(s.max_height) / gray.height});
