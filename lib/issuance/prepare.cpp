@@ -96,13 +96,15 @@ Bytes make_signature_image(const InputImage& in, const DocumentProfile& profile,
            " JPEG, " + std::to_string(in.data.size()) + " bytes";
     return in.data;
   }
-  image::Raster gray = image::to_gray(in.raster);
+  const image::Raster converted = in.raster.channels == 1 ? image::Raster{} : image::to_gray(in.raster);
+  const image::Raster& gray = in.raster.channels == 1 ? in.raster : converted;
   double scale = std::min(
       {1.0, static_cast<double>(s.max_width) / gray.width, static_cast<double>(s.max_height) / gray.height});
   int w = std::max(1, static_cast<int>(std::lround(gray.width * scale)));
   int h = std::max(1, static_cast<int>(std::lround(gray.height * scale)));
-  image::Raster sized = (w == gray.width && h == gray.height) ? gray : image::fit(gray, w, h);
-  auto jpeg = image::encode_jpeg_within(sized, s.max_bytes, 20, 95, in.path.string());
+  const bool resize = w != gray.width || h != gray.height;
+  const image::Raster resized = resize ? image::fit(gray, w, h) : image::Raster{};
+  auto jpeg = image::encode_jpeg_within(resize ? resized : gray, s.max_bytes, 20, 95, in.path.string());
   note = std::to_string(w) + "x" + std::to_string(h) + " JPEG quality " + std::to_string(jpeg.quality) +
          ", " + std::to_string(jpeg.data.size()) + " bytes";
   return std::move(jpeg.data);
