@@ -1,13 +1,16 @@
 // Benchmark (not a test): prepared chip images per second on one core, and
 // peak memory. Prints figures; docs/architecture.md records them.
 //
-//   bench_prepare [--seconds N] [--cards N] [--case a|b|c|d|f]
+//   bench_prepare [--seconds N] [--cards N] [--case a|b|c|d|e|f|g]
 //
 // --cards N prepares exactly N cards per case instead of running for a time,
 // so an instruction count (valgrind --tool=callgrind) is repeatable.
 //
-// (a) face already within budget (480x640 JPEG <= 20 000 bytes, kept as is)
-// (b) a 1200x1600 face that must be scaled and re-encoded
+// (a) face already within budget (480x640 JPEG <= 20 000 bytes, kept as is), and the signature a
+//     grayscale JPEG within the profile's size and budget (kept as is)
+// (b) a 1200x1600 face that must be scaled and re-encoded (signature PNG, re-encoded)
+// (e) is (a) with the signature as a PNG (re-encoded to JPEG: (a) before DG7 kept JPEGs as given);
+// (g) is (a) with a P-256 Chip Authentication key instead of the profile's brainpoolP256r1;
 // In both, fingerprints arrive as WSQ within budget (as capture stations
 // deliver them) and are kept after a header and ridge check from the wavelet
 // coefficients; (c) also re-encodes PNG fingerprints to WSQ at 0.75 bpp;
@@ -15,6 +18,7 @@
 // (f) times the face alone: the 1200x1600 JPEG decoded, fitted to 480x640
 // and encoded within 20 000 bytes, as JPEG and as JPEG 2000.
 #include <sys/resource.h>
+#include <time.h>
 
 #include <chrono>
 #include <cstdio>
@@ -34,6 +38,13 @@ using namespace rcperso;
 
 namespace {
 
+// CPU time of this thread: on a shared machine wall time also counts waiting for the core.
+double cpu_seconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
 double run_case(const char* label, const test::TempDir& dir, const nlohmann::json& record,
                 const issuance::DocumentProfile& profile, pki::Signer& signer, double seconds,
                 int card_count) {
@@ -41,6 +52,7 @@ double run_case(const char* label, const test::TempDir& dir, const nlohmann::jso
   auto options = test::prepare_options(profile);
   std::string text = record.dump();
   auto start = std::chrono::steady_clock::now();
+  const double cpu_start = cpu_seconds();
   int cards = 0;
   std::size_t sod_bytes = 0;
   double elapsed = 0;
@@ -51,9 +63,11 @@ double run_case(const char* label, const test::TempDir& dir, const nlohmann::jso
     ++cards;
     elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   } while (card_count > 0 ? cards < card_count : elapsed < seconds);
+  const double cpu = cpu_seconds() - cpu_start;
   double rate = cards / elapsed;
-  std::printf("%-58s %8.1f cards/s  (%d cards, %.2f ms/card, EF.SOD %zu bytes)\n", label, rate, cards,
-              1000.0 * elapsed / cards, sod_bytes);
+  std::printf(
+      "%-58s %8.1f cards/s  (%d cards, %.2f ms/card; CPU %.2f ms/card = %.0f cards/s; EF.SOD %zu bytes)\n",
+      label, rate, cards, 1000.0 * elapsed / cards, 1000.0 * cpu / cards, cards / cpu, sod_bytes);
   return rate;
 }
 
@@ -85,7 +99,7 @@ int main(int argc, char** argv) {
   std::string only;    // --case a|b|c|d|f: one case, e.g. under a profiler
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0) {
-      std::printf("usage: bench_prepare [--seconds N] [--cards N] [--case a|b|c|d|f]\n");
+      std::printf("usage: bench_prepare [--seconds N] [--cards N] [--case a|b|c|d|e|f|g]\n");
       return 0;
     }
   }
@@ -104,6 +118,10 @@ int main(int argc, char** argv) {
   auto in_budget = image::encode_jpeg_within(test::synthetic_face(480, 640), 20000, 30, 95, "face");
   dir.write("face_480.jpg", in_budget.data);
   dir.write("face_1200.jpg", image::encode_jpeg(test::synthetic_face(1200, 1600), 92));
+  // A signature as a capture pad might deliver it: a grayscale JPEG within 600x200 and 10 000 bytes.
+  dir.write("signature_kept.jpg", image::encode_jpeg_within(test::synthetic_signature(600, 200),
+                                                            profile.signature.max_bytes, 20, 95, "signature")
+                                      .data);
   // WSQ fingers as a capture station would deliver them: the example fingers (the PNGs of
   // write_example_images) at 0.75 bpp within 18 000 bytes.
   for (const char* finger : {"right_index", "left_index"}) {
@@ -121,9 +139,19 @@ int main(int argc, char** argv) {
   std::printf("rcperso prepare benchmark: one core, DS %s, %.0f s per case\n", signer->key_type().c_str(),
               seconds);
   record["biometrics"]["face"] = "face_480.jpg";
+  auto kept = record;
+  kept["biometrics"]["signature"] = "signature_kept.jpg";
   if (wanted("a"))
-    run_case("(a) face within budget (kept), WSQ fingers kept", dir, record, profile, *signer, seconds,
+    run_case("(a) face, WSQ fingers, JPEG signature within budget (kept)", dir, kept, profile, *signer,
+             seconds, card_count);
+  if (wanted("e"))
+    run_case("(e) as (a), the signature a PNG (re-encoded)", dir, record, profile, *signer, seconds,
              card_count);
+  if (wanted("g")) {
+    auto p256_ca = profile;
+    p256_ca.chip_authentication->curve = "prime256v1";
+    run_case("(g) as (a), a P-256 Chip Authentication key", dir, kept, p256_ca, *signer, seconds, card_count);
+  }
   record["biometrics"]["face"] = "face_1200.jpg";
   if (wanted("b"))
     run_case("(b) 1200x1600 face scaled + re-encoded, WSQ fingers kept", dir, record, profile, *signer,
