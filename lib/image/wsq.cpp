@@ -710,10 +710,13 @@ class Parser {
     out.clear();
     while (true) {
       if (pos_ >= data_.size()) fail("entropy-coded data runs to the end of the data without EOI");
-      std::uint8_t b = data_[pos_];
-      if (b != 0xFF) {
-        out.push_back(b);
-        ++pos_;
+      // Everything up to the next 0xFF at once.
+      const auto* from = data_.data() + pos_;
+      const auto* ff = static_cast<const std::uint8_t*>(std::memchr(from, 0xFF, data_.size() - pos_));
+      const std::size_t plain = ff == nullptr ? data_.size() - pos_ : static_cast<std::size_t>(ff - from);
+      if (plain > 0) {
+        out.insert(out.end(), from, from + plain);
+        pos_ += plain;
         continue;
       }
       if (pos_ + 1 >= data_.size()) fail("entropy-coded data ends in a lone 0xFF");
