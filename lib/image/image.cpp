@@ -4,6 +4,7 @@
 #include <array>
 #include <cmath>
 #include <cstring>
+#include <memory>
 #include <vector>
 
 #include "core/error.hpp"
@@ -142,6 +143,34 @@ std::vector<Tap> axis_taps(int src_offset, int src_len, int dst_len) {
   return taps;
 }
 
+// One output row of the horizontal pass: each sample is its taps' weighted sum, taken in tap order
+// from zero (for every channel count the same sums in the same order).
+template <int kChannels>
+void horizontal_pass(const std::uint8_t* row, const std::vector<Tap>& taps, float* out) {
+  for (const Tap& t : taps) {
+    const std::uint8_t* src = row + static_cast<std::size_t>(t.first) * kChannels;
+    float acc[kChannels] = {};
+    const std::size_t n = t.weights.size();
+    for (std::size_t k = 0; k < n; ++k) {
+      const float w = t.weights[k];
+      for (int c = 0; c < kChannels; ++c) acc[c] += w * src[k * kChannels + c];
+    }
+    for (int c = 0; c < kChannels; ++c) out[c] = acc[c];
+    out += kChannels;
+  }
+}
+
+void horizontal_pass_any(const std::uint8_t* row, const std::vector<Tap>& taps, int ch, float* out) {
+  for (const Tap& t : taps) {
+    const std::uint8_t* src = row + static_cast<std::size_t>(t.first) * ch;
+    for (int c = 0; c < ch; ++c) {
+      float acc = 0;
+      for (std::size_t k = 0; k < t.weights.size(); ++k) acc += t.weights[k] * src[k * ch + c];
+      *out++ = acc;
+    }
+  }
+}
+
 }  // namespace
 
 Raster fit(const Raster& in, int width, int height) {
@@ -163,19 +192,20 @@ Raster fit(const Raster& in, int width, int height) {
   // whole weighted rows (a loop the compiler vectorizes), and rounds without lround, since the
   // clamped value is never negative.
   const std::size_t row_len = static_cast<std::size_t>(width) * static_cast<std::size_t>(ch);
-  std::vector<float> tmp(row_len * static_cast<std::size_t>(crop_h));
+  // Every element is written below: no zero fill of the 4.6 MB a 600x800 colour face needs.
+  std::unique_ptr<float[]> tmp(new float[row_len * static_cast<std::size_t>(crop_h)]);
   for (int y = 0; y < crop_h; ++y) {
     const std::uint8_t* row = &in.pixels[(static_cast<std::size_t>(y0 + y) * in.width) * ch];
     float* out_row = &tmp[static_cast<std::size_t>(y) * row_len];
-    for (int x = 0; x < width; ++x) {
-      const Tap& t = xt[static_cast<std::size_t>(x)];
-      const std::uint8_t* src = row + static_cast<std::size_t>(t.first) * ch;
-      const std::size_t taps = t.weights.size();
-      for (int c = 0; c < ch; ++c) {
-        float acc = 0;
-        for (std::size_t k = 0; k < taps; ++k) acc += t.weights[k] * src[k * ch + c];
-        out_row[static_cast<std::size_t>(x) * ch + c] = acc;
-      }
+    switch (ch) {
+      case 1:
+        horizontal_pass<1>(row, xt, out_row);
+        break;
+      case 3:
+        horizontal_pass<3>(row, xt, out_row);
+        break;
+      default:
+        horizontal_pass_any(row, xt, ch, out_row);
     }
   }
   Raster out{width, height, ch, Bytes(row_len * static_cast<std::size_t>(height))};
