@@ -197,10 +197,12 @@ Bytes encode_public_key(EVP_PKEY* key, const std::string& curve_name) {
   if (len <= 0) throw Error("cannot encode the chip public key");
   Bytes spki(der, der + len);
   OPENSSL_free(der);
-  const auto point_at = spki.end() - static_cast<std::ptrdiff_t>(point.size());
-  if (spki.size() > point.size() && std::equal(point.begin(), point.end(), point_at)) {
-    std::lock_guard<std::mutex> lock(mutex);
-    before_point.emplace(shape, Bytes(spki.begin(), point_at));
+  if (spki.size() > point.size()) {
+    const auto point_at = spki.end() - static_cast<std::ptrdiff_t>(point.size());
+    if (std::equal(point.begin(), point.end(), point_at)) {
+      std::lock_guard<std::mutex> lock(mutex);
+      before_point.emplace(shape, Bytes(spki.begin(), point_at));
+    }
   }
   return spki;
 }
