@@ -710,10 +710,13 @@ class Parser {
     out.clear();
     while (true) {
       if (pos_ >= data_.size()) fail("entropy-coded data runs to the end of the data without EOI");
-      std::uint8_t b = data_[pos_];
-      if (b != 0xFF) {
-        out.push_back(b);
-        ++pos_;
+      // Everything up to the next 0xFF at once.
+      const auto* from = data_.data() + pos_;
+      const auto* ff = static_cast<const std::uint8_t*>(std::memchr(from, 0xFF, data_.size() - pos_));
+      const std::size_t plain = ff == nullptr ? data_.size() - pos_ : static_cast<std::size_t>(ff - from);
+      if (plain > 0) {
+        out.insert(out.end(), from, from + plain);
+        pos_ += plain;
         continue;
       }
       if (pos_ + 1 >= data_.size()) fail("entropy-coded data ends in a lone 0xFF");
@@ -917,8 +920,11 @@ class BitReader {
   std::size_t pos_ = 0;
 };
 
+// Entropy-decodes one block, handing each nonzero coefficient to `sink.put(index, value)` in stream
+// order; zero runs only advance `count` (of `total` coefficients in all blocks).
+template <typename Sink>
 void decode_block(const std::vector<std::uint8_t>& data, std::size_t size, const HuffmanDecoder& dec,
-                  std::vector<int>& coef, std::size_t& count, int block, const std::string& what) {
+                  Sink& sink, std::size_t total, std::size_t& count, int block, const std::string& what) {
   BitReader br(data, size);
   auto bad = [&](const std::string& msg) {
     throw DecodeError(what + ": WSQ block " + std::to_string(block) + ": " + msg);
@@ -959,26 +965,28 @@ void decode_block(const std::vector<std::uint8_t>& data, std::size_t size, const
       bad("invalid category symbol " + std::to_string(sym));
     }
     if (is_value) {
-      if (count >= coef.size())
-        bad("Huffman data overruns the subbands (" + std::to_string(coef.size()) + " coefficients)");
-      coef[count++] = value;
+      if (count >= total)
+        bad("Huffman data overruns the subbands (" + std::to_string(total) + " coefficients)");
+      if (value != 0) sink.put(count, value);
+      ++count;
     } else {
-      if (run > coef.size() - count)
-        bad("zero run overruns the subbands (" + std::to_string(coef.size()) + " coefficients)");
-      count += run;  // coef is zero-initialised
+      if (run > total - count)
+        bad("zero run overruns the subbands (" + std::to_string(total) + " coefficients)");
+      count += run;
     }
   }
 }
 
-struct Coefficients {
-  DecoderState st;
-  Layout layout;
-  Image img;  // dequantized subbands, normalized units
-};
+bool same_quantization(const QuantTable& a, const QuantTable& b) {
+  return a.bin_centre == b.bin_centre && a.q == b.q && a.z == b.z;
+}
 
-Coefficients decode_coefficients(ByteView data, const std::string& what) {
-  Coefficients out;
-  DecoderState& st = out.st;
+/// Reads a WSQ file up to EOI with every header, table and entropy check of a full decode, and hands
+/// the coded coefficients to the sink: `sink.start(total)` once the first block fixes their number
+/// (from the quantization table), then `sink.put(index, value)` for each nonzero one in stream
+/// order (subband by subband, each row by row).
+template <typename Sink>
+void read_coded(ByteView data, const std::string& what, DecoderState& st, Layout& layout, Sink& sink) {
   Parser p(data, what);
   if (p.marker() != kSOI) p.fail("does not start with SOI");
   while (true) {
@@ -990,10 +998,9 @@ Coefficients decode_coefficients(ByteView data, const std::string& what) {
     }
     if (!read_table_segment(p, m, st)) p.fail("unexpected " + marker_name(m) + " before SOF");
   }
-  out.layout = make_layout(st.frame.width, st.frame.height);
-  std::vector<int> coef;
-  std::size_t count = 0;
-  bool sized = false;
+  layout = make_layout(st.frame.width, st.frame.height);
+  std::size_t total = 0, count = 0;
+  QuantTable sized_by;
   int blocks = 0;
   std::vector<std::uint8_t> entropy;
   while (true) {
@@ -1009,22 +1016,51 @@ Coefficients decode_coefficients(ByteView data, const std::string& what) {
              std::to_string(id));
     }
     if (!st.quant.defined) p.fail("SOB: block before any DQT");
-    if (!sized) {
-      coef.assign(coded_count(st.quant, out.layout), 0);
-      sized = true;
+    if (blocks == 0) {
+      total = coded_count(st.quant, layout);
+      sized_by = st.quant;
+      sink.start(total);
+    } else if (!same_quantization(st.quant, sized_by)) {
+      // The coefficients' number and meaning come from the table the first block was read with.
+      p.fail("DQT: the quantization table changes after the first block");
     }
     ++blocks;
     HuffmanDecoder dec(st.tables[id], what, id);
     std::size_t size = p.entropy_data(entropy);
-    decode_block(entropy, size, dec, coef, count, blocks, what);
+    decode_block(entropy, size, dec, sink, total, count, blocks, what);
   }
   if (blocks == 0) p.fail("no SOB block");
   if (!st.have_filters) p.fail("no DTT transform table");
-  if (count != coef.size()) {
-    p.fail("Huffman data ends after " + std::to_string(count) + " of " + std::to_string(coef.size()) +
+  if (!same_quantization(st.quant, sized_by))
+    p.fail("DQT: the quantization table changes after the first block");
+  if (count != total) {
+    p.fail("Huffman data ends after " + std::to_string(count) + " of " + std::to_string(total) +
            " coefficients");
   }
-  // Dequantize: a = Q (p - C) + Z/2 for p > 0, Q (p + C) - Z/2 for p < 0.
+}
+
+// The dequantized value of coded coefficient p of a subband with bin width q and zero bin z, in
+// normalized units: Q (p - C) + Z/2 for p > 0, Q (p + C) - Z/2 for p < 0.
+inline float dequantized(int v, double q, double c, double half_z) {
+  return static_cast<float>(v > 0 ? q * (v - c) + half_z : q * (v + c) - half_z);
+}
+
+struct Coefficients {
+  DecoderState st;
+  Layout layout;
+  Image img;  // dequantized subbands, normalized units
+};
+
+Coefficients decode_coefficients(ByteView data, const std::string& what) {
+  Coefficients out;
+  DecoderState& st = out.st;
+  struct CoefficientArray {
+    std::vector<int> coef;
+    void start(std::size_t total) { coef.assign(total, 0); }
+    void put(std::size_t index, int value) { coef[index] = value; }
+  } sink;
+  read_coded(data, what, st, out.layout, sink);
+  const std::vector<int>& coef = sink.coef;
   out.img.width = st.frame.width;
   out.img.height = st.frame.height;
   out.img.px.assign(static_cast<std::size_t>(st.frame.width) * st.frame.height, 0.0f);
@@ -1039,11 +1075,7 @@ Coefficients decode_coefficients(ByteView data, const std::string& what) {
       float* row = out.img.row(b.y + y) + b.x;
       for (int x = 0; x < b.w; ++x) {
         int v = coef[i++];
-        if (v > 0) {
-          row[x] = static_cast<float>(q * (v - c) + half_z);
-        } else if (v < 0) {
-          row[x] = static_cast<float>(q * (v + c) - half_z);
-        }
+        if (v != 0) row[x] = dequantized(v, q, c, half_z);
       }
     }
   }
@@ -1466,30 +1498,29 @@ Search search_q(const Analysis& a, const Allocation& al, std::size_t target, boo
 
 // ---------------------------------------------------------------- ridge contrast
 
-RidgeContrast contrast_of(const Image& img, const Layout& layout, double scale) {
-  // Ridge band: level 3 and 4 detail subbands (nodes 16-18, 4 and 5: 7..50);
-  // finest: the level-1 detail subbands that are coded (52..59).
+// Ridge band: level 3 and 4 detail subbands (nodes 16-18, 4 and 5: 7..50);
+// finest: the level-1 detail subbands that are coded (52..59).
+constexpr int kFirstRidgeBand = 7, kLastRidgeBand = 50, kFirstFinestBand = 52, kLastFinestBand = 59;
+
+// From each subband's energy (sum of squared coefficients, normalized units).
+RidgeContrast contrast_from_energy(const std::array<double, kSubbands>& energy, const Layout& layout,
+                                   int width, int height, double scale) {
   double ridge = 0, high = 0;
   std::size_t ridge_n = 0, high_n = 0;
-  for (int k = 7; k < 60; ++k) {
-    if (k == 51) continue;
+  for (int k = kFirstRidgeBand; k <= kLastFinestBand; ++k) {
+    if (k > kLastRidgeBand && k < kFirstFinestBand) continue;
     const Rect& b = layout.bands[k];
-    double ss = 0;
-    for (int y = 0; y < b.h; ++y) {
-      const float* row = img.px.data() + static_cast<std::size_t>(b.y + y) * img.width + b.x;
-      for (int x = 0; x < b.w; ++x) ss += static_cast<double>(row[x]) * row[x];
-    }
     std::size_t n = static_cast<std::size_t>(b.w) * b.h;
-    if (k < 51) {
-      ridge += ss;
+    if (k <= kLastRidgeBand) {
+      ridge += energy[k];
       ridge_n += n;
     } else {
-      high += ss;
+      high += energy[k];
       high_n += n;
     }
   }
   RidgeContrast c;
-  double pixels = static_cast<double>(img.width) * img.height;
+  double pixels = static_cast<double>(width) * height;
   // The filter bank is close to orthonormal, so band energy over all pixels is a gray-level variance.
   c.ridge_rms = std::sqrt(ridge / pixels) * scale;
   c.high_rms = std::sqrt(high / pixels) * scale;
@@ -1499,6 +1530,58 @@ RidgeContrast contrast_of(const Image& img, const Layout& layout, double scale) 
   if (ridge_density == 0) c.concentration = 0;
   return c;
 }
+
+RidgeContrast contrast_of(const Image& img, const Layout& layout, double scale) {
+  std::array<double, kSubbands> energy{};
+  for (int k = kFirstRidgeBand; k <= kLastFinestBand; ++k) {
+    const Rect& b = layout.bands[k];
+    double ss = 0;
+    for (int y = 0; y < b.h; ++y) {
+      const float* row = img.px.data() + static_cast<std::size_t>(b.y + y) * img.width + b.x;
+      for (int x = 0; x < b.w; ++x) ss += static_cast<double>(row[x]) * row[x];
+    }
+    energy[k] = ss;
+  }
+  return contrast_from_energy(energy, layout, img.width, img.height, scale);
+}
+
+// Sums the squared dequantized coefficients per subband straight from the entropy decoder, in the
+// order (and so with the rounding) of contrast_of over a decoded image, without building the image.
+struct BandEnergySink {
+  const DecoderState& st;
+  const Layout& layout;
+  std::array<double, kSubbands> energy{};
+  // The coded subbands in stream order, each with where its coefficients end.
+  std::array<int, kCodedSubbands> band{};
+  std::array<std::size_t, kCodedSubbands> end{};
+  int bands = 0, current = 0;
+  double q = 0, half_z = 0;
+
+  void start(std::size_t) {
+    std::size_t at = 0;
+    for (int k = 0; k < kCodedSubbands; ++k) {
+      if (!(st.quant.q[k] > 0)) continue;
+      at += static_cast<std::size_t>(layout.bands[k].w) * layout.bands[k].h;
+      band[bands] = k;
+      end[bands++] = at;
+    }
+    select(0);
+  }
+  void select(int i) {
+    current = i;
+    q = st.quant.q[band[i]];
+    half_z = st.quant.z[band[i]] / 2.0;
+  }
+  void put(std::size_t index, int value) {
+    if (index >= end[current]) {
+      int i = current;
+      while (index >= end[i]) ++i;  // index < total = end[bands - 1]
+      select(i);
+    }
+    const double a = dequantized(value, q, st.quant.bin_centre, half_z);
+    energy[band[current]] += a * a;
+  }
+};
 
 }  // namespace
 
@@ -1593,8 +1676,11 @@ RidgeContrast ridge_contrast(const Raster& gray) {
 }
 
 RidgeContrast ridge_contrast(ByteView wsq_data, const std::string& what) {
-  Coefficients c = decode_coefficients(wsq_data, what);
-  return contrast_of(c.img, c.layout, c.st.frame.scale);
+  DecoderState st;
+  Layout layout;
+  BandEnergySink sink{st, layout};
+  read_coded(wsq_data, what, st, layout, sink);
+  return contrast_from_energy(sink.energy, layout, st.frame.width, st.frame.height, st.frame.scale);
 }
 
 bool has_ridge_contrast(const RidgeContrast& c) {

@@ -199,7 +199,9 @@ class ApplicationParser {
         decode_face(out, profile_);
         return true;
       }
-      out.raster = image::decode(out.data, out.path.string());
+      // A signature kept as given is only validated: any decoded size will do (JPEG DCT scaling).
+      const int min_size = signature_kept_as_is(out, profile_) ? 1 : 0;
+      out.raster = image::decode(out.data, out.path.string(), min_size, min_size);
     } catch (const Error& e) {
       r_.problem(field, std::string("cannot use image: ") + e.what());
       return false;
@@ -395,6 +397,13 @@ bool finger_kept_as_is(const InputImage& finger, const DocumentProfile& profile)
   image::Format wanted = fp.format == "wsq" ? image::Format::Wsq : image::Format::Jpeg2000;
   return finger.info.format == wanted && finger.info.channels == 1 && finger.data.size() <= fp.max_bytes &&
          (finger.ppi == -1 || finger.ppi == fp.resolution_ppi);
+}
+
+bool signature_kept_as_is(const InputImage& signature, const DocumentProfile& profile) {
+  const auto& s = profile.signature;
+  return signature.info.format == image::Format::Jpeg && signature.info.channels == 1 &&
+         signature.info.bit_depth == 8 && signature.info.width <= s.max_width &&
+         signature.info.height <= s.max_height && signature.data.size() <= s.max_bytes;
 }
 
 Application parse_application(std::string_view json_text, const fs::path& base_dir,

@@ -36,6 +36,9 @@ bool face_kept_as_is(const InputImage& face, const DocumentProfile& profile);
 /// Likewise a fingerprint already in the profile's format (WSQ or JPEG 2000)
 /// within the byte budget.
 bool finger_kept_as_is(const InputImage& finger, const DocumentProfile& profile);
+/// And a signature that is already an 8-bit grayscale JPEG within the profile's
+/// largest size and byte budget (what DG7 would get after re-encoding).
+bool signature_kept_as_is(const InputImage& signature, const DocumentProfile& profile);
 
 struct FingerprintInput {
   std::string position;            // "right_index"

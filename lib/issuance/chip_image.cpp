@@ -34,13 +34,26 @@ std::map<int, Bytes> ChipImage::data_groups() const {
   return out;
 }
 
-void describe_files(ChipImage& image) {
+std::map<int, const Bytes*> ChipImage::data_group_files() const {
+  std::map<int, const Bytes*> out;
+  for (const auto& [name, data] : files) {
+    const auto* info = lds::file_by_name(name);
+    if (info != nullptr && info->dg > 0) out[info->dg] = &data;
+  }
+  return out;
+}
+
+void describe_files(ChipImage& image, const Sha256ByFile& known) {
   nlohmann::json list = nlohmann::json::array();
   for (const auto& [name, data] : image.files) {
     const auto* info = lds::file_by_name(name);
     char fid[8];
     std::snprintf(fid, sizeof fid, "%04X", info != nullptr ? info->fid : 0);
-    list.push_back({{"name", name}, {"fid", fid}, {"size", data.size()}, {"sha256", sha256_hex(data)}});
+    auto digest = known.find(name);
+    list.push_back({{"name", name},
+                    {"fid", fid},
+                    {"size", data.size()},
+                    {"sha256", digest != known.end() ? to_hex(digest->second) : sha256_hex(data)}});
   }
   image.manifest["files"] = list;
 }

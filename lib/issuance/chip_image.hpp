@@ -44,10 +44,15 @@ struct ChipImage {
   bool awaits_chip_keys() const { return !keys_on_chip.empty() && file("EF.SOD") == nullptr; }
   /// DG number -> bytes for every EF.DGn present.
   std::map<int, Bytes> data_groups() const;
+  /// The same without copying: DG number -> the file in `files`.
+  std::map<int, const Bytes*> data_group_files() const;
 };
 
-/// Fills manifest["files"] with name, FID, size and SHA-256 of every file.
-void describe_files(ChipImage& image);
+/// SHA-256 digests already computed (for EF.SOD), by file name, so the manifest need not hash again.
+using Sha256ByFile = std::map<std::string, Bytes>;
+/// Fills manifest["files"] with name, FID, size and SHA-256 of every file, taking the digest from
+/// `known` where it holds one for that file (its caller hashed exactly the bytes in `image`).
+void describe_files(ChipImage& image, const Sha256ByFile& known = {});
 /// Writes the directory atomically; fails if `dir` exists.
 void write_chip_image(const ChipImage& image, const std::filesystem::path& dir);
 /// Reads a chip image directory: known EF names only, bounded sizes; the

@@ -61,8 +61,12 @@ Bytes face_image_data(const InputImage& face, const DocumentProfile& profile, st
            " bytes";
     return face.data;
   }
-  image::Raster colour = f.colour ? image::to_rgb(face.raster) : image::to_gray(face.raster);
-  image::Raster sized = image::fit(colour, f.width, f.height);
+  // Convert only when the decoder's channels are not the profile's (no copy of the decoded face).
+  const bool convert = face.raster.channels != (f.colour ? 3 : 1);
+  const image::Raster converted = !convert   ? image::Raster{}
+                                  : f.colour ? image::to_rgb(face.raster)
+                                             : image::to_gray(face.raster);
+  image::Raster sized = image::fit(convert ? converted : face.raster, f.width, f.height);
   if (jp2) {
     auto encoded =
         image::encode_jpeg2000_within(sized, f.max_bytes, f.max_compression_ratio, face.path.string());

@@ -110,13 +110,20 @@ biometric::Iso39794FingerRecord as_iso39794(const biometric::FingerRecord& recor
 
 Bytes make_signature_image(const InputImage& in, const DocumentProfile& profile, std::string& note) {
   const auto& s = profile.signature;
-  image::Raster gray = image::to_gray(in.raster);
+  if (signature_kept_as_is(in, profile)) {
+    note = "kept as given: " + std::to_string(in.info.width) + "x" + std::to_string(in.info.height) +
+           " JPEG, " + std::to_string(in.data.size()) + " bytes";
+    return in.data;
+  }
+  const image::Raster converted = in.raster.channels == 1 ? image::Raster{} : image::to_gray(in.raster);
+  const image::Raster& gray = in.raster.channels == 1 ? in.raster : converted;
   double scale = std::min(
       {1.0, static_cast<double>(s.max_width) / gray.width, static_cast<double>(s.max_height) / gray.height});
   int w = std::max(1, static_cast<int>(std::lround(gray.width * scale)));
   int h = std::max(1, static_cast<int>(std::lround(gray.height * scale)));
-  image::Raster sized = (w == gray.width && h == gray.height) ? gray : image::fit(gray, w, h);
-  auto jpeg = image::encode_jpeg_within(sized, s.max_bytes, 20, 95, in.path.string());
+  const bool resize = w != gray.width || h != gray.height;
+  const image::Raster resized = resize ? image::fit(gray, w, h) : image::Raster{};
+  auto jpeg = image::encode_jpeg_within(resize ? resized : gray, s.max_bytes, 20, 95, in.path.string());
   note = std::to_string(w) + "x" + std::to_string(h) + " JPEG quality " + std::to_string(jpeg.quality) +
          ", " + std::to_string(jpeg.data.size()) + " bytes";
   return std::move(jpeg.data);
@@ -132,8 +139,9 @@ std::string endorsements(const Application& app) {
 /// DG14 (Chip Authentication's public key and protocol, Active Authentication's ECDSA hash,
 /// Terminal Authentication, and the PACEInfos of EF.CardAccess, which the SOD protects only here),
 /// DG15, EF.COM and EF.SOD over every data group.
+/// `sha256` receives the data groups' digests when the profile hashes with SHA-256 (for the manifest).
 void build_security_files(ChipImage& chip, const DocumentProfile& profile, pki::Signer& signer,
-                          const ChipPublicKeys& keys, std::time_t now) {
+                          const ChipPublicKeys& keys, std::time_t now, Sha256ByFile& sha256) {
   std::vector<Bytes> infos;
   if (profile.chip_authentication) {
     if (!keys.chip_authentication) throw Error("no Chip Authentication public key for DG14");
@@ -173,9 +181,11 @@ void build_security_files(ChipImage& chip, const DocumentProfile& profile, pki::
   lso.version = profile.lds_security_object_version();
   lso.hash_algorithm_oid = pki::hash_oid(hash);
   if (lso.version == 1) lso.lds_version_info = std::make_pair(profile.lds_version, profile.unicode_version);
-  for (const auto& [dg, data] : chip.data_groups()) {
-    com.tags.push_back(lds::file_by_dg(dg)->tag);
-    lso.hashes.push_back({dg, pki::digest(hash, data)});
+  for (const auto& [dg, data] : chip.data_group_files()) {
+    const auto* file = lds::file_by_dg(dg);
+    com.tags.push_back(file->tag);
+    lso.hashes.push_back({dg, pki::digest(hash, *data)});
+    if (hash == pki::HashAlgorithm::Sha256) sha256[file->name] = lso.hashes.back().hash;
   }
   chip.files["EF.COM"] = com.encode();
   auto scheme = signer.is_rsa() ? pki::scheme_from_name(profile.rsa_signature_scheme)
@@ -345,7 +355,8 @@ ChipImage prepare(const Application& app, const DocumentProfile& profile, pki::S
     card_access.pace = profile.pace;
     chip.files["EF.CardAccess"] = card_access.encode();
   }
-  if (!options.keys_on_chip) build_security_files(chip, profile, signer, public_keys, options.now);
+  Sha256ByFile sha256;
+  if (!options.keys_on_chip) build_security_files(chip, profile, signer, public_keys, options.now, sha256);
 
   chip.manifest = {{"format", kManifestFormat},
                    {"profile", profile.name},
@@ -370,7 +381,7 @@ ChipImage prepare(const Application& app, const DocumentProfile& profile, pki::S
     if (chip.keys.active_authentication) chip.manifest["chip_keys"].push_back("active_authentication");
     if (chip.keys.card_access_number) chip.manifest["chip_keys"].push_back("card_access_number");
   }
-  describe_files(chip);
+  describe_files(chip, sha256);
   return chip;
 }
 
@@ -403,11 +414,12 @@ void seal_chip_image(ChipImage& image, const DocumentProfile& profile, pki::Sign
   const bool aa = profile.active_authentication.has_value();
   if (keys.chip_authentication.has_value() != ca || keys.active_authentication.has_value() != aa)
     throw Error("the chip's public keys are not the ones the chip image awaits");
-  build_security_files(image, profile, signer, keys, now);
+  Sha256ByFile sha256;
+  build_security_files(image, profile, signer, keys, now, sha256);
   image.manifest.erase("pending_files");
   image.manifest["signer"] = signer.key_type();
   image.manifest["sealed"] = utc_timestamp(now, "%Y-%m-%dT%H:%M:%SZ");
-  describe_files(image);
+  describe_files(image, sha256);
 }
 
 }  // namespace rcperso::issuance

@@ -10,6 +10,10 @@
 #include <openssl/params.h>
 #include <openssl/x509.h>
 
+#include <algorithm>
+#include <map>
+#include <mutex>
+
 #include "core/error.hpp"
 #include "secure/crypto.hpp"
 #include "secure/pace.hpp"
@@ -158,6 +162,53 @@ bool is_supported_chip_curve(const std::string& curve_name) {
          EC_GROUP_get_degree(group.get()) >= 224;
 }
 
+namespace {
+
+Bytes encoded_point(EVP_PKEY* key) {
+  std::size_t n = 0;
+  Bytes point(256);
+  if (EVP_PKEY_get_octet_string_param(key, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, point.data(), point.size(),
+                                      &n) != 1)
+    throw Error("cannot read the chip public point");
+  point.resize(n);
+  return point;
+}
+
+// The SubjectPublicKeyInfo with explicit domain parameters. Through OpenSSL 3's encoders it costs
+// about a fifth of making the key; for one curve and point length everything before the point (the
+// parameters and the lengths) is the same, so it is taken from the first key's encoding and the
+// point appended.
+Bytes encode_public_key(EVP_PKEY* key, const std::string& curve_name) {
+  static std::mutex mutex;
+  static std::map<std::pair<std::string, std::size_t>, Bytes> before_point;
+  const Bytes point = encoded_point(key);
+  const auto shape = std::make_pair(curve_name, point.size());
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    auto it = before_point.find(shape);
+    if (it != before_point.end()) {
+      Bytes spki = it->second;
+      spki.insert(spki.end(), point.begin(), point.end());
+      return spki;
+    }
+  }
+  unsigned char* der = nullptr;
+  int len = i2d_PUBKEY(key, &der);
+  if (len <= 0) throw Error("cannot encode the chip public key");
+  Bytes spki(der, der + len);
+  OPENSSL_free(der);
+  if (spki.size() > point.size()) {
+    const auto point_at = spki.end() - static_cast<std::ptrdiff_t>(point.size());
+    if (std::equal(point.begin(), point.end(), point_at)) {
+      std::lock_guard<std::mutex> lock(mutex);
+      before_point.emplace(shape, Bytes(spki.begin(), point_at));
+    }
+  }
+  return spki;
+}
+
+}  // namespace
+
 ChipKeyPair generate_chip_ec_key(const std::string& curve_name) {
   if (!is_supported_chip_curve(curve_name)) throw Error("no chip keys on curve '" + curve_name + "'");
   PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
@@ -172,11 +223,7 @@ ChipKeyPair generate_chip_ec_key(const std::string& curve_name) {
     throw Error("cannot generate a chip key on curve " + curve_name);
   PkeyPtr key(raw);
   ChipKeyPair pair;
-  unsigned char* der = nullptr;
-  int len = i2d_PUBKEY(key.get(), &der);
-  if (len <= 0) throw Error("cannot encode the chip public key");
-  pair.subject_public_key_info.assign(der, der + len);
-  OPENSSL_free(der);
+  pair.subject_public_key_info = encode_public_key(key.get(), curve_name);
   BIGNUM* priv_raw = nullptr;
   if (EVP_PKEY_get_bn_param(key.get(), OSSL_PKEY_PARAM_PRIV_KEY, &priv_raw) != 1)
     throw Error("cannot read the chip private key");

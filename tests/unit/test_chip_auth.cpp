@@ -3,6 +3,9 @@
 // rcsim's chip in-process, including a cloned chip.
 #include <doctest/doctest.h>
 
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
 #include <sys/stat.h>
 
 #include <fstream>
@@ -66,7 +69,20 @@ TEST_CASE("chip key pairs: explicit parameters, the private key matches, a stran
   auto b = secure::generate_chip_ec_key("brainpoolP256r1");
   CHECK(a.private_key.size() == 32);
   CHECK(secure::chip_key_matches(a.subject_public_key_info, a.private_key));
+  CHECK(secure::chip_key_matches(b.subject_public_key_info, b.private_key));
   CHECK_FALSE(secure::chip_key_matches(a.subject_public_key_info, b.private_key));
+  // The later keys' encodings reuse the first's parameters: each is what OpenSSL itself encodes.
+  for (const auto* pair : {&a, &b}) {
+    const auto& spki = pair->subject_public_key_info;
+    const unsigned char* p = spki.data();
+    EVP_PKEY* key = d2i_PUBKEY(nullptr, &p, static_cast<long>(spki.size()));
+    REQUIRE(key != nullptr);
+    unsigned char* der = nullptr;
+    int len = i2d_PUBKEY(key, &der);
+    CHECK(Bytes(der, der + len) == spki);
+    OPENSSL_free(der);
+    EVP_PKEY_free(key);
+  }
   auto domain = secure::ec_domain_of(a.subject_public_key_info);
   CHECK(domain.prime.size() == 32);
   CHECK(domain.generator.size() == 65);

@@ -90,6 +90,32 @@ TEST_CASE("encode_jpeg_within picks the highest quality that fits") {
                        doctest::Contains("face.jpg: does not fit 300 bytes"), Error);
 }
 
+TEST_CASE("encode_jpeg_within finds what trying every quality finds") {
+  // The search probes where a model puts the budget; whatever the budget, the answer must be the
+  // highest quality whose JPEG fits, with exactly that JPEG's bytes.
+  for (const Raster& image :
+       {fit(test::synthetic_face(600, 800), 240, 320), test::synthetic_signature(300, 100)}) {
+    std::vector<std::size_t> sizes(101);
+    for (int q = 20; q <= 95; ++q) sizes[static_cast<std::size_t>(q)] = encode_jpeg(image, q).size();
+    for (double share : {0.05, 0.3, 0.5, 0.75, 0.9, 0.97, 1.0}) {
+      const auto budget = static_cast<std::size_t>(share * static_cast<double>(sizes[95]));
+      CAPTURE(budget);
+      int expected = 0;
+      for (int q = 20; q <= 95; ++q)
+        if (sizes[static_cast<std::size_t>(q)] <= budget) expected = q;
+      if (expected == 0) {
+        CHECK_THROWS_WITH_AS(encode_jpeg_within(image, budget, 20, 95, "small"),
+                             doctest::Contains(("(got " + std::to_string(sizes[20]) + " bytes)").c_str()),
+                             Error);
+        continue;
+      }
+      auto r = encode_jpeg_within(image, budget, 20, 95, "image");
+      CHECK(r.quality == expected);
+      CHECK(r.data == encode_jpeg(image, expected));
+    }
+  }
+}
+
 TEST_CASE("JPEG 2000 encode and decode") {
   Raster finger = test::synthetic_finger(400, 500);
   Bytes lossy = encode_jpeg2000(finger, 10.0);

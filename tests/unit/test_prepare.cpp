@@ -14,6 +14,7 @@
 #include "issuance/prepare.hpp"
 #include "lds/biometric_dg.hpp"
 #include "lds/dg12.hpp"
+#include "lds/dg7.hpp"
 #include "lds/sod.hpp"
 #include "mrz/mrz.hpp"
 #include "pki/signer.hpp"
@@ -262,6 +263,74 @@ TEST_CASE("a WSQ fingerprint within budget is kept as given and verified as WSQ"
   CHECK(image_check.status == Status::Pass);
   CHECK(image_check.detail.find("ISO/IEC 19794-4 record, WSQ 380x480, " + std::to_string(left.size()) +
                                 " bytes, 0.") == 0);
+}
+
+TEST_CASE("DG7: a grayscale JPEG signature within the profile's size and budget is kept as given") {
+  test::TempDir dir;
+  test::write_example_images(dir);
+  const auto profile = dk();  // signatures up to 600x200, 10 000 bytes
+  const Bytes signature = image::encode_jpeg(test::synthetic_signature(600, 200), 90);
+  REQUIRE(signature.size() <= profile.signature.max_bytes);
+  dir.write("signature.jpg", signature);
+  auto record = json::parse(test::example_application_json());
+  record["biometrics"]["signature"] = "signature.jpg";
+  auto dg7_image = [](const Prepared& p) {
+    auto dg7 = lds::Dg7::decode(*p.chip.file("EF.DG7"));
+    REQUIRE(dg7.images.size() == 1);
+    return dg7.images[0];
+  };
+
+  SUBCASE("within budget: exactly the input bytes, and the chip passes inspection") {
+    auto p = prepare_record(record, dir);
+    CHECK(dg7_image(p) == signature);
+    CHECK(p.report.signature ==
+          "kept as given: 600x200 JPEG, " + std::to_string(signature.size()) + " bytes");
+    auto report = verify(p.chip);
+    INFO(failures(report));
+    CHECK(report.passed());
+  }
+  SUBCASE("over the byte budget: re-encoded within it") {
+    auto tight = profile;
+    tight.signature.max_bytes = signature.size() - 1;
+    auto p = prepare_record(record, dir, "ds-ec", tight);
+    const Bytes stored = dg7_image(p);
+    CHECK(stored != signature);
+    CHECK(stored.size() <= tight.signature.max_bytes);
+    CHECK(p.report.signature.find("600x200 JPEG quality ") == 0);
+  }
+  SUBCASE("larger than the profile's size: scaled down and re-encoded") {
+    dir.write("wide.jpg", image::encode_jpeg(test::synthetic_signature(900, 200), 90));
+    record["biometrics"]["signature"] = "wide.jpg";
+    auto p = prepare_record(record, dir);
+    auto decoded = image::decode(dg7_image(p), "DG7");
+    CHECK(decoded.width == 600);
+    CHECK(decoded.height == 133);
+    CHECK(p.report.signature.find("600x133 JPEG quality ") == 0);
+  }
+  SUBCASE("in colour: re-encoded as grayscale") {
+    dir.write("colour.jpg", image::encode_jpeg(image::to_rgb(test::synthetic_signature(600, 200)), 90));
+    record["biometrics"]["signature"] = "colour.jpg";
+    auto p = prepare_record(record, dir);
+    const Bytes stored = dg7_image(p);
+    CHECK(image::probe(stored, "DG7").channels == 1);
+    CHECK(p.report.signature.find("600x200 JPEG quality ") == 0);
+  }
+  SUBCASE("a broken JPEG whose header looks within budget is still refused, naming the field") {
+    dir.write("broken.jpg", Bytes(signature.begin(), signature.begin() + signature.size() / 2));
+    record["biometrics"]["signature"] = "broken.jpg";
+    issuance::LoadOptions load;
+    load.today = Date{2026, 11, 25};
+    try {
+      (void)issuance::parse_application(record.dump(), dir.path(), "app.json", profile, load);
+      FAIL("the truncated signature was accepted");
+    } catch (const ValidationError& e) {
+      bool named = std::any_of(e.problems().begin(), e.problems().end(), [](const Problem& pr) {
+        return pr.field == "app.json: biometrics.signature" &&
+               pr.message.find("broken.jpg: not a valid JPEG") != std::string::npos;
+      });
+      CHECK(named);
+    }
+  }
 }
 
 TEST_CASE("a PNG fingerprint is encoded to WSQ at the profile's rate within its budget") {

@@ -60,8 +60,8 @@ void put16_at(Bytes& b, std::size_t offset, unsigned v) {
   b[offset + 1] = static_cast<std::uint8_t>(v & 0xFF);
 }
 
-std::size_t find_marker(const Bytes& b, std::uint8_t second) {
-  for (std::size_t i = 0; i + 1 < b.size(); ++i) {
+std::size_t find_marker(const Bytes& b, std::uint8_t second, std::size_t from = 0) {
+  for (std::size_t i = from; i + 1 < b.size(); ++i) {
     if (b[i] == 0xFF && b[i + 1] == second) return i;
   }
   return std::string::npos;
@@ -175,11 +175,39 @@ TEST_CASE("WSQ encoding within a byte budget") {
 TEST_CASE("WSQ decoder refuses malformed input") {
   Bytes good = wsq::encode(test::synthetic_finger(64, 80), {}, "small");
   REQUIRE_NOTHROW(wsq::decode(good, "small"));
-  SUBCASE("every truncation") {
+  SUBCASE("every truncation, by the decoder and by the ridge check on the file") {
     for (std::size_t n = 0; n + 1 < good.size(); ++n) {
       Bytes cut(good.begin(), good.begin() + static_cast<std::ptrdiff_t>(n));
       CHECK_THROWS_AS(wsq::decode(cut, "cut.wsq"), DecodeError);
+      CHECK_THROWS_AS(wsq::ridge_contrast(cut, "cut.wsq"), DecodeError);
     }
+  }
+  SUBCASE("a quantization table that changes after the first block") {
+    // The first block fixes how many coefficients there are and what they mean.
+    std::size_t dqt = find_marker(good, 0xA5);
+    std::size_t first_block = find_marker(good, 0xA3);
+    std::size_t second_block = find_marker(good, 0xA3, first_block + 2);
+    REQUIRE(dqt != std::string::npos);
+    REQUIRE(second_block != std::string::npos);
+    std::size_t length = (std::size_t{good[dqt + 2]} << 8) | good[dqt + 3];
+    Bytes table(good.begin() + static_cast<std::ptrdiff_t>(dqt),
+                good.begin() + static_cast<std::ptrdiff_t>(dqt + 2 + length));
+    Bytes same = good;
+    same.insert(same.begin() + static_cast<std::ptrdiff_t>(second_block), table.begin(), table.end());
+    CHECK_NOTHROW(wsq::decode(same, "same.wsq"));  // repeating the table is harmless
+    for (std::size_t k = 0; k < 64; ++k) {         // make an untransmitted subband transmitted
+      std::size_t entry = 7 + 6 * k;
+      if (table[entry + 1] == 0 && table[entry + 2] == 0) {
+        table[entry + 2] = 1;
+        break;
+      }
+    }
+    Bytes changed = good;
+    changed.insert(changed.begin() + static_cast<std::ptrdiff_t>(second_block), table.begin(), table.end());
+    CHECK_THROWS_WITH_AS(wsq::decode(changed, "dqt.wsq"), doctest::Contains("changes after the first block"),
+                         DecodeError);
+    CHECK_THROWS_WITH_AS(wsq::ridge_contrast(changed, "dqt.wsq"),
+                         doctest::Contains("changes after the first block"), DecodeError);
   }
   SUBCASE("bad first marker") {
     Bytes b = good;
@@ -237,6 +265,7 @@ TEST_CASE("WSQ decoder refuses malformed input") {
     }
     REQUIRE(patched);
     CHECK_THROWS_WITH_AS(wsq::decode(b, "over.wsq"), doctest::Contains("overruns"), DecodeError);
+    CHECK_THROWS_WITH_AS(wsq::ridge_contrast(b, "over.wsq"), doctest::Contains("overruns"), DecodeError);
   }
   SUBCASE("a filter length of zero") {
     Bytes b = good;
