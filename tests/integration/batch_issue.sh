@@ -11,27 +11,65 @@ src=$1
 BIN=$2
 work=$(mktemp -d)
 source "$src/scripts/pcsc-stack.sh"
-ORDERS_COUNT=${BATCH_ORDERS:-16}
+ORDERS_COUNT=${BATCH_ORDERS:-20}
 helper="python3 $src/tests/integration/lib/batch_cards.py"
 feeders=()
 cleanup() {
   touch "$work/stop"
   for f in "${feeders[@]}"; do kill "$f" 2>/dev/null; done
-  for s in 0 1; do [ -s "$work/slot$s.pid" ] && kill "$(cat "$work/slot$s.pid")" 2>/dev/null; done
+  for p in "$work"/slot*.pid; do [ -s "$p" ] && kill "$(cat "$p")" 2>/dev/null; done
   [ -n "${batch_pid:-}" ] && kill -9 "$batch_pid" 2>/dev/null
   wait 2>/dev/null
   pcsc_down
+  if [ -n "$own_pcscd" ]; then pcsc_sudo kill "$own_pcscd" 2>/dev/null; wait "$own_pcscd" 2>/dev/null; fi
   rm -rf "$work"
 }
 trap cleanup EXIT
 source "$src/tests/integration/lib/checks.sh"
 
-if ! PCSC_LOG=$work/pcscd.log pcsc_up; then
-  echo "FAIL: cannot run pcscd with the vpcd virtual reader; this test needs the real PC/SC stack"
-  exit 1
+# BATCH_READERS=2 (the default) uses the system pcscd's two vpcd slots. 4 or 8 start a pcscd of
+# the test's own in a private mount namespace (its socket bind-mounted over /run/pcscd), with
+# vpcd devices of two slots each on ports 40000 and up; rcperso and the helpers reach it through
+# PCSCLITE_CSOCK_NAME. Needs root (or sudo) for unshare and mount.
+READERS=${BATCH_READERS:-2}
+ports=()
+names=()
+own_pcscd=""
+if [ "$READERS" -eq 2 ]; then
+  if ! PCSC_LOG=$work/pcscd.log pcsc_up; then
+    echo "FAIL: cannot run pcscd with the vpcd virtual reader; this test needs the real PC/SC stack"
+    exit 1
+  fi
+  ports=(35963 35964)
+  names=("$(reader_name 0)" "$(reader_name 1)")
+else
+  mkdir -p "$work/pcscd-run" "$work/pcscd-conf"
+  for ((d = 0; d < READERS / 2; d++)); do
+    port=$((40000 + 2 * d))
+    printf 'FRIENDLYNAME "Batch PCD %d"\nDEVICENAME /dev/null:0x%X\nLIBPATH /usr/lib/pcsc/drivers/serial/libifdvpcd.so\nCHANNELID 0x%X\n\n' \
+      "$port" "$port" "$port" >>"$work/pcscd-conf/vpcd"
+    ports+=("$port" $((port + 1)))
+  done
+  pcsc_sudo unshare --mount --propagation private sh -c \
+    "mount --bind '$work/pcscd-run' /run/pcscd && exec pcscd --foreground -c '$work/pcscd-conf'" \
+    >"$work/pcscd.log" 2>&1 &
+  own_pcscd=$!
+  export PCSCLITE_CSOCK_NAME=$work/pcscd-run/pcscd.comm
+  for _ in $(seq 1 100); do
+    [ "$("$BIN/pcsc_wait" --list 2>/dev/null | grep -c "Batch PCD")" -eq "$READERS" ] && break
+    sleep 0.1
+  done
+  for ((d = 0; d < READERS / 2; d++)); do
+    port=$((40000 + 2 * d))
+    names+=("$("$BIN/pcsc_wait" --list | grep "Batch PCD $port" | sed -n 1p)" "$("$BIN/pcsc_wait" --list | grep "Batch PCD $port" | sed -n 2p)")
+  done
+  if [ "${#names[@]}" -ne "$READERS" ] || [ -z "${names[$((READERS - 1))]}" ]; then
+    echo "FAIL: the test's own pcscd did not come up with $READERS readers"
+    cat "$work/pcscd.log"
+    exit 1
+  fi
 fi
-R0=$(reader_name 0)
-R1=$(reader_name 1)
+reader_list=$(IFS=,; echo "${names[*]}")
 journal=$work/perso.db
 mkdir -p "$work/cards"
 $helper orders "$src/examples" "$work/orders" "$ORDERS_COUNT" || exit 1
@@ -52,8 +90,9 @@ feeder() {
     # The third card of slot 0 takes the lock and vanishes before answering it.
     if [ "$slot" -eq 0 ] && [ "$n" -eq 3 ]; then vanish=(--vanish-on 00DADEAD); fi
     while [ ! -e "$work/stop" ]; do
-      "$BIN/rcsim" --port $((35963 + slot)) --state "$state" "${vanish[@]}" >>"$work/rcsim$slot.log" 2>&1 &
+      "$BIN/rcsim" --port "${ports[$slot]}" --state "$state" "${vanish[@]}" >>"$work/rcsim$slot.log" 2>&1 &
       pid=$!
+      disown "$pid"  # its SIGKILL by the puller is expected, not news
       echo "$pid" >"$work/slot$slot.pid"
       vanish=()
       while kill -0 "$pid" 2>/dev/null && [ ! -e "$work/stop" ]; do
@@ -62,19 +101,19 @@ feeder() {
       done
       kill "$pid" 2>/dev/null
       wait "$pid" 2>/dev/null
-      "$BIN/pcsc_wait" "$(reader_name "$slot")" absent 10000 >/dev/null
+      "$BIN/pcsc_wait" "${names[$slot]}" absent 10000 >/dev/null
       if $helper done "$state" "$journal"; then break; fi
       echo "slot $slot: card $n pulled, going back in" >>"$work/feeder.log"
     done
   done
 }
-feeder 0 &
-feeders+=($!)
-feeder 1 &
-feeders+=($!)
+for ((slot = 0; slot < READERS; slot++)); do
+  feeder "$slot" &
+  feeders+=($!)
+done
 
 run_batch() {  # run_batch LOG: rcperso batch in the background, its PID in batch_pid
-  "$BIN/rcperso" batch "$work/orders/orders.jsonl" --readers "$R0,$R1" --signer "$src/keys-sample/ds-ec" \
+  "$BIN/rcperso" batch "$work/orders/orders.jsonl" --readers "$reader_list" --signer "$src/keys-sample/ds-ec" \
     --cvca "$src/keys-sample/eac/cvca/cert.cvcert" --card-profile rcsim --journal "$journal" \
     --station test-station --operator tester --retries 5 --idle-exit 60 >"$1" 2>&1 &
   batch_pid=$!
@@ -86,7 +125,7 @@ puller() {
   for k in 1 2 3 4; do
     sleep "$(awk -v r=$RANDOM 'BEGIN { printf "%.2f", 1.5 + (r % 300) / 100 }')"
     [ -e "$work/stop" ] && return
-    local s=$((RANDOM % 2))
+    local s=$((RANDOM % READERS))
     [ -s "$work/slot$s.pid" ] && kill -9 "$(cat "$work/slot$s.pid")" 2>/dev/null && echo "pulled slot $s" >>"$work/feeder.log"
   done
 }
@@ -95,7 +134,7 @@ feeders+=($!)
 
 # --- rcperso killed with SIGKILL at several points, then restarted --------------
 kills=0
-for delay in 4 3.1 5.3; do
+for delay in 4 2.5 3.7 5.1; do
   run_batch "$work/run-killed-$kills.log"
   sleep "$delay"
   if kill -9 "$batch_pid" 2>/dev/null; then kills=$((kills + 1)); fi
@@ -151,7 +190,7 @@ n=$(sqlite3 "$journal" "SELECT COUNT(*) FROM orders")
 
 # An order changed under the same id is refused, naming it.
 sed -i '1s/"RC2000100"/"RC2999999"/' "$work/orders/orders.jsonl"
-check "changed order refused" 2 "$BIN/rcperso" batch "$work/orders/orders.jsonl" --readers "$R0" \
+check "changed order refused" 2 "$BIN/rcperso" batch "$work/orders/orders.jsonl" --readers "${names[0]}" \
   --signer "$src/keys-sample/ds-ec" --cvca "$src/keys-sample/eac/cvca/cert.cvcert" --card-profile rcsim \
   --journal "$journal" --idle-exit 1
 contains "changed order: named" "$work/err" "order-001: the journal has this order with other content"
