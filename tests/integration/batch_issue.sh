@@ -56,9 +56,12 @@ feeder() {
     state=$work/cards/slot$slot-$n.card
     vanish=()
     if [ $((n % 5)) -eq 1 ]; then vanish=(--vanish-after $((20 + RANDOM % 120))); fi
-    # The third card of slot 0 takes the lock and vanishes before answering it.
-    if [ "$slot" -eq 0 ] && [ "$n" -eq 3 ]; then vanish=(--vanish-on 00DADEAD); fi
     while [ ! -e "$work/stop" ]; do
+      # The third card of slot 0 takes the lock and vanishes before answering it (put back in
+      # with the same fault if something else pulled it out before its lock).
+      if [ "$slot" -eq 0 ] && [ "$n" -eq 3 ] && ! grep -qs '"lifecycle":"locked"' "$state"; then
+        vanish=(--vanish-on 00DADEAD)
+      fi
       "$BIN/rcsim" --port "${ports[$slot]}" --state "$state" "${vanish[@]}" >>"$work/rcsim$slot.log" 2>&1 &
       pid=$!
       disown "$pid"  # its SIGKILL by the puller is expected, not news
