@@ -114,6 +114,18 @@ for delay in 4 2.5 3.7 5.1; do
   batch_pid=""
 done
 echo "rcperso killed $kills times"
+
+# SIGTERM: stop claiming, finish the cards in flight, exit 1 with the rest pending.
+run_batch "$work/run-term.log"
+sleep 3
+kill -TERM "$batch_pid"
+wait "$batch_pid"
+rc=$?
+batch_pid=""
+[ "$rc" -eq 1 ] && pass=$((pass + 1)) || { echo "FAIL: SIGTERM: exit $rc, expected 1"; fail=$((fail + 1)); }
+contains "SIGTERM: says so" "$work/run-term.log" "stopped by a signal"
+left=$(sqlite3 "$journal" "SELECT COUNT(*) FROM orders WHERE state='in_flight' AND sod_sha256 IS NULL")
+[ "$left" -eq 0 ] && pass=$((pass + 1)) || { echo "FAIL: SIGTERM left $left orders in flight"; fail=$((fail + 1)); }
 issued_before=$(sqlite3 "$journal" "SELECT COUNT(*) FROM orders WHERE state='issued'" 2>/dev/null || echo "?")
 
 run_batch "$work/run-final.log"
