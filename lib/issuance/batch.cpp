@@ -268,7 +268,8 @@ class Batch {
 
   void wait_for_removal(card::PcscContext& context, const std::string& reader) {
     activity(reader, ReaderActivity::RemoveCard);
-    while (!halted() && !context.wait_for_removal(reader, kPollMs)) {
+    // The batch may end meanwhile (another reader issued the last order): the card is taken out later.
+    while (!halted() && !context.wait_for_removal(reader, kPollMs) && !finished()) {
     }
   }
 

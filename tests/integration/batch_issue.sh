@@ -11,7 +11,7 @@ src=$1
 BIN=$2
 work=$(mktemp -d "${TMPDIR:-/tmp}/batch_issue.XXXXXX")
 source "$src/scripts/pcsc-stack.sh"
-ORDERS_COUNT=${BATCH_ORDERS:-20}
+ORDERS_COUNT=${BATCH_ORDERS:-24}
 helper="python3 $src/tests/integration/lib/batch_cards.py"
 feeders=()
 cleanup() {
@@ -104,17 +104,6 @@ puller() {
 puller &
 feeders+=($!)
 
-# --- rcperso killed with SIGKILL at several points, then restarted --------------
-kills=0
-for delay in 4 2.5 3.7 5.1; do
-  run_batch "$work/run-killed-$kills.log"
-  sleep "$delay"
-  if kill -9 "$batch_pid" 2>/dev/null; then kills=$((kills + 1)); fi
-  wait "$batch_pid" 2>/dev/null
-  batch_pid=""
-done
-echo "rcperso killed $kills times"
-
 # SIGTERM: stop claiming, finish the cards in flight, exit 1 with the rest pending.
 run_batch "$work/run-term.log"
 sleep 3
@@ -126,6 +115,19 @@ batch_pid=""
 contains "SIGTERM: says so" "$work/run-term.log" "stopped by a signal"
 left=$(sqlite3 "$journal" "SELECT COUNT(*) FROM orders WHERE state='in_flight' AND sod_sha256 IS NULL")
 [ "$left" -eq 0 ] && pass=$((pass + 1)) || { echo "FAIL: SIGTERM left $left orders in flight"; fail=$((fail + 1)); }
+
+# --- rcperso killed with SIGKILL at several points, then restarted --------------
+kills=0
+for delay in 2 1.5 2.5 2; do
+  run_batch "$work/run-killed-$kills.log"
+  sleep "$delay"
+  if kill -9 "$batch_pid" 2>/dev/null; then kills=$((kills + 1)); fi
+  wait "$batch_pid" 2>/dev/null
+  batch_pid=""
+done
+echo "rcperso killed $kills times"
+[ "$kills" -ge 3 ] && pass=$((pass + 1)) || { echo "FAIL: rcperso was killed only $kills times (it finished early)"; fail=$((fail + 1)); }
+
 issued_before=$(sqlite3 "$journal" "SELECT COUNT(*) FROM orders WHERE state='issued'" 2>/dev/null || echo "?")
 
 run_batch "$work/run-final.log"
@@ -178,6 +180,28 @@ check "changed order refused" 2 "$BIN/rcperso" batch "$work/orders/orders.jsonl"
   --signer "$src/keys-sample/ds-ec" --cvca "$src/keys-sample/eac/cvca/cert.cvcert" --card-profile rcsim \
   --journal "$journal" --idle-exit 1
 contains "changed order: named" "$work/err" "order-001: the journal has this order with other content"
+
+# On a terminal: the progress line; and the batch ends when its last order is issued even
+# though the cards stay in the readers (nobody takes them out).
+for f in "${feeders[@]}"; do kill "$f" 2>/dev/null; done
+sleep 0.5
+for p in "$work"/slot*.pid; do [ -s "$p" ] && kill "$(cat "$p")" 2>/dev/null; done
+for ((slot = 0; slot < READERS; slot++)); do "$BIN/pcsc_wait" "${names[$slot]}" absent 10000 >/dev/null; done
+$helper orders "$src/examples" "$work/tty" 2
+sed -i 's/RC20001/RC30001/; s/order-/tty-/' "$work/tty/orders.jsonl"
+tty_pids=()
+for ((slot = 0; slot < READERS; slot++)); do
+  "$BIN/rcsim" --port "${ports[$slot]}" --state "$work/cards/tty-$slot.card" >>"$work/rcsim-tty.log" 2>&1 &
+  tty_pids+=($!)
+  "$BIN/pcsc_wait" "${names[$slot]}" present 10000 >/dev/null
+done
+check "terminal: batch ends with the cards still in" 0 timeout 60 script -qfec "'$BIN/rcperso' batch '$work/tty/orders.jsonl' \
+  --readers '$reader_list' --signer '$src/keys-sample/ds-ec' --cvca '$src/keys-sample/eac/cvca/cert.cvcert' \
+  --card-profile rcsim --journal '$work/tty.db' --idle-exit 20" "$work/tty.out"
+contains "terminal: progress line" "$work/tty.out" "done 2/2  failed 0  in flight 0"
+contains "terminal: summary" "$work/tty.out" "summary: 2 orders: 2 issued"
+for p in "${tty_pids[@]}"; do kill "$p" 2>/dev/null; done
+for ((slot = 0; slot < READERS; slot++)); do "$BIN/pcsc_wait" "${names[$slot]}" absent 10000 >/dev/null; done
 
 echo "batch_issue: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -118,7 +118,10 @@ class Display {
     }
     wake_.notify_all();
     if (refresher_.joinable()) refresher_.join();
-    if (tty_) std::cout << "\r\33[K" << std::flush;
+    if (!tty_) return;
+    std::unique_lock lock(mutex_);
+    draw(lock);  // the last state stays on the screen above the summary
+    std::cout << "\n" << std::flush;
   }
 
   void event(const BatchEvent& e) {
