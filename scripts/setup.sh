@@ -10,6 +10,7 @@ PACKAGES=(
   nlohmann-json3-dev libcli11-dev doctest-dev
   clang libclang-rt-14-dev
   libpcsclite-dev pcscd vsmartcard-vpcd libcrypto++-dev
+  libsqlite3-dev sqlite3  # the issuance journal; sqlite3 (the shell) for tests/integration/batch_issue.sh
   vsmartcard-vpicc python3-virtualsmartcard python3-pycryptodome
   openpace  # cvc-print for tests/integration/cvc_print.sh only (GPL: run, never linked)
   libeac-dev  # OpenPACE's library for tests/interop/openpace_interop.cpp only (GPL: never in lib/ or tools/)

@@ -479,7 +479,11 @@ PersoReport personalize(Transport& card, const CardProfile& profile, const issua
   const WireStats at_start = card.stats();
   auto start = Clock::now();
 
+  auto stage = [&options](PersoStage s) {
+    if (options.on_stage) options.on_stage(s);
+  };
   // 1. The card must be blank; a torn one is wiped if the profile can.
+  stage(PersoStage::Probe);
   report.found = probe_card(card, profile);
   if (report.found == CardState::Locked) {
     throw PersoError("the card is locked: it was issued before and is never written again; set it aside");
@@ -499,6 +503,7 @@ PersoReport personalize(Transport& card, const CardProfile& profile, const issua
     report.erased_first = true;
   }
   perso.step(std::string("card is blank (") + profile.name + ")");
+  stage(PersoStage::Write);
 
   // 2-3. Create and write every file: EF.CardAccess in the MF, the rest in the application.
   if (card_access != nullptr) {
@@ -543,6 +548,7 @@ PersoReport personalize(Transport& card, const CardProfile& profile, const issua
 
   // 5. Read everything back through the chip's own access control.
   start = Clock::now();
+  stage(PersoStage::ReadBack);
   ReadLimits limits;
   limits.chunk_plain = profile.read_chunk;
   limits.chunk_sm = profile.read_chunk_sm;
@@ -622,6 +628,8 @@ PersoReport personalize(Transport& card, const CardProfile& profile, const issua
   perso.step("Passive Authentication passed");
 
   // 7. Lock, then prove the lock holds: files are no longer served in the clear.
+  if (options.before_lock) options.before_lock(image);
+  stage(PersoStage::Lock);
   if (profile.lock) {
     session.select_application(profile.select_applet);
     perso.must(*profile.lock, "locking the card");

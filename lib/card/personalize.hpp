@@ -27,6 +27,10 @@ class PersoError : public Error {
 enum class CardState { Blank, Personalized, Locked };
 const char* card_state_name(CardState state);
 
+/// Where a run is: a failure before Write left the card untouched, one in Write left it torn
+/// (erasable), one in ReadBack left it written but unproven; Lock means verified and locking.
+enum class PersoStage { Probe, Write, ReadBack, Lock };
+
 struct PersoOptions {
   /// Trust anchors and rules for Passive Authentication of the read-back.
   inspection::VerifyOptions verify;
@@ -35,6 +39,12 @@ struct PersoOptions {
   /// For a chip image that awaits the chip's own keys: builds DG14/DG15, EF.COM and EF.SOD from the
   /// public keys the chip generated (issuance::seal_chip_image with the Document Signer).
   std::function<void(issuance::ChipImage&, const issuance::ChipPublicKeys&)> seal;
+  /// Told as the run enters each stage (a batch tells a torn card from a spoiled one by it).
+  std::function<void(PersoStage)> on_stage;
+  /// Called once the read-back is verified and before the lock is sent, with the image exactly as
+  /// written: a journal records EF.SOD's hash here so that recovery can recognise the card later.
+  /// If it throws, the card stays unlocked.
+  std::function<void(const issuance::ChipImage&)> before_lock;
 };
 
 struct PersoReport {

@@ -2,6 +2,8 @@
 //   prepare  application record -> signed chip image directory
 //   write    chip image directory -> card (write, read back, verify, lock)
 //   issue    both at once: the production line's main job
+//   batch    many orders across readers, journaled (batch_cli.cpp)
+//   journal  list, export and resolve the journal's orders
 //   image    one face or fingerprint encoded exactly as a card would get it (to look at or compare)
 #include <CLI/CLI.hpp>
 
@@ -29,6 +31,7 @@
 #include "lds/files.hpp"
 #include "pki/pkcs11_uri.hpp"
 #include "pki/signer.hpp"
+#include "rcperso/batch_cli.hpp"
 #include "secure/pace.hpp"
 
 namespace {
@@ -477,6 +480,11 @@ int tool_main(int argc, char** argv) {
                         "Document profile: a name in profiles/documents or a .json path");
   image_cmd->add_option("--bitrate", image_args.bitrate, "WSQ bits per pixel instead of the profile's");
 
+  cli::BatchArgs batch_args;
+  auto* batch_cmd = cli::add_batch_command(app, batch_args);
+  cli::JournalArgs journal_args;
+  auto* journal_cmd = cli::add_journal_command(app, journal_args);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -486,6 +494,8 @@ int tool_main(int argc, char** argv) {
     if (*prep) return run_prepare(prepare);
     if (*write) return run_write(chip_dir, write_keys, write_args, write_signing);
     if (*image_cmd) return run_image(image_args);
+    if (*batch_cmd) return cli::run_batch_command(batch_args);
+    if (*journal_cmd) return cli::run_journal_command(journal_args);
     return run_issue(issue_prep, issue_args, keep);
   });
 }

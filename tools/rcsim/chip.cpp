@@ -185,6 +185,12 @@ Bytes Chip::process(const Bytes& apdu) {
     vanished_ = true;
     return {};
   }
+  if (!options_.vanish_on.empty() && apdu.size() >= options_.vanish_on.size() &&
+      std::equal(options_.vanish_on.begin(), options_.vanish_on.end(), apdu.begin())) {
+    process_command(apdu);  // done, and saved, but the answer never reaches the reader
+    vanished_ = true;
+    return {};
+  }
   if (options_.response_chunk == 0) return process_command(apdu);
   if (apdu.size() >= 2 && apdu[1] == 0xC0) return get_response(apdu);
   pending_response_.clear();

@@ -34,6 +34,8 @@ struct ChipOptions {
   /// ... or with 6B00, as some chips do.
   bool past_end_6b00 = false;  // the JMRTD applet's command set only: CREATE FILE 63, no erase
   long vanish_after = -1;      // APDUs before the card "is pulled out"
+  /// Pulled out right after carrying out the first command starting with this (its answer is lost).
+  Bytes vanish_on;
   std::vector<std::pair<Bytes, std::uint16_t>> fail_on;  // plain APDU prefix -> status word
   std::string state_file;                                // empty: no persistence
   /// A cloned chip: it copied the LDS but not DG14's private key, so it runs
@@ -63,6 +65,7 @@ class Chip {
   void reinsert() {
     vanished_ = false;
     options_.vanish_after = -1;
+    options_.vanish_on.clear();
     power_on();
   }
   Lifecycle lifecycle() const { return lifecycle_; }

@@ -101,6 +101,10 @@ int rcsim_main(int argc, char** argv) {
   app.add_option("--card-profile", profile, "rcsim or jmrtd-applet")->capture_default_str();
   app.add_option("--state", options.state_file, "Keep the card's contents in this file (survives restarts)");
   app.add_option("--vanish-after", options.vanish_after, "Disappear after N APDUs, like a card pulled out");
+  std::string vanish_on;
+  app.add_option("--vanish-on", vanish_on,
+                 "Disappear right after carrying out the first command starting with APDUPREFIX (hex), "
+                 "e.g. 00DADEAD: the lock took, its answer is lost");
   app.add_option("--fail", fails,
                  "Answer commands starting with APDUPREFIX (hex) with SW (hex), e.g. 00DADEAD=6581");
   app.add_flag("--no-extended", no_extended, "Refuse extended-length APDUs");
@@ -129,6 +133,7 @@ int rcsim_main(int argc, char** argv) {
       options.fail_on.emplace_back(parse_hex(f.substr(0, eq)),
                                    static_cast<std::uint16_t>((sw[0] << 8) | sw[1]));
     }
+    if (!vanish_on.empty()) options.vanish_on = parse_hex(vanish_on);
     if (profile == "jmrtd-applet") {
       options.jmrtd_applet = true;
       options.extended_length = false;
@@ -179,7 +184,7 @@ int rcsim_main(int argc, char** argv) {
         }
         rcsim::Bytes response = chip.process(msg);
         if (chip.vanished()) {
-          std::cerr << "rcsim: vanishing after " << options.vanish_after << " APDUs (card pulled out)\n";
+          std::cerr << "rcsim: vanishing (card pulled out)\n";
           ::close(fd);
           return 0;
         }

@@ -1,0 +1,207 @@
+#!/usr/bin/env bash
+# Batch issuance through the real PC/SC stack: pcscd, vpcd's two reader slots
+# and a card feeder per slot that puts a fresh blank rcsim card in whenever
+# the previous one is locked, issued and taken out. Cards are pulled out in
+# the middle of their run (rcsim killed, or vanishing after some APDUs) and
+# put back; rcperso itself is killed with SIGKILL at several points and
+# restarted. At the end every order is issued exactly once: the journal says
+# so, and each issued EF.SOD is on exactly one locked card.
+set -uo pipefail
+src=$1
+BIN=$2
+work=$(mktemp -d "${TMPDIR:-/tmp}/batch_issue.XXXXXX")
+source "$src/scripts/pcsc-stack.sh"
+ORDERS_COUNT=${BATCH_ORDERS:-24}
+helper="python3 $src/tests/integration/lib/batch_cards.py"
+feeders=()
+cleanup() {
+  touch "$work/stop"
+  for f in "${feeders[@]}"; do kill "$f" 2>/dev/null; done
+  for p in "$work"/slot*.pid; do [ -s "$p" ] && kill "$(cat "$p")" 2>/dev/null; done
+  [ -n "${batch_pid:-}" ] && kill -9 "$batch_pid" 2>/dev/null
+  wait 2>/dev/null
+  pcsc_down
+  rm -rf "$work"
+}
+trap cleanup EXIT
+source "$src/tests/integration/lib/checks.sh"
+
+# The system pcscd's two vpcd slots. More readers through one pcscd are not possible with
+# Debian's vpcd: a second DEVICENAME entry (another port) in one pcscd gives readers whose
+# APDUs cross (measured: status words like 3105 and 0002 from the wrong card), so 4 or 8
+# virtual readers need a vpcd built with more slots per device, or one isolated pcscd per two
+# readers with one rcperso process each, sharing the journal.
+if ! PCSC_LOG=$work/pcscd.log pcsc_up; then
+  echo "FAIL: cannot run pcscd with the vpcd virtual reader; this test needs the real PC/SC stack"
+  exit 1
+fi
+READERS=2
+ports=(35963 35964)
+names=("$(reader_name 0)" "$(reader_name 1)")
+reader_list=$(IFS=,; echo "${names[*]}")
+journal=$work/perso.db
+mkdir -p "$work/cards"
+$helper orders "$src/examples" "$work/orders" "$ORDERS_COUNT" || exit 1
+
+# --- a card feeder per slot ----------------------------------------------------
+# A card is done when it is locked and the journal has its EF.SOD issued; it is
+# then taken out and a new blank card goes in. A card that was pulled goes back
+# in (torn cards are erased and written again; a card pulled while being locked
+# is recognised by its EF.SOD). The first card of each slot, and every fifth,
+# vanishes after a random number of APDUs, like a card pulled mid-write.
+feeder() {
+  local slot=$1 n=0 state pid vanish
+  while [ ! -e "$work/stop" ]; do
+    n=$((n + 1))
+    state=$work/cards/slot$slot-$n.card
+    vanish=()
+    if [ $((n % 5)) -eq 1 ]; then vanish=(--vanish-after $((20 + RANDOM % 120))); fi
+    while [ ! -e "$work/stop" ]; do
+      # The third card of slot 0 takes the lock and vanishes before answering it (put back in
+      # with the same fault if something else pulled it out before its lock).
+      if [ "$slot" -eq 0 ] && [ "$n" -eq 3 ] && ! grep -qs '"lifecycle":"locked"' "$state"; then
+        vanish=(--vanish-on 00DADEAD)
+      fi
+      "$BIN/rcsim" --port "${ports[$slot]}" --state "$state" "${vanish[@]}" >>"$work/rcsim$slot.log" 2>&1 &
+      pid=$!
+      disown "$pid"  # its SIGKILL by the puller is expected, not news
+      echo "$pid" >"$work/slot$slot.pid"
+      vanish=()
+      while kill -0 "$pid" 2>/dev/null && [ ! -e "$work/stop" ]; do
+        if $helper done "$state" "$journal"; then break; fi
+        sleep 0.3
+      done
+      kill "$pid" 2>/dev/null
+      wait "$pid" 2>/dev/null
+      "$BIN/pcsc_wait" "${names[$slot]}" absent 10000 >/dev/null
+      if $helper done "$state" "$journal"; then break; fi
+      echo "slot $slot: card $n pulled, going back in" >>"$work/feeder.log"
+    done
+  done
+}
+for ((slot = 0; slot < READERS; slot++)); do
+  feeder "$slot" &
+  feeders+=($!)
+done
+
+run_batch() {  # run_batch LOG: rcperso batch in the background, its PID in batch_pid
+  "$BIN/rcperso" batch "$work/orders/orders.jsonl" --readers "$reader_list" --signer "$src/keys-sample/ds-ec" \
+    --cvca "$src/keys-sample/eac/cvca/cert.cvcert" --card-profile rcsim --journal "$journal" \
+    --station test-station --operator tester --retries 5 --idle-exit 60 >"$1" 2>&1 &
+  batch_pid=$!
+}
+
+# --- random pulls: kill the card in a slot now and then -----------------------
+puller() {
+  local k
+  for k in 1 2 3 4; do
+    sleep "$(awk -v r=$RANDOM 'BEGIN { printf "%.2f", 1.5 + (r % 300) / 100 }')"
+    [ -e "$work/stop" ] && return
+    local s=$((RANDOM % READERS))
+    [ -s "$work/slot$s.pid" ] && kill -9 "$(cat "$work/slot$s.pid")" 2>/dev/null && echo "pulled slot $s" >>"$work/feeder.log"
+  done
+}
+puller &
+feeders+=($!)
+
+# SIGTERM: stop claiming, finish the cards in flight, exit 1 with the rest pending.
+run_batch "$work/run-term.log"
+sleep 3
+kill -TERM "$batch_pid"
+wait "$batch_pid"
+rc=$?
+batch_pid=""
+[ "$rc" -eq 1 ] && pass=$((pass + 1)) || { echo "FAIL: SIGTERM: exit $rc, expected 1"; fail=$((fail + 1)); }
+contains "SIGTERM: says so" "$work/run-term.log" "stopped by a signal"
+left=$(sqlite3 "$journal" "SELECT COUNT(*) FROM orders WHERE state='in_flight' AND sod_sha256 IS NULL")
+[ "$left" -eq 0 ] && pass=$((pass + 1)) || { echo "FAIL: SIGTERM left $left orders in flight"; fail=$((fail + 1)); }
+
+# --- rcperso killed with SIGKILL at several points, then restarted --------------
+kills=0
+for delay in 2 1.5 2.5 2; do
+  run_batch "$work/run-killed-$kills.log"
+  sleep "$delay"
+  if kill -9 "$batch_pid" 2>/dev/null; then kills=$((kills + 1)); fi
+  wait "$batch_pid" 2>/dev/null
+  batch_pid=""
+done
+echo "rcperso killed $kills times"
+[ "$kills" -ge 3 ] && pass=$((pass + 1)) || { echo "FAIL: rcperso was killed only $kills times (it finished early)"; fail=$((fail + 1)); }
+
+issued_before=$(sqlite3 "$journal" "SELECT COUNT(*) FROM orders WHERE state='issued'" 2>/dev/null || echo "?")
+
+run_batch "$work/run-final.log"
+wait "$batch_pid"
+rc=$?
+batch_pid=""
+if [ "$rc" -eq 0 ]; then pass=$((pass + 1)); else
+  echo "FAIL: the final batch run exited $rc"
+  tail -30 "$work/run-final.log" | sed 's/^/    /'
+  fail=$((fail + 1))
+fi
+contains "final run: summary" "$work/run-final.log" "summary: $ORDERS_COUNT orders: $ORDERS_COUNT issued"
+touch "$work/stop"
+echo "issued before the final run: $issued_before of $ORDERS_COUNT"
+grep -h "recovered\|review\|retry\|spoiled\|locked (" "$work"/run-*.log | sed 's/^/  /' | head -30
+if grep -q " recovered order=" "$work"/run-*.log; then pass=$((pass + 1)); else
+  echo "FAIL: the card pulled while being locked was not recovered from its EF.SOD"; fail=$((fail + 1)); fi
+cat "$work/feeder.log" 2>/dev/null | sort | uniq -c | sed 's/^/  /'
+
+check "every order issued exactly once, on one locked card" 0 $helper check "$journal" "$work/cards"
+cat "$work/out"
+
+# No biometrics, names or keys in the log: only ids, document numbers, readers and states.
+lacks "log has no holder name" "$work/run-final.log" "Ærøskøbing"
+lacks "log has no given name" "$work/run-final.log" "Søren"
+
+# The journal's exports and listing.
+check "journal export csv" 0 "$BIN/rcperso" journal --journal "$journal" export --format csv --state issued
+lines=$(grep -c "^order-" "$work/out")
+[ "$lines" -eq "$ORDERS_COUNT" ] && pass=$((pass + 1)) || { echo "FAIL: CSV export has $lines issued rows"; fail=$((fail + 1)); }
+contains "csv: header" "$work/out" "order_id,state,attempts,document_number"
+check "journal export json" 0 "$BIN/rcperso" journal --journal "$journal" export --format json
+contains "json: issued" "$work/out" '"state": "issued"'
+check "journal list" 0 "$BIN/rcperso" journal --journal "$journal" list
+contains "list: totals" "$work/out" "$ORDERS_COUNT orders: $ORDERS_COUNT issued"
+
+# Re-running the finished batch imports nothing twice and issues nothing.
+run_batch "$work/run-again.log"
+wait "$batch_pid"
+rc=$?
+batch_pid=""
+[ "$rc" -eq 0 ] && pass=$((pass + 1)) || { echo "FAIL: re-run exit $rc"; fail=$((fail + 1)); }
+contains "re-run: nothing new" "$work/run-again.log" "($((0)) by this run)"
+n=$(sqlite3 "$journal" "SELECT COUNT(*) FROM orders")
+[ "$n" -eq "$ORDERS_COUNT" ] && pass=$((pass + 1)) || { echo "FAIL: $n orders after the re-run"; fail=$((fail + 1)); }
+
+# An order changed under the same id is refused, naming it.
+sed -i '1s/"RC2000100"/"RC2999999"/' "$work/orders/orders.jsonl"
+check "changed order refused" 2 "$BIN/rcperso" batch "$work/orders/orders.jsonl" --readers "${names[0]}" \
+  --signer "$src/keys-sample/ds-ec" --cvca "$src/keys-sample/eac/cvca/cert.cvcert" --card-profile rcsim \
+  --journal "$journal" --idle-exit 1
+contains "changed order: named" "$work/err" "order-001: the journal has this order with other content"
+
+# On a terminal: the progress line; and the batch ends when its last order is issued even
+# though the cards stay in the readers (nobody takes them out).
+for f in "${feeders[@]}"; do kill "$f" 2>/dev/null; done
+sleep 0.5
+for p in "$work"/slot*.pid; do [ -s "$p" ] && kill "$(cat "$p")" 2>/dev/null; done
+for ((slot = 0; slot < READERS; slot++)); do "$BIN/pcsc_wait" "${names[$slot]}" absent 10000 >/dev/null; done
+$helper orders "$src/examples" "$work/tty" 2
+sed -i 's/RC20001/RC30001/; s/order-/tty-/' "$work/tty/orders.jsonl"
+tty_pids=()
+for ((slot = 0; slot < READERS; slot++)); do
+  "$BIN/rcsim" --port "${ports[$slot]}" --state "$work/cards/tty-$slot.card" >>"$work/rcsim-tty.log" 2>&1 &
+  tty_pids+=($!)
+  "$BIN/pcsc_wait" "${names[$slot]}" present 10000 >/dev/null
+done
+check "terminal: batch ends with the cards still in" 0 timeout 60 script -qfec "'$BIN/rcperso' batch '$work/tty/orders.jsonl' \
+  --readers '$reader_list' --signer '$src/keys-sample/ds-ec' --cvca '$src/keys-sample/eac/cvca/cert.cvcert' \
+  --card-profile rcsim --journal '$work/tty.db' --idle-exit 20" "$work/tty.out"
+contains "terminal: progress line" "$work/tty.out" "done 2/2  failed 0  in flight 0"
+contains "terminal: summary" "$work/tty.out" "summary: 2 orders: 2 issued"
+for p in "${tty_pids[@]}"; do kill "$p" 2>/dev/null; done
+for ((slot = 0; slot < READERS; slot++)); do "$BIN/pcsc_wait" "${names[$slot]}" absent 10000 >/dev/null; done
+
+echo "batch_issue: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
