@@ -10,6 +10,8 @@ PACKAGES=(
   nlohmann-json3-dev libcli11-dev doctest-dev
   clang libclang-rt-14-dev
   libpcsclite-dev pcscd vsmartcard-vpcd libcrypto++-dev
+  libpq-dev  # the shared PostgreSQL journal (lib/issuance/journal_postgres.cpp)
+  postgresql  # a throw-away server for tests/integration/journal_postgres.sh only
   vsmartcard-vpicc python3-virtualsmartcard python3-pycryptodome
   openpace  # cvc-print for tests/integration/cvc_print.sh only (GPL: run, never linked)
   libeac-dev  # OpenPACE's library for tests/interop/openpace_interop.cpp only (GPL: never in lib/ or tools/)
