@@ -24,3 +24,4 @@ echo "== benchmarks"
 ./build/bin/bench_prepare --seconds 3
 ./build/bin/bench_wsq --seconds 2
 ./bench/card_bench.sh build/bin 2
+./bench/journal_bench.sh build/bin 300
