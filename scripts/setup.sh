@@ -11,6 +11,8 @@ PACKAGES=(
   clang libclang-rt-14-dev
   libpcsclite-dev pcscd vsmartcard-vpcd libcrypto++-dev
   libsqlite3-dev sqlite3  # the issuance journal; sqlite3 (the shell) for tests/integration/batch_issue.sh
+  libpq-dev  # the shared PostgreSQL journal (lib/issuance/journal_postgres.cpp)
+  postgresql  # a throw-away server for tests/integration/journal_postgres.sh only
   vsmartcard-vpicc python3-virtualsmartcard python3-pycryptodome
   openpace  # cvc-print for tests/integration/cvc_print.sh only (GPL: run, never linked)
   libeac-dev  # OpenPACE's library for tests/interop/openpace_interop.cpp only (GPL: never in lib/ or tools/)

@@ -25,3 +25,4 @@ echo "== benchmarks"
 ./build/bin/bench_wsq --seconds 2
 ./build/bin/bench_signer --seconds 2
 ./bench/card_bench.sh build/bin 2
+./bench/journal_bench.sh build/bin 300

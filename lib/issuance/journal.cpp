@@ -141,10 +141,8 @@ std::string journal_json(const std::vector<OrderRecord>& orders) {
 
 std::unique_ptr<Journal> open_journal(const std::string& spec) {
   if (spec.empty()) throw Error("--journal: name the journal file (e.g. perso.db)");
-  if (spec.rfind("postgresql://", 0) == 0 || spec.rfind("postgres://", 0) == 0) {
-    throw Error("--journal " + spec.substr(0, spec.find(':')) +
-                "://...: the shared PostgreSQL journal is not available in this build; use a SQLite file");
-  }
+  if (spec.rfind("postgresql://", 0) == 0 || spec.rfind("postgres://", 0) == 0)
+    return open_postgres_journal(spec);
   std::string path = spec.rfind("sqlite:", 0) == 0 ? spec.substr(7) : spec;
   return open_sqlite_journal(path);
 }

@@ -122,10 +122,11 @@ class Journal {
   virtual std::string description() const = 0;
 };
 
-/// `spec`: a file path (SQLite, created when missing). "postgresql://..." is reserved for the
-/// shared journal and refused until it exists.
+/// `spec`: a file path (SQLite, created when missing), or a "postgresql://" (or "postgres://")
+/// libpq URI for the journal several stations share; its tables are created when missing.
 std::unique_ptr<Journal> open_journal(const std::string& spec);
 std::unique_ptr<Journal> open_sqlite_journal(const std::string& path);
+std::unique_ptr<Journal> open_postgres_journal(const std::string& uri);
 
 /// Applies the retry rule to a failed attempt: back to pending while attempts <= retries, else failed.
 OrderState after_failed_attempt(const OrderRecord& order, int retries);
