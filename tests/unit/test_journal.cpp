@@ -58,138 +58,7 @@ TEST_CASE("journal: transition rules") {
   CHECK_THROWS_AS(order_state_from_name("done"), Error);
 }
 
-TEST_CASE("journal: claim, record, issue; forbidden and stale transitions are refused") {
-  test::TempDir dir;
-  auto journal = open_journal((dir / "perso.db").string());
-  CHECK(journal->import_orders(make_orders(3)).added == 3);
-  auto first = journal->claim_next(kStation, {});
-  REQUIRE(first);
-  CHECK(first->order_id == "o-0000");
-  CHECK(first->state == OrderState::InFlight);
-  CHECK(first->attempts == 1);
-  CHECK(first->station == "station-1");
-  CHECK(first->reader == "reader-0");
-  CHECK_FALSE(first->claimed_at.empty());
-  journal->record_card(first->order_id, "atr:3B88", "", "sha256:ds");
-  journal->record_card(first->order_id, "", "ab12", "");
-  auto held = journal->find(first->order_id);
-  CHECK(held->card_id == "atr:3B88");
-  CHECK(held->sod_sha256 == "ab12");
-  CHECK(held->ds_certificate == "sha256:ds");
-  auto issued = journal->transition(first->order_id, OrderState::InFlight, OrderState::Issued, kStation, "");
-  CHECK(issued.state == OrderState::Issued);
-  CHECK_FALSE(issued.issued_at.empty());
-  // issued -> pending is not a transition the journal knows
-  CHECK_THROWS_AS(journal->transition(first->order_id, OrderState::Issued, OrderState::Pending, kStation, ""),
-                  JournalError);
-  // a caller that believes it still holds the order (another process moved it first)
-  CHECK_THROWS_WITH_AS(
-      journal->transition(first->order_id, OrderState::InFlight, OrderState::Pending, kStation, "retry"),
-      doctest::Contains("is issued, not in_flight"), JournalError);
-  CHECK_THROWS_AS(journal->record_card(first->order_id, "x", "y", "z"), JournalError);
-  CHECK_THROWS_WITH_AS(journal->transition("nope", OrderState::InFlight, OrderState::Issued, kStation, ""),
-                       doctest::Contains("there is no order nope"), JournalError);
-
-  auto second = journal->claim_next(kStation, {"o-0002"});  // only among the given ids
-  REQUIRE(second);
-  CHECK(second->order_id == "o-0002");
-  auto back =
-      journal->transition(second->order_id, OrderState::InFlight, OrderState::Pending, kStation, "card torn");
-  CHECK(back.failure == "card torn");
-  CHECK(after_failed_attempt(back, 0) == OrderState::Failed);
-  CHECK(after_failed_attempt(back, 1) == OrderState::Pending);
-  auto again = journal->claim_next(kStation, {"o-0002"});
-  REQUIRE(again);
-  CHECK(again->attempts == 2);
-  CHECK(again->sod_sha256.empty());  // a new attempt starts without the last one's card
-
-  auto c = journal->counts();
-  CHECK(c.issued == 1);
-  CHECK(c.in_flight == 1);
-  CHECK(c.pending == 1);
-  CHECK(journal->counts({"o-0001"}).total() == 1);
-  CHECK(journal->in_flight_of("station-1").size() == 1);
-  CHECK(journal->in_flight_of("station-2").empty());
-  auto events = journal->events("o-0002");
-  REQUIRE(events.size() == 4);  // imported, claimed, back to pending, claimed
-  CHECK(events[2].from_state == "in_flight");
-  CHECK(events[2].to_state == "pending");
-  CHECK(events[2].detail == "card torn");
-}
-
-TEST_CASE("journal: import is idempotent and refuses changed orders and reused document numbers") {
-  test::TempDir dir;
-  auto journal = open_journal((dir / "perso.db").string());
-  auto orders = make_orders(5);
-  auto first = journal->import_orders(orders);
-  CHECK(first.added == 5);
-  auto second = journal->import_orders(orders);
-  CHECK(second.added == 0);
-  CHECK(second.known == 5);
-  CHECK(journal->list().size() == 5);
-
-  auto changed = orders;
-  changed[2].content_sha256 = "other";
-  changed.push_back({"o-new", "RC9999999", "h"});
-  try {
-    journal->import_orders(changed);
-    FAIL("a changed order was imported");
-  } catch (const ValidationError& e) {
-    REQUIRE(e.problems().size() == 1);
-    CHECK(e.problems()[0].field == "o-0002");
-    CHECK(std::string(e.problems()[0].message).find("other content") != std::string::npos);
-  }
-  CHECK_FALSE(journal->find("o-new"));  // the whole import was rolled back
-  CHECK_THROWS_WITH_AS(journal->import_orders({{"o-dup", orders[1].document_number, "h"}}),
-                       doctest::Contains("belongs to order o-0001"), ValidationError);
-}
-
-TEST_CASE("journal: two connections claiming at once never get the same order") {
-  test::TempDir dir;
-  const std::string path = (dir / "perso.db").string();
-  constexpr int kOrders = 120;
-  open_journal(path)->import_orders(make_orders(kOrders));
-  std::vector<std::string> got[2];
-  std::latch ready(2);
-  auto claimer = [&](int who) {
-    auto journal = open_journal(path);  // a connection of its own, as another process would have
-    Actor actor{"station", "reader-" + std::to_string(who), "op"};
-    ready.arrive_and_wait();  // both claim from the same moment
-    while (auto o = journal->claim_next(actor, {})) {
-      got[who].push_back(o->order_id);
-      journal->transition(o->order_id, OrderState::InFlight, OrderState::Issued, actor, "");
-      // A reader works on its card between claims; without that pause SQLite's busy handler lets
-      // one connection take every order, which is no error but tests nothing.
-      std::this_thread::sleep_for(std::chrono::milliseconds(2));
-    }
-  };
-  std::thread a(claimer, 0), b(claimer, 1);
-  a.join();
-  b.join();
-  std::set<std::string> all(got[0].begin(), got[0].end());
-  for (const auto& id : got[1]) CHECK_MESSAGE(all.insert(id).second, id << " was claimed twice");
-  CHECK(all.size() == kOrders);
-  CHECK(got[0].size() + got[1].size() == kOrders);
-  CHECK_FALSE(got[0].empty());
-  CHECK_FALSE(got[1].empty());
-  auto journal = open_journal(path);
-  CHECK(journal->counts().issued == kOrders);
-  // one shared connection from several threads is safe too
-  auto shared = open_journal(path);
-  shared->import_orders(make_orders(40, "s", 2000000));
-  std::vector<std::string> shared_got[3];
-  std::vector<std::thread> threads;
-  for (int t = 0; t < 3; ++t) {
-    threads.emplace_back([&, t] {
-      while (auto o = shared->claim_next(kStation, {})) shared_got[t].push_back(o->order_id);
-    });
-  }
-  for (auto& t : threads) t.join();
-  std::set<std::string> shared_all;
-  for (auto& g : shared_got)
-    for (auto& id : g) CHECK(shared_all.insert(id).second);
-  CHECK(shared_all.size() == 40);
-}
+// Claims, transitions, import and concurrent claims: test_journal_backends.cpp, on SQLite and PostgreSQL.
 
 TEST_CASE("journal: a process killed mid-work leaves every committed transition and no half one") {
   test::TempDir dir;
@@ -249,7 +118,6 @@ TEST_CASE("journal: CSV and JSON exports") {
   CHECK(json[0]["attempts"] == 3);
   CHECK(json[0]["card_id"].is_null());
   CHECK(json[0]["failure"] == o.failure);
-  CHECK_THROWS_WITH_AS(open_journal("postgresql://db/perso"), doctest::Contains("not available"), Error);
 }
 
 TEST_CASE("orders: JSON Lines and directories, strict, with sources named") {

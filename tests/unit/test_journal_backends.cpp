@@ -98,11 +98,14 @@ void claims_go_oldest_first_and_transitions_are_checked(const Store& store) {
   CHECK(only->order_id == "1003");
   CHECK_FALSE(j->claim_next(kStation, {"1001", "1003"}).has_value());  // both in flight already
 
-  j->record_card("1001", "atr:3B88", "sod-hash", "sha256:ds");
+  j->record_card("1001", "atr:3B88", "", "sha256:ds");
+  j->record_card("1001", "", "sod-hash", "");  // what a call leaves empty stays as it was
   CHECK_THROWS_AS(j->record_card("1002", "atr:3B88", "", ""), JournalError);  // pending, not in flight
   auto failed = j->transition("1003", OrderState::InFlight, OrderState::Pending, kStation, "card removed");
   CHECK(failed.failure == "card removed");
   CHECK(failed.attempts == 1);
+  CHECK(after_failed_attempt(failed, 0) == OrderState::Failed);
+  CHECK(after_failed_attempt(failed, 1) == OrderState::Pending);
   auto issued = j->transition("1001", OrderState::InFlight, OrderState::Issued, kStation, "");
   CHECK(issued.state == OrderState::Issued);
   CHECK(issued.card_id == "atr:3B88");
@@ -184,6 +187,21 @@ void no_order_is_claimed_twice(const Store& store) {
   auto j = store.open();
   CHECK(j->counts().issued == kOrders);
   for (const auto& o : j->list()) CHECK(o.attempts == 1);
+
+  // One journal shared by several threads (the batch's readers in one process) is safe too.
+  j->import_orders(orders(40, "s"));
+  std::vector<std::string> shared[3];
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 3; ++t) {
+    threads.emplace_back([&, t] {
+      while (auto o = j->claim_next(kStation, {})) shared[t].push_back(o->order_id);
+    });
+  }
+  for (auto& t : threads) t.join();
+  std::set<std::string> shared_all;
+  for (const auto& g : shared)
+    for (const auto& id : g) CHECK(shared_all.insert(id).second);
+  CHECK(shared_all.size() == 40);
 }
 
 const std::vector<std::pair<const char*, std::function<void(const Store&)>>> kCases = {

@@ -202,7 +202,10 @@ CLI::App* add_batch_command(CLI::App& app, BatchArgs& a) {
   cmd->add_option("--csca", a.csca,
                   "CSCA certificate(s) the read-back trusts (default: the signer's csca.pem)");
   cmd->add_option("--crl", a.crl, "CRL(s) to check the Document Signer against");
-  cmd->add_option("--journal", a.journal, "The journal: a SQLite file (created when missing)")->required();
+  cmd->add_option(
+         "--journal", a.journal,
+         "The journal: a SQLite file (created when missing) or a postgresql:// URI shared by stations")
+      ->required();
   cmd->add_option("--retries", a.retries, "Further attempts for an order whose card failed")
       ->check(CLI::Range(0, 100))
       ->capture_default_str();
@@ -304,7 +307,7 @@ int run_batch_command(const BatchArgs& a) {
 
 CLI::App* add_journal_command(CLI::App& app, JournalArgs& a) {
   auto* cmd = app.add_subcommand("journal", "List, export and resolve the orders of an issuance journal");
-  cmd->add_option("--journal", a.journal, "The journal (SQLite file)")->required();
+  cmd->add_option("--journal", a.journal, "The journal: a SQLite file or a postgresql:// URI")->required();
   cmd->require_subcommand(0, 1);
   a.list = cmd->add_subcommand("list", "List the orders (the default)");
   a.list->add_option("--state", a.state, "Only orders in this state");
