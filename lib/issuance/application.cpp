@@ -395,8 +395,8 @@ bool face_kept_as_is(const InputImage& face, const DocumentProfile& profile) {
 bool finger_kept_as_is(const InputImage& finger, const DocumentProfile& profile) {
   const auto& fp = profile.fingerprints;
   image::Format wanted = fp.format == "wsq" ? image::Format::Wsq : image::Format::Jpeg2000;
-  return finger.info.format == wanted && finger.info.channels == 1 && finger.data.size() <= fp.max_bytes &&
-         (finger.ppi == -1 || finger.ppi == fp.resolution_ppi);
+  return finger.downsampled_from_ppi == 0 && finger.info.format == wanted && finger.info.channels == 1 &&
+         finger.data.size() <= fp.max_bytes && (finger.ppi == -1 || finger.ppi == fp.resolution_ppi);
 }
 
 bool signature_kept_as_is(const InputImage& signature, const DocumentProfile& profile) {

@@ -28,6 +28,9 @@ struct InputImage {
   image::Raster raster;
   int ppi = -1;  // fingerprints: the resolution a WSQ's NIST_COM, a PNG's pHYs or a JP2's res box states, -1
                  // when none
+  /// Fingerprints captured at the profile's fingerprints.downsample_from_ppi (1000): the resolution
+  /// they came in at; `raster` and `info`'s size are then the 2:1 downsampled image, at `ppi`.
+  int downsampled_from_ppi = 0;
 };
 
 /// A face that is already a JPEG of the profile's size, colour and budget

@@ -165,7 +165,7 @@ DocumentProfile DocumentProfile::from_json(const nlohmann::json& j, const std::s
     r.known_keys(*fp, "fingerprints",
                  {"count", "minimum_age", "preferred_positions", "format", "bitrate", "compression_ratio",
                   "resolution_ppi", "min_width", "min_height", "max_width", "max_height", "max_bytes",
-                  "record_format"});
+                  "record_format", "downsample_from_ppi"});
     r.required_int(*fp, "fingerprints", "count", p.fingerprints.count, 1, 10);
     r.required_int(*fp, "fingerprints", "minimum_age", p.fingerprints.minimum_age, 0, 18);
     if (fp->contains("preferred_positions")) {
@@ -203,6 +203,16 @@ DocumentProfile DocumentProfile::from_json(const nlohmann::json& j, const std::s
       }
     }
     r.optional_int(*fp, "fingerprints", "resolution_ppi", p.fingerprints.resolution_ppi, 250, 2000);
+    if (fp->contains("downsample_from_ppi")) {
+      const auto& v = fp->at("downsample_from_ppi");
+      if (!v.is_number_integer() || v.get<int>() != 2 * p.fingerprints.resolution_ppi) {
+        r.problem("fingerprints.downsample_from_ppi", "must be twice resolution_ppi (" +
+                                                          std::to_string(2 * p.fingerprints.resolution_ppi) +
+                                                          "): only 2:1 downsampling keeps the ridges intact");
+      } else {
+        p.fingerprints.downsample_from_ppi = v.get<int>();
+      }
+    }
     r.optional_int(*fp, "fingerprints", "min_width", p.fingerprints.min_width, 16, 4000);
     r.optional_int(*fp, "fingerprints", "min_height", p.fingerprints.min_height, 16, 4000);
     r.optional_int(*fp, "fingerprints", "max_width", p.fingerprints.max_width, 16, 4000);

@@ -38,6 +38,8 @@ struct FingerprintSettings {
   double bitrate = 0.75;            // wsq: bits per pixel (the FBI's 15:1 setting)
   double compression_ratio = 10.0;  // jpeg2000 only
   int resolution_ppi = 500;
+  /// Inputs stating this resolution (1000) are downsampled 2:1 to resolution_ppi; 0: refused.
+  int downsample_from_ppi = 0;
   int min_width = 150;
   int min_height = 150;
   int max_width = 1200;

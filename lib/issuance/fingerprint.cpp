@@ -130,6 +130,11 @@ bool has_ridges(const InputImage& in) {
   return image::wsq::has_ridge_contrast(image::wsq::ridge_contrast(image::to_gray(in.raster)));
 }
 
+std::string downsampled_note(const InputImage& in) {
+  if (in.downsampled_from_ppi == 0) return {};
+  return ", downsampled from " + std::to_string(in.downsampled_from_ppi) + " ppi";
+}
+
 Bytes wsq_image(const InputImage& in, const DocumentProfile& profile, std::string& note) {
   const auto& fp = profile.fingerprints;
   const std::string what = in.path.string();
@@ -143,14 +148,16 @@ Bytes wsq_image(const InputImage& in, const DocumentProfile& profile, std::strin
   options.ppi = fp.resolution_ppi;
   Bytes data = image::wsq::encode(gray, options, what);
   if (data.size() <= fp.max_bytes) {
-    note = "WSQ " + rate_text(fp.bitrate) + " bpp, " + std::to_string(data.size()) + " bytes";
+    note = "WSQ " + rate_text(fp.bitrate) + " bpp, " + std::to_string(data.size()) + " bytes" +
+           downsampled_note(in);
     return data;
   }
   // Too large at the profile's rate: the largest file within the budget (TR-03121: 17 to 18 kB).
   auto fitted = image::wsq::encode_within(gray, fp.max_bytes, std::min(kLowestFingerBitrate, fp.bitrate),
                                           fp.bitrate, what, fp.resolution_ppi);
   note = "WSQ " + rate_text(fitted.bitrate) + " bpp (" + rate_text(fp.bitrate) + " bpp exceeds " +
-         std::to_string(fp.max_bytes) + " bytes), " + std::to_string(fitted.data.size()) + " bytes";
+         std::to_string(fp.max_bytes) + " bytes), " + std::to_string(fitted.data.size()) + " bytes" +
+         downsampled_note(in);
   return std::move(fitted.data);
 }
 
@@ -173,7 +180,7 @@ Bytes jpeg2000_image(const InputImage& in, const DocumentProfile& profile, std::
     ratio *= 1.5;
   }
   note = "JPEG 2000 ratio " + std::to_string(static_cast<int>(std::lround(ratio))) + ", " +
-         std::to_string(data.size()) + " bytes";
+         std::to_string(data.size()) + " bytes" + downsampled_note(in);
   return data;
 }
 
@@ -184,6 +191,19 @@ void decode_fingerprint(InputImage& in, const DocumentProfile& profile) {
   if (in.info.format == image::Format::Wsq) in.ppi = image::wsq::probe_header(in.data, what).ppi;
   if (in.info.format == image::Format::Png) in.ppi = png_stated_ppi(in.data);
   if (in.info.format == image::Format::Jpeg2000) in.ppi = jp2_stated_ppi(in.data);
+  const auto& fp = profile.fingerprints;
+  if (fp.downsample_from_ppi != 0 && in.ppi == fp.downsample_from_ppi && in.info.channels == 1 &&
+      in.info.bit_depth == 8) {
+    // 1000 ppi capture for a 500 ppi chip: every 2x2 block averaged, which keeps the ridge spacing
+    // in millimetres and halves it in pixels, as a 500 ppi scanner would have seen it.
+    image::Raster full = image::to_gray(image::decode(in.data, what));
+    in.raster = image::fit(full, std::max(1, full.width / 2), std::max(1, full.height / 2));
+    in.downsampled_from_ppi = in.ppi;
+    in.ppi = fp.resolution_ppi;
+    in.info.width = in.raster.width;
+    in.info.height = in.raster.height;
+    return;
+  }
   int min_w = 0, min_h = 0;
   if (finger_kept_as_is(in, profile)) {
     if (in.info.format == image::Format::Wsq) return;

@@ -75,7 +75,9 @@ biometric::FingerRecord make_finger(const FingerprintInput& in, const DocumentPr
   biometric::FingerRecord record;
   record.acquisition_level = static_cast<std::uint16_t>(fp.resolution_ppi >= 1000 ? 41 : 31);
   record.scale_units = 1;
-  record.scan_res_h = record.scan_res_v = static_cast<std::uint16_t>(fp.resolution_ppi);
+  // The scanner's resolution: higher than the image's when a 1000 ppi capture was downsampled.
+  const int scan_ppi = in.image.downsampled_from_ppi != 0 ? in.image.downsampled_from_ppi : fp.resolution_ppi;
+  record.scan_res_h = record.scan_res_v = static_cast<std::uint16_t>(scan_ppi);
   record.image_res_h = record.image_res_v = static_cast<std::uint16_t>(fp.resolution_ppi);
   record.pixel_depth = 8;
   biometric::FingerImage finger;

@@ -13,6 +13,7 @@
 
 #include "core/error.hpp"
 #include "image/image.hpp"
+#include "image/wsq.hpp"
 #include "inspection/verify.hpp"
 #include "issuance/application.hpp"
 #include "issuance/face.hpp"
@@ -401,4 +402,38 @@ TEST_CASE("a JPEG 2000 fingerprint's res box: another capture resolution is refu
                     "ri_1000.jp2 is a JPEG 2000 at 1000 ppi"));
   image = "ri_500.jp2";
   CHECK(problems_of(f.record, f.dir, jp2_fingers).empty());
+}
+
+TEST_CASE(
+    "a profile with downsample_from_ppi takes a 1000 ppi fingerprint down to 500 ppi; others refuse it") {
+  Fixture f;
+  // Ridges every 18 pixels at 1000 ppi: every 9 at 500 ppi, as synthetic_finger draws them.
+  write_png_with_phys(f.dir / "ri_1000.png", test::synthetic_finger(800, 1000, 18.0), 39370);
+  f.record["biometrics"]["fingerprints"][0]["image"] = "ri_1000.png";
+  Bytes text = read_file((test::source_dir() / "profiles/documents/dk-residence-card.json").string());
+  json j = json::parse(text.begin(), text.end());
+  j["fingerprints"]["downsample_from_ppi"] = 1000;
+  auto profile = DocumentProfile::from_json(j, "dk-1000ppi");
+  REQUIRE(problems_of(f.record, f.dir, profile).empty());
+
+  PrepareReport report;
+  ChipImage chip = prepare_with(f.record, f.dir, profile, &report);
+  auto dg3 = lds::Dg3::decode(*chip.file("EF.DG3"));
+  const auto& record = dg3.fingers.at(0);
+  CHECK(record.scan_res_h == 1000);  // the scanner's resolution
+  CHECK(record.image_res_h == 500);  // the image's
+  CHECK(record.fingers.at(0).width == 400);
+  CHECK(record.fingers.at(0).height == 500);
+  auto decoded = image::decode(record.fingers.at(0).image, "DG3 finger");
+  CHECK(decoded.width == 400);
+  CHECK(decoded.height == 500);
+  CHECK(image::wsq::has_ridge_contrast(image::wsq::ridge_contrast(decoded)));
+
+  // The same capture against the Danish profile, which takes 500 ppi only.
+  auto p = problems_of(f.record, f.dir, dk_profile());
+  CHECK(has_problem(p, "biometrics.fingerprints[0].image",
+                    "ri_1000.png is a PNG at 1000 ppi; the profile needs 500 ppi"));
+  j["fingerprints"]["downsample_from_ppi"] = 800;
+  CHECK(
+      mentions(profile_problems(j), "fingerprints.downsample_from_ppi: must be twice resolution_ppi (1000)"));
 }
