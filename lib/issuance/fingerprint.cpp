@@ -186,11 +186,16 @@ Bytes jpeg2000_image(const InputImage& in, const DocumentProfile& profile, std::
 
 }  // namespace
 
+int stated_ppi(ByteView data, image::Format format, const std::string& what) {
+  if (format == image::Format::Wsq) return image::wsq::probe_header(data, what).ppi;
+  if (format == image::Format::Png) return png_stated_ppi(data);
+  if (format == image::Format::Jpeg2000) return jp2_stated_ppi(data);
+  return -1;
+}
+
 void decode_fingerprint(InputImage& in, const DocumentProfile& profile) {
   const std::string what = in.path.string();
-  if (in.info.format == image::Format::Wsq) in.ppi = image::wsq::probe_header(in.data, what).ppi;
-  if (in.info.format == image::Format::Png) in.ppi = png_stated_ppi(in.data);
-  if (in.info.format == image::Format::Jpeg2000) in.ppi = jp2_stated_ppi(in.data);
+  in.ppi = stated_ppi(in.data, in.info.format, what);
   const auto& fp = profile.fingerprints;
   if (fp.downsample_from_ppi != 0 && in.ppi == fp.downsample_from_ppi && in.info.channels == 1 &&
       in.info.bit_depth == 8) {

@@ -19,6 +19,10 @@ namespace rcperso::issuance {
 /// Throws DecodeError naming the file.
 void decode_fingerprint(InputImage& in, const DocumentProfile& profile);
 
+/// The resolution a WSQ's NIST_COM, a PNG's pHYs or a JP2's res box states, in ppi; -1 when it
+/// states none (or for other formats).
+int stated_ppi(ByteView data, image::Format format, const std::string& what);
+
 /// Why the input cannot be used (format, depth, size, resolution, ridge
 /// contrast), each message naming the file; empty when it can.
 std::vector<std::string> fingerprint_problems(const InputImage& in, const DocumentProfile& profile);

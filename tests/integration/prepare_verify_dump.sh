@@ -49,6 +49,16 @@ cmp -s "$work/ri.wsq" "$work/extracted/finger-right_index.wsq" && pass=$((pass +
   { echo "FAIL: rcperso image differs from the finger prepared into DG3"; fail=$((fail + 1)); }
 check "image --finger of a WSQ keeps it" 0 "$bin/rcperso" image --finger "$work/ri.wsq" --out "$work/ri2.wsq"
 contains "image keeps a WSQ" "$work/out" "kept as given, WSQ"
+check "image --finger names the profile's format" 2 "$bin/rcperso" image --finger "$work/examples/right_index.png" \
+  --out "$work/ri.jp2"
+contains "image --finger: WSQ wanted" "$work/err" "stores fingerprints as WSQ; name the file *.wsq"
+check "image --face JPEG 2000" 0 "$bin/rcperso" image --face "$work/examples/face.jpg" --out "$work/bare.jp2" \
+  --profile "$src/tests/data/dk-residence-card-face-jp2.json"
+check "dump a bare JPEG 2000" 0 "$bin/rcdump" "$work/bare.jp2" --extract "$work/jp2-png"
+contains "dump names JPEG 2000" "$work/out" "JPEG 2000 480x640"
+[ -s "$work/jp2-png/bare.png" ] && pass=$((pass + 1)) || { echo "FAIL: no PNG from the bare JPEG 2000"; fail=$((fail + 1)); }
+check "dump refuses a bare JPEG" 2 "$bin/rcdump" "$work/examples/face.jpg"
+contains "dump says what it reads" "$work/err" "not a WSQ or JPEG 2000 image"
 check "image --finger refuses a JPEG" 2 "$bin/rcperso" image --finger "$work/examples/face.jpg" --out "$work/face.wsq"
 contains "image names the JPEG" "$work/err" "face.jpg must be a PNG, JPEG 2000 or WSQ image"
 # The face as a card gets it: JPEG from the Danish profile, JPEG 2000 from the test profile.

@@ -15,27 +15,49 @@
 #include "image/wsq.hpp"
 #include "inspection/dump.hpp"
 #include "issuance/chip_image.hpp"
+#include "issuance/fingerprint.hpp"
 
 namespace {
 
-// A bare WSQ file (a capture station's, or one extracted from DG3): its
-// header, and with --extract a PNG to look at.
-int dump_wsq_file(const std::string& file, const std::string& extract_dir) {
+// A bare fingerprint file (a capture station's, or one extracted from DG3),
+// WSQ or JPEG 2000: its header, and with --extract a PNG to look at.
+int dump_image_file(const std::string& file, const std::string& extract_dir) {
   using namespace rcperso;
   Bytes data = read_file(file, 64U * 1024U * 1024U);
-  auto decoded = image::wsq::decode(data, file);
-  const auto& r = decoded.raster;
-  char rate[32];
-  std::snprintf(rate, sizeof rate, "%.2f",
-                8.0 * static_cast<double>(data.size()) / (double(r.width) * r.height));
-  std::cout << "WSQ " << r.width << "x" << r.height << ", " << data.size() << " bytes, " << rate << " bpp, "
-            << (decoded.ppi > 0 ? std::to_string(decoded.ppi) + " ppi" : std::string("no PPI stated"))
-            << ", encoder software " << decoded.frame.software << "\n";
-  for (const auto& [key, value] : decoded.nistcom) std::cout << "  " << key << ": " << value << "\n";
+  image::Raster raster;
+  switch (image::sniff(data)) {
+    case image::Format::Wsq: {
+      auto decoded = image::wsq::decode(data, file);
+      raster = std::move(decoded.raster);
+      char rate[32];
+      std::snprintf(rate, sizeof rate, "%.2f",
+                    8.0 * static_cast<double>(data.size()) / (double(raster.width) * raster.height));
+      std::cout << "WSQ " << raster.width << "x" << raster.height << ", " << data.size() << " bytes, " << rate
+                << " bpp, "
+                << (decoded.ppi > 0 ? std::to_string(decoded.ppi) + " ppi" : std::string("no PPI stated"))
+                << ", encoder software " << decoded.frame.software << "\n";
+      for (const auto& [key, value] : decoded.nistcom) std::cout << "  " << key << ": " << value << "\n";
+      break;
+    }
+    case image::Format::Jpeg2000: {
+      auto info = image::probe(data, file);
+      raster = image::decode(data, file);
+      int ppi = issuance::stated_ppi(data, image::Format::Jpeg2000, file);
+      std::cout << "JPEG 2000 " << info.width << "x" << info.height << ", " << data.size() << " bytes, "
+                << info.colour_space << " " << info.bit_depth << " bit, "
+                << (ppi > 0 ? std::to_string(ppi) + " ppi (res box)" : std::string("no resolution stated"))
+                << "\n";
+      break;
+    }
+    default:
+      throw Error(file +
+                  ": not a WSQ or JPEG 2000 image; rcdump reads chip image directories and bare .wsq "
+                  "or .jp2 fingerprint files");
+  }
   if (!extract_dir.empty()) {
     AtomicDirectory out(extract_dir);
     std::string name = std::filesystem::path(file).stem().string() + ".png";
-    out.write(name, image::encode_png(r));
+    out.write(name, image::encode_png(raster));
     out.commit();
     std::cerr << "extracted 1 file(s) to " << extract_dir << ": " << name << "\n";
   }
@@ -49,7 +71,7 @@ int tool_main(int argc, char** argv) {
   bool json = false;
   rcperso::cli::CardReadArgs card;
   auto* dir_opt =
-      app.add_option("CHIPDIR", chip_dir, "Chip image directory, or a bare .wsq fingerprint file");
+      app.add_option("CHIPDIR", chip_dir, "Chip image directory, or a bare .wsq or .jp2 fingerprint file");
   rcperso::cli::add_card_read_options(app, card, dir_opt);
   app.add_flag("--json", json, "Print as JSON");
   app.add_option("--extract", extract_dir,
@@ -66,7 +88,7 @@ int tool_main(int argc, char** argv) {
     using namespace rcperso;
     std::error_code ec;
     if (!chip_dir.empty() && std::filesystem::is_regular_file(chip_dir, ec))
-      return dump_wsq_file(chip_dir, extract_dir);
+      return dump_image_file(chip_dir, extract_dir);
     issuance::ChipImage chip;
     std::string access;
     std::vector<Check> mechanisms;

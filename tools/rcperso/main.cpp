@@ -411,6 +411,11 @@ int run_image(const ImageArgs& a) {
       throw Error("--bitrate must be from 0.1 to 4 bits per pixel");
     profile.fingerprints.bitrate = a.bitrate;
   }
+  const std::string wanted = profile.fingerprints.format == "wsq" ? ".wsq" : ".jp2";
+  if (std::filesystem::path(a.out).extension().string() != wanted) {
+    throw Error("--out " + a.out + ": profile " + profile.name + " stores fingerprints as " +
+                (profile.fingerprints.format == "wsq" ? "WSQ" : "JPEG 2000") + "; name the file *" + wanted);
+  }
   if (std::filesystem::exists(a.out)) throw Error(a.out + " already exists");
   issuance::InputImage in;
   in.field = "--finger";
