@@ -10,6 +10,7 @@
 #include <system_error>
 
 #include "core/error.hpp"
+#include "core/wipe.hpp"
 
 namespace rcperso {
 
@@ -107,15 +108,27 @@ void write_file_atomic(const fs::path& path, ByteView data, bool private_file) {
   fs::path parent = path.parent_path().empty() ? fs::path(".") : path.parent_path();
   if (!fs::is_directory(parent, ec))
     throw Error(path.string() + ": cannot write: no directory " + parent.string());
+  // A private temporary that failed half-written may hold part of the data: erased, not unlinked.
+  auto discard = [&] {
+    if (private_file && fs::is_regular_file(tmp, ec)) {
+      try {
+        wipe_file(tmp, "temporary file");
+        return;
+      } catch (const Error&) {
+      }
+    }
+    fs::remove(tmp, ec);
+  };
   try {
     write_new_file(tmp, data, private_file);
   } catch (...) {
-    fs::remove(tmp, ec);
+    discard();
     throw;
   }
   if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    fs::remove(tmp, ec);
-    throw Error(path.string() + ": cannot write: " + std::strerror(errno));
+    int saved = errno;
+    discard();
+    throw Error(path.string() + ": cannot write: " + std::strerror(saved));
   }
 }
 

@@ -10,6 +10,9 @@
 #include "card/chip_session.hpp"
 #include "card/pcsc.hpp"
 #include "card/personalize.hpp"
+#include "core/atomic_dir.hpp"
+#include "inspection/html_report.hpp"
+#include "issuance/retention.hpp"
 #include "lds/files.hpp"
 #include "pki/hash.hpp"
 #include "pki/signer.hpp"
@@ -110,7 +113,14 @@ std::optional<Bytes> read_card_sod(card::Transport& card, const card::CardProfil
 class Batch {
  public:
   Batch(const BatchConfig& config, Journal& journal, const OrderSet& orders, const BatchObserver& observer)
-      : config_(config), journal_(journal), orders_(orders), observer_(observer), ids_(orders.ids()) {}
+      : config_(config), journal_(journal), orders_(orders), observer_(observer), ids_(orders.ids()) {
+    if (!config_.profile.retention.keep_input_images) {
+      eraser_.emplace(orders_, [this](const std::string& id) {
+        auto o = journal_.find(id);
+        return o && o->state == OrderState::Issued;
+      });
+    }
+  }
 
   BatchSummary run() {
     auto start = Clock::now();
@@ -126,6 +136,7 @@ class Batch {
     summary.seconds = std::chrono::duration<double>(Clock::now() - start).count();
     summary.interrupted = stopping();
     summary.idle = idle_;
+    summary.images_erased = images_erased_;
     std::lock_guard lock(fatal_mutex_);
     summary.fatal = fatal_;
     return summary;
@@ -177,6 +188,34 @@ class Batch {
             const std::string& why) {
     journal_.transition(o.order_id, OrderState::InFlight, to, actor(reader), why);
     emit(kind, reader, o.order_id, o.document_number, why);
+    if (to == OrderState::Issued) after_issued(o, reader);
+  }
+
+  /// Only now, with the card verified and locked, are the order's input images done with.
+  void after_issued(const OrderRecord& o, const std::string& reader) {
+    if (!eraser_) return;
+    try {
+      images_erased_ += eraser_->order_issued(o.order_id).size();
+    } catch (const Error& e) {
+      emit(BatchEvent::Kind::Note, reader, o.order_id, o.document_number,
+           std::string("its input images could not be erased: ") + e.what());
+    }
+  }
+
+  /// The QA page of a card just issued: what was written, which the read-back matched and verified.
+  void write_report_page(const OrderRecord& o, const std::string& reader, const ChipImage& written,
+                         const inspection::VerifyReport& verification) {
+    if (config_.html_dir.empty()) return;
+    try {
+      inspection::HtmlReportContext context;
+      context.source =
+          "order " + o.order_id + ", card in reader " + reader + " (the image written, as read back)";
+      write_file_atomic(std::filesystem::path(config_.html_dir) / (o.order_id + ".html"),
+                        as_bytes(inspection::render_html_report(written, verification, context)), true);
+    } catch (const Error& e) {
+      emit(BatchEvent::Kind::Note, reader, o.order_id, o.document_number,
+           std::string("its QA page could not be written: ") + e.what());
+    }
   }
 
   /// An attempt that failed without spoiling a card: retried while --retries allows.
@@ -244,6 +283,7 @@ class Batch {
                           "recovered: its locked card came back and holds this order's EF.SOD");
       emit(BatchEvent::Kind::Recovered, reader, o.order_id, o.document_number,
            "recovered: its locked card came back to the reader and holds this order's EF.SOD");
+      after_issued(o, reader);
       return true;
     }
     return false;
@@ -371,14 +411,17 @@ class Batch {
                                                  : ReaderActivity::Writing,
                order.order_id);
     };
+    ChipImage written_image;  // the files only (no chip keys), for the QA page
     options.before_lock = [&](const ChipImage& written) {
+      if (!config_.html_dir.empty()) written_image.files = written.files;
       const Bytes* sod = written.file("EF.SOD");
       if (sod == nullptr) throw Error("the written image has no EF.SOD");
       journal_.record_card(order.order_id, card_id, sha256_hex(*sod), ds_certificate);
     };
     journal_.record_card(order.order_id, card_id, "", ds_certificate);
+    card::PersoReport perso;
     try {
-      card::personalize(card, config_.card_profile, chip, options);
+      perso = card::personalize(card, config_.card_profile, chip, options);
     } catch (const card::CardError& e) {
       if (stage == card::PersoStage::Lock) {
         // It may or may not have taken the lock: the card itself must say (resolve_left).
@@ -409,6 +452,7 @@ class Batch {
       }
       throw;  // the journal or something else that is not the card's: stop the batch
     }
+    write_report_page(order, reader, written_image, perso.verification);
     move(order, OrderState::Issued, reader, BatchEvent::Kind::Issued,
          "written, read back, verified and locked");
     return true;
@@ -419,6 +463,8 @@ class Batch {
   const OrderSet& orders_;
   const BatchObserver& observer_;
   const std::vector<std::string> ids_;
+  std::optional<InputImageEraser> eraser_;
+  std::atomic<std::size_t> images_erased_{0};
   std::atomic<bool> idle_{false};
   std::atomic<bool> has_fatal_{false};
   std::mutex fatal_mutex_;
@@ -426,6 +472,27 @@ class Batch {
 };
 
 }  // namespace
+
+std::string batch_summary_html(Journal& journal, const OrderSet& orders, const std::string& html_dir) {
+  std::vector<inspection::HtmlSummaryRow> rows;
+  for (const auto& input : orders.orders) {
+    inspection::HtmlSummaryRow row;
+    row.order = input.order_id;
+    row.document_number = input.document_number;
+    if (auto o = journal.find(input.order_id)) {
+      row.reader = o->reader;
+      row.state = order_state_name(o->state);
+      if (o->state != OrderState::Issued) row.detail = o->failure;
+    }
+    std::error_code ec;
+    std::string page = input.order_id + ".html";
+    if (std::filesystem::is_regular_file(std::filesystem::path(html_dir) / page, ec)) row.report = page;
+    rows.push_back(std::move(row));
+  }
+  inspection::HtmlReportContext context;
+  context.source = "batch " + orders.path;
+  return inspection::render_html_summary("Batch " + orders.path, rows, context);
+}
 
 BatchSummary run_batch(const BatchConfig& config, Journal& journal, const OrderSet& orders,
                        const BatchObserver& observer) {

@@ -32,6 +32,8 @@ struct BatchConfig {
   std::string operator_name;
   /// Stop when no card came to any waiting reader for this long while orders wait (0: never).
   double idle_exit_seconds = 0;
+  /// Where a QA page per issued card (ORDER.html) and index.html go (empty: none); must exist.
+  std::string html_dir;
   /// Set (by a signal handler) to stop claiming; cards in flight are finished.
   const std::atomic<bool>* stop = nullptr;
 };
@@ -69,10 +71,15 @@ struct BatchSummary {
   StateCounts counts;          // of this batch's orders, at the end
   std::size_t issued_now = 0;  // by this run
   double seconds = 0;
-  bool interrupted = false;  // stop was set
-  bool idle = false;         // ended by idle_exit_seconds
-  std::string fatal;         // a worker stopped on an error that is not a card's (the journal, the signer)
+  bool interrupted = false;       // stop was set
+  bool idle = false;              // ended by idle_exit_seconds
+  std::size_t images_erased = 0;  // input image files wiped after their orders were issued
+  std::string fatal;  // a worker stopped on an error that is not a card's (the journal, the signer)
 };
+
+/// The batch's summary page (index.html in html_dir): every order of the set with its state and
+/// its report page when this run wrote one.
+std::string batch_summary_html(Journal& journal, const OrderSet& orders, const std::string& html_dir);
 
 /// Imports `orders` (idempotently), resolves this station's orders left in flight, then runs
 /// one worker per reader until no order of the set is pending or in flight on this station.

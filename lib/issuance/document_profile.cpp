@@ -47,7 +47,7 @@ DocumentProfile DocumentProfile::from_json(const nlohmann::json& j, const std::s
   r.known_keys(root, "",
                {"profile", "description", "mrz", "issuing_state", "lds", "data_groups", "signature", "face",
                 "fingerprints", "signature_image", "validity", "access_control", "chip_authentication",
-                "active_authentication", "terminal_authentication"});
+                "active_authentication", "terminal_authentication", "retention"});
   r.required_string(root, "", "profile", p.name);
   r.optional_string(root, "", "description", p.description);
   r.required_string(root, "", "issuing_state", p.issuing_state);
@@ -242,6 +242,20 @@ DocumentProfile DocumentProfile::from_json(const nlohmann::json& j, const std::s
     r.required_int(*v, "validity", "adult_age", p.validity.adult_age, 1, 30);
     r.required_int(*v, "validity", "max_years_minor", p.validity.max_years_minor, 1, 20);
     r.required_int(*v, "validity", "max_years_adult", p.validity.max_years_adult, 1, 20);
+  }
+  if (root != nullptr && root->contains("retention")) {
+    if (const auto* ret = r.object((*root)["retention"], "retention")) {
+      r.known_keys(*ret, "retention", {"input_images", "chip_image"});
+      auto keep_or_erase = [&](const char* key, bool& keep) {
+        std::string value = "erase";
+        r.optional_string(*ret, "retention", key, value);
+        if (value != "erase" && value != "keep")
+          r.problem(std::string("retention.") + key, "must be \"erase\" or \"keep\"");
+        keep = value == "keep";
+      };
+      keep_or_erase("input_images", p.retention.keep_input_images);
+      keep_or_erase("chip_image", p.retention.keep_chip_image);
+    }
   }
   const nlohmann::json* ac = nullptr;
   if (root != nullptr && root->contains("access_control"))

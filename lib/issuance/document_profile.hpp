@@ -63,6 +63,13 @@ struct ValidityRules {
   int max_years_adult = 10;
 };
 
+/// What stays on disk after a card is issued (verified and locked). Personal data the card now
+/// carries is erased by default: the operator keeps it only by saying so in the profile.
+struct RetentionSettings {
+  bool keep_input_images = false;  // the face, finger and signature files an order names (batch)
+  bool keep_chip_image = false;    // a prepared chip image directory (write, issue --keep)
+};
+
 /// Chip Authentication v1: the protocol in DG14's ChipAuthenticationInfo and
 /// the group of the chip key pair made for every card: a curve for
 /// id-CA-ECDH-*, a standardized MODP group (parameter ID 0-2) for id-CA-DH-*.
@@ -88,6 +95,7 @@ struct DocumentProfile {
   FingerprintSettings fingerprints;
   SignatureImageSettings signature;
   ValidityRules validity;
+  RetentionSettings retention;
   /// PACE protocols the chip offers (EF.CardAccess), in order of preference;
   /// empty: BAC only. BAC stays available for legacy readers when `bac` is set.
   std::vector<lds::PaceInfo> pace;

@@ -162,7 +162,45 @@ std::string order_content_hash(const std::string& canonical_record, const Applic
   return to_hex(pki::digest(pki::HashAlgorithm::Sha256, bytes));
 }
 
-OrderSet load_orders(const fs::path& path, const DocumentProfile& profile, const LoadOptions& options) {
+namespace {
+
+/// Whether an image file the record names is missing (the record's own problems are left to
+/// parse_application).
+bool names_missing_image(const std::string& record_text, const fs::path& base_dir) {
+  auto j = nlohmann::json::parse(record_text, nullptr, false);
+  if (!j.is_object() || !j.contains("biometrics") || !j["biometrics"].is_object()) return false;
+  const auto& b = j["biometrics"];
+  std::vector<std::string> named;
+  for (const char* key : {"face", "signature"}) {
+    if (b.contains(key) && b[key].is_string()) named.push_back(b[key].get<std::string>());
+  }
+  if (b.contains("fingerprints") && b["fingerprints"].is_array()) {
+    for (const auto& f : b["fingerprints"]) {
+      if (f.is_object() && f.contains("image") && f["image"].is_string())
+        named.push_back(f["image"].get<std::string>());
+    }
+  }
+  std::error_code ec;
+  for (const auto& n : named) {
+    fs::path p = fs::path(n).is_absolute() ? fs::path(n) : base_dir / n;
+    if (!fs::exists(p, ec)) return true;
+  }
+  return false;
+}
+
+/// The document number from the record itself, for an order not parsed again.
+std::string record_document_number(const std::string& record_text) {
+  auto j = nlohmann::json::parse(record_text, nullptr, false);
+  if (j.is_object() && j.contains("document") && j["document"].is_object() &&
+      j["document"].contains("number") && j["document"]["number"].is_string())
+    return j["document"]["number"].get<std::string>();
+  return {};
+}
+
+}  // namespace
+
+OrderSet load_orders(const fs::path& path, const DocumentProfile& profile, const LoadOptions& options,
+                     const IssuedLookup& issued) {
   std::error_code ec;
   std::vector<Problem> problems;
   std::vector<RawOrder> raw;
@@ -183,18 +221,35 @@ OrderSet load_orders(const fs::path& path, const DocumentProfile& profile, const
     o.order_id = r.id;
     o.source = r.source;
     o.base_dir = r.base_dir;
-    try {
-      Application app = parse_application(r.text, r.base_dir, r.source, profile, options);
-      o.document_number = app.document.number;
+    std::optional<NewOrder> issued_before;
+    if (issued && names_missing_image(r.text, r.base_dir)) issued_before = issued(r.id);
+    if (issued_before) {
+      o.document_number = record_document_number(r.text);
+      if (o.document_number != issued_before->document_number) {
+        problems.push_back({r.source, "order " + r.id + " was issued as document " +
+                                          issued_before->document_number + " and its record now says " +
+                                          (o.document_number.empty() ? "none" : o.document_number)});
+        continue;
+      }
       o.record_text = std::move(r.text);
-      o.content_sha256 = order_content_hash(canonical(o.record_text), app);
-    } catch (const ValidationError& e) {
-      add_prefixed(problems, r.source, e);
-      continue;
-    } catch (const Error& e) {
-      problems.push_back({r.source, e.what()});
-      continue;
-    }
+      o.content_sha256 = issued_before->content_sha256;
+      o.inputs_erased = true;
+    } else
+      try {
+        Application app = parse_application(r.text, r.base_dir, r.source, profile, options);
+        o.document_number = app.document.number;
+        o.record_text = std::move(r.text);
+        o.content_sha256 = order_content_hash(canonical(o.record_text), app);
+        o.image_paths.push_back(app.face.path);
+        for (const auto& f : app.fingerprints) o.image_paths.push_back(f.image.path);
+        if (app.signature) o.image_paths.push_back(app.signature->path);
+      } catch (const ValidationError& e) {
+        add_prefixed(problems, r.source, e);
+        continue;
+      } catch (const Error& e) {
+        problems.push_back({r.source, e.what()});
+        continue;
+      }
     if (auto [it, fresh] = id_seen.emplace(o.order_id, o.source); !fresh) {
       problems.push_back({o.source, "order id " + o.order_id + " is also the id of " + it->second});
       continue;

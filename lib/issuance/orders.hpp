@@ -6,7 +6,9 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,6 +25,9 @@ struct OrderInput {
   std::string source;          // "orders/0001.json" or "orders.jsonl:3", for messages
   std::string record_text;     // the application record, without "order_id"
   std::filesystem::path base_dir;
+  std::vector<std::filesystem::path> image_paths;  // the files the record names, for erasure
+  /// Issued by an earlier run whose retention erased its images: not parsed or prepared again.
+  bool inputs_erased = false;
 };
 
 struct OrderSet {
@@ -37,8 +42,13 @@ inline constexpr std::size_t kMaxOrders = 100000;
 
 /// Reads and validates every order. Throws ValidationError listing every problem in every record
 /// (each field prefixed with its source), duplicate ids and duplicate document numbers.
+/// The journal's record of an order it has issued (id, document number, content hash), or nullopt.
+using IssuedLookup = std::function<std::optional<NewOrder>(const std::string& order_id)>;
+
+/// `issued`: an order the journal has issued whose image files are missing (erased after its
+/// issuance) is taken from its record and the journal's content hash, without its images.
 OrderSet load_orders(const std::filesystem::path& path, const DocumentProfile& profile,
-                     const LoadOptions& options = {});
+                     const LoadOptions& options = {}, const IssuedLookup& issued = {});
 
 /// The order's application again, for preparation; its content must still hash as imported.
 Application parse_order(const OrderInput& order, const DocumentProfile& profile,

@@ -25,6 +25,14 @@ cleanup() {
 }
 trap cleanup EXIT
 source "$src/tests/integration/lib/checks.sh"
+# The main run re-reads its orders after they are issued (the re-run and changed-order cases): the
+# profiles found first keep input images. The terminal run at the end uses the shipped profile,
+# which erases them.
+mkdir -p "$work/profiles/documents"
+for f in "$src"/profiles/documents/*.json; do
+  sed 's/"input_images": "erase"/"input_images": "keep"/' "$f" >"$work/profiles/documents/$(basename "$f")"
+done
+export RCPERSO_PROFILES=$work/profiles
 
 # The system pcscd's two vpcd slots. More readers through one pcscd are not possible with
 # Debian's vpcd: a second DEVICENAME entry (another port) in one pcscd gives readers whose
@@ -86,7 +94,7 @@ done
 
 run_batch() {  # run_batch LOG: rcperso batch in the background, its PID in batch_pid
   "$BIN/rcperso" batch "$work/orders/orders.jsonl" --readers "$reader_list" --signer "$src/keys-sample/ds-ec" \
-    --cvca "$src/keys-sample/eac/cvca/cert.cvcert" --card-profile rcsim --journal "$journal" \
+    --cvca "$src/keys-sample/eac/cvca/cert.cvcert" --card-profile rcsim --journal "$journal" --test-run \
     --station test-station --operator tester --retries 5 --idle-exit 60 >"$1" 2>&1 &
   batch_pid=$!
 }
@@ -178,7 +186,7 @@ n=$(sqlite3 "$journal" "SELECT COUNT(*) FROM orders")
 sed -i '1s/"RC2000100"/"RC2999999"/' "$work/orders/orders.jsonl"
 check "changed order refused" 2 "$BIN/rcperso" batch "$work/orders/orders.jsonl" --readers "${names[0]}" \
   --signer "$src/keys-sample/ds-ec" --cvca "$src/keys-sample/eac/cvca/cert.cvcert" --card-profile rcsim \
-  --journal "$journal" --idle-exit 1
+  --journal "$journal" --idle-exit 1 --test-run
 contains "changed order: named" "$work/err" "order-001: the journal has this order with other content"
 
 # On a terminal: the progress line; and the batch ends when its last order is issued even
@@ -195,11 +203,43 @@ for ((slot = 0; slot < READERS; slot++)); do
   tty_pids+=($!)
   "$BIN/pcsc_wait" "${names[$slot]}" present 10000 >/dev/null
 done
-check "terminal: batch ends with the cards still in" 0 timeout 60 script -qfec "'$BIN/rcperso' batch '$work/tty/orders.jsonl' \
+# The sample Document Signer without --test-run: refused before any card is touched.
+check "sample signer without --test-run refused" 2 "$BIN/rcperso" batch "$work/tty/orders.jsonl" \
+  --readers "$reader_list" --signer "$src/keys-sample/ds-ec" --cvca "$src/keys-sample/eac/cvca/cert.cvcert" \
+  --card-profile rcsim --journal "$work/tty.db" --idle-exit 20
+contains "refusal names the signer and the flag" "$work/err" "keys-sample/ds-ec: the Document Signer is a TEST ONLY"
+contains "refusal names --test-run" "$work/err" "--test-run"
+[ ! -e "$work/tty.db" ] && pass=$((pass + 1)) || { echo "FAIL: the refused batch opened its journal"; fail=$((fail + 1)); }
+for ((slot = 0; slot < READERS; slot++)); do
+  state=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get("lifecycle", "blank"))' \
+    "$work/cards/tty-$slot.card" 2>/dev/null || echo blank)
+  [ "$state" != "locked" ] && pass=$((pass + 1)) || { echo "FAIL: the refused batch issued a card"; fail=$((fail + 1)); }
+done
+mkdir -m 700 "$work/qa"
+check "terminal: batch ends with the cards still in" 0 timeout 60 script -qfec "env -u RCPERSO_PROFILES \
+  '$BIN/rcperso' batch '$work/tty/orders.jsonl' --test-run --html-dir '$work/qa' \
   --readers '$reader_list' --signer '$src/keys-sample/ds-ec' --cvca '$src/keys-sample/eac/cvca/cert.cvcert' \
   --card-profile rcsim --journal '$work/tty.db' --idle-exit 20" "$work/tty.out"
 contains "terminal: progress line" "$work/tty.out" "done 2/2  failed 0  in flight 0"
 contains "terminal: summary" "$work/tty.out" "summary: 2 orders: 2 issued"
+# Retention (shipped profile: erase): the issued orders' images are gone, the records stay.
+for f in face.jpg right_index.wsq left_index.png signature.png right_index.png; do
+  # right_index.png is named by no tty order (application and exempt-adult): it stays.
+  if [ "$f" = right_index.png ]; then continue; fi
+  [ ! -e "$work/tty/$f" ] && pass=$((pass + 1)) || { echo "FAIL: $f of an issued order is still there"; fail=$((fail + 1)); }
+done
+[ -e "$work/tty/orders.jsonl" ] && pass=$((pass + 1)) || { echo "FAIL: the order file went"; fail=$((fail + 1)); }
+contains "terminal: erasure reported" "$work/tty.out" "input image file(s) of issued orders"
+# QA pages: one per issued order and the summary, private, self-contained.
+for order in tty-001 tty-002; do
+  page=$work/qa/$order.html
+  [ -f "$page" ] && [ "$(stat -c %a "$page")" = 600 ] && pass=$((pass + 1)) ||
+    { echo "FAIL: $page missing or not 0600"; fail=$((fail + 1)); }
+  contains "QA page $order: PASS" "$page" "PASS"
+  lacks "QA page $order: nothing from outside" "$page" 'src="http'
+  contains "index lists $order" "$work/qa/index.html" "$order"
+done
+[ "$(stat -c %a "$work/qa/index.html")" = 600 ] && pass=$((pass + 1)) || { echo "FAIL: index.html not 0600"; fail=$((fail + 1)); }
 for p in "${tty_pids[@]}"; do kill "$p" 2>/dev/null; done
 for ((slot = 0; slot < READERS; slot++)); do "$BIN/pcsc_wait" "${names[$slot]}" absent 10000 >/dev/null; done
 

@@ -16,6 +16,13 @@ cleanup() {
 }
 trap cleanup EXIT
 source "$src/tests/integration/lib/checks.sh"
+# The write cases reuse one chip image many times: the profiles found first keep chip images
+# (the shipped ones erase an image once its card is issued; checked at the end).
+mkdir -p "$work/profiles/documents"
+for f in "$src"/profiles/documents/*.json; do
+  sed 's/"chip_image": "erase"/"chip_image": "keep"/' "$f" >"$work/profiles/documents/$(basename "$f")"
+done
+export RCPERSO_PROFILES=$work/profiles
 field() {  # field JSONFILE KEY: the first "KEY": "value" in the file
   sed -n "s/.*\"$2\": *\"\\([^\"]*\\)\".*/\\1/p" "$1" | head -1
 }
@@ -447,6 +454,22 @@ check "jmrtd torn, back: spoiled" 1 "$BIN/rcperso" write "$work/bac.chip" --read
   --card-profile jmrtd-applet --csca "$csca"
 contains "jmrtd torn: spoiled message" "$work/err" "spoiled"
 card_out 0 "$CARD_PID"
+
+# Retention with the shipped profiles: write erases the chip image once the card is issued, and
+# issue --production refuses --keep (before opening the signer or touching a card).
+check "retention: prepare" 0 env -u RCPERSO_PROFILES "$BIN/rcperso" prepare --application \
+  "$work/examples/application.json" --profile dk-residence-card-bac --signer "$src/keys-sample/ds-ec" \
+  --out "$work/erase.chip"
+card_in 0 "$work/rcsim.log" --card-profile jmrtd-applet --state "$work/erase.card" || exit 1
+check "retention: write" 0 env -u RCPERSO_PROFILES "$BIN/rcperso" write "$work/erase.chip" --reader "$R0" \
+  --card-profile jmrtd-applet --csca "$csca"
+contains "retention: erased message" "$work/out" "chip image erased: $work/erase.chip"
+[ ! -e "$work/erase.chip" ] && pass=$((pass + 1)) || { echo "FAIL: the chip image is still there"; fail=$((fail + 1)); }
+card_out 0 "$CARD_PID"
+check "retention: issue --production --keep refused" 2 env -u RCPERSO_PROFILES "$BIN/rcperso" issue \
+  --production --application "$work/examples/application.json" --signer "$src/keys-sample/ds-ec" \
+  --reader "$R0" --card-profile rcsim --keep "$work/kept.chip"
+contains "retention: --keep refusal says why" "$work/err" "erases chip images after issuance"
 
 echo "pcsc_issue: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

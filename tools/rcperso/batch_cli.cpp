@@ -16,11 +16,13 @@
 
 #include "card/pcsc.hpp"
 #include "common/cli_common.hpp"
+#include "core/atomic_dir.hpp"
 #include "core/bytes.hpp"
 #include "core/error.hpp"
 #include "issuance/batch.hpp"
 #include "issuance/journal.hpp"
 #include "issuance/orders.hpp"
+#include "pki/pkcs11_uri.hpp"
 #include "pki/signer.hpp"
 
 namespace rcperso::cli {
@@ -194,7 +196,13 @@ CLI::App* add_batch_command(CLI::App& app, BatchArgs& a) {
   cmd->add_option("--signer", a.signer,
                   "Document Signer: a directory with cert.pem and key.pem (and csca.pem, its trust anchor)")
       ->required();
-  cmd->add_flag("--production", a.production, "Production mode: refuse TEST ONLY sample keys");
+  cmd->add_flag("--production", a.production,
+                "Production mode: preparation refuses TEST ONLY sample keys and test data");
+  cmd->add_flag("--test-run", a.test_run,
+                "This is a test run: allow a TEST ONLY sample Document Signer (refused without it)");
+  cmd->add_option("--html-dir", a.html_dir,
+                  "Write a QA page per issued card (ORDER.html) and a summary (index.html) into this "
+                  "existing directory");
   cmd->add_option("--cvca", a.cvca, "CVCA certificate (.cvcert) for profiles with Terminal Authentication");
   cmd->add_option("--card-profile", a.card_profile,
                   "Card profile: rcsim, jmrtd-applet, iso7816-fs, or a .json path")
@@ -235,8 +243,18 @@ int run_batch_command(const BatchArgs& a) {
   if (!a.cvca.empty()) config.cvca_certificate = read_file(a.cvca, 4096);
   {
     auto signer = pki::open_signer(a.signer);  // a wrong key fails before any card
-    if (a.production && signer->is_test_key())
-      throw Error(a.signer + ": the Document Signer is a TEST ONLY sample key; --production refuses it");
+    if (signer->is_test_key() && (a.production || !a.test_run)) {
+      throw Error(pki::printable_signer_spec(a.signer) + ": the Document Signer is a TEST ONLY sample key; " +
+                  (a.production ? "--production refuses it"
+                                : "a batch issues real cards and uses it only when --test-run says this "
+                                  "is a test run"));
+    }
+  }
+  if (!a.html_dir.empty()) {
+    std::error_code ec;
+    if (!std::filesystem::is_directory(a.html_dir, ec))
+      throw ValidationError(std::vector<Problem>{{"--html-dir", a.html_dir + " is not a directory"}});
+    config.html_dir = a.html_dir;
   }
   config.verify.csca_files = a.csca;
   config.verify.crl_files = a.crl;
@@ -249,8 +267,14 @@ int run_batch_command(const BatchArgs& a) {
           std::vector<Problem>{{"--csca", "give the CSCA certificate that read-back verification trusts"}});
     config.verify.csca_files = {anchor.string()};
   }
-  auto orders = issuance::load_orders(a.orders, config.profile);
   auto journal = issuance::open_journal(a.journal);
+  // An order issued earlier may have had its images erased (retention): the journal vouches for it.
+  auto issued_before = [&journal](const std::string& id) -> std::optional<issuance::NewOrder> {
+    auto o = journal->find(id);
+    if (!o || o->state != issuance::OrderState::Issued) return std::nullopt;
+    return issuance::NewOrder{o->order_id, o->document_number, o->content_sha256};
+  };
+  auto orders = issuance::load_orders(a.orders, config.profile, {}, issued_before);
   config.readers = resolve_readers(a.readers);
   config.stop = &g_stop;
 
@@ -295,6 +319,14 @@ int run_batch_command(const BatchArgs& a) {
       std::cout << "  " << issuance::order_state_name(state) << ": order " << o.order_id << " (document "
                 << o.document_number << "): " << o.failure << "\n";
     }
+  }
+  if (summary.images_erased > 0)
+    std::cout << "erased " << summary.images_erased << " input image file(s) of issued orders (profile "
+              << config.profile.name << " retention)\n";
+  if (!config.html_dir.empty()) {
+    auto index = std::filesystem::path(config.html_dir) / "index.html";
+    write_file_atomic(index, as_bytes(issuance::batch_summary_html(*journal, orders, config.html_dir)), true);
+    std::cout << "QA pages in " << config.html_dir << " (summary " << index.string() << ")\n";
   }
   if (summary.interrupted) std::cout << "stopped by a signal: the pending orders wait for the next run\n";
   if (summary.idle) std::cout << "stopped: no card arrived within --idle-exit\n";

@@ -16,6 +16,8 @@ struct BatchArgs {
   std::string signer;
   std::string cvca;
   bool production = false;
+  bool test_run = false;  // the operator's word that TEST ONLY sample keys are meant
+  std::string html_dir;
   std::string card_profile;
   std::vector<std::string> csca;
   std::vector<std::string> crl;

@@ -21,6 +21,7 @@
 #include "common/cli_common.hpp"
 #include "core/atomic_dir.hpp"
 #include "core/error.hpp"
+#include "core/wipe.hpp"
 #include "image/image.hpp"
 #include "issuance/application.hpp"
 #include "issuance/chip_image.hpp"
@@ -309,6 +310,16 @@ int run_write(const std::string& chip_dir, const std::string& chip_keys, const C
     issuance::erase_chip_keys(chip_keys);
     std::cout << "  chip keys erased: " << chip_keys << "\n";
   }
+  if (status == cli::kExitOk) {
+    // The card now carries the data; the image on disk goes unless the profile keeps it (no profile
+    // named: the default, erase).
+    if (profile && profile->retention.keep_chip_image) {
+      std::cout << "  chip image kept: " << chip_dir << " (profile " << profile->name << " retention)\n";
+    } else {
+      wipe_directory(chip_dir, "the chip image");
+      std::cout << "  chip image erased: " << chip_dir << "\n";
+    }
+  }
   return status;
 }
 
@@ -317,6 +328,17 @@ int run_issue(const PrepareArgs& p, CardJobArgs a, const std::string& keep) {
   auto card_profile = card::CardProfile::resolve(a.card_profile);  // a typo fails before any work
   std::string signer_csca;
   std::unique_ptr<pki::Signer> signer;
+  if (!keep.empty()) {
+    if (!profile.retention.keep_chip_image && p.production) {
+      throw ValidationError(std::vector<Problem>{
+          {"--keep", "profile " + profile.name +
+                         " erases chip images after issuance (retention chip_image \"erase\"); a production "
+                         "card's image is not kept"}});
+    }
+    if (!profile.retention.keep_chip_image)
+      std::cout << "note: --keep keeps the chip image although profile " << profile.name
+                << " erases chip images (not a production run)\n";
+  }
   auto chip = prepare_chip(p, profile, &signer_csca, &signer);
   if (a.csca.empty() && !signer_csca.empty()) a.csca = {signer_csca};
   if (chip.awaits_chip_keys()) {
