@@ -19,8 +19,8 @@ cleanup() {
   touch "$work/stop"
   for p in "${feeders[@]}"; do kill "$p" 2>/dev/null || true; done
   for p in "$work"/reader*.pid; do [ -s "$p" ] && kill "$(cat "$p")" 2>/dev/null || true; done
-  wait "${feeders[@]}" 2>/dev/null || true  # not a bare wait: pcscd is a child too
-  private_pcsc_down
+  private_pcsc_down  # first: pcscd is a child too, and a bare wait would wait for it
+  wait 2>/dev/null || true
   rm -rf "$work"
 }
 trap cleanup EXIT

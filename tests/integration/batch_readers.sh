@@ -23,9 +23,8 @@ cleanup() {
   for p in "${background[@]}"; do kill "$p" 2>/dev/null; done
   for p in "$work"/reader*.pid; do [ -s "$p" ] && kill "$(cat "$p")" 2>/dev/null; done
   for p in "${batch_pids[@]}"; do kill -9 "$p" 2>/dev/null; done
-  # Not a bare wait: pcscd is a child too, and it stops only in private_pcsc_down.
-  wait "${background[@]}" "${batch_pids[@]}" 2>/dev/null
-  private_pcsc_down
+  private_pcsc_down  # first: pcscd is a child too, and a bare wait would wait for it
+  wait 2>/dev/null
   pg_down
   rm -rf "$work"
 }
