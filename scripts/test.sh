@@ -26,3 +26,4 @@ echo "== benchmarks"
 ./build/bin/bench_signer --seconds 2
 ./bench/card_bench.sh build/bin 2
 ./bench/journal_bench.sh build/bin 300
+./bench/batch_bench.sh build/bin 4

@@ -5,9 +5,13 @@
                                       order with its own document number, images copied beside it
   done STATE JOURNAL                  exit 0 when the rcsim card STATE is locked and the journal
                                       records its order issued with this card's EF.SOD hash
-  check JOURNAL CARD_DIR              every issued order on exactly one locked card (matching
+  check JOURNAL CARD_DIR [--allow-failed]
+                                      every issued order on exactly one locked card (matching
                                       EF.SOD hash and document number), no document on two locked
-                                      cards, nothing pending or in flight; prints a summary
+                                      cards, nothing pending or in flight (with --allow-failed:
+                                      failed or spoiled orders are accepted if they name a reason);
+                                      prints a summary with the orders issued per station
+JOURNAL is a SQLite file or a postgresql:// URI (read with psql).
 """
 import glob
 import hashlib
@@ -15,6 +19,7 @@ import json
 import os
 import shutil
 import sqlite3
+import subprocess
 import sys
 
 EF_SOD = "011D"
@@ -41,11 +46,25 @@ def mrz_number(number):
     return number + str(sum(v * (7, 3, 1)[i % 3] for i, v in enumerate(values)) % 10)
 
 
+ROW_QUERY = "SELECT order_id, document_number, state, sod_sha256, attempts, failure, station FROM orders"
+
+
 def journal_rows(journal):
+    if journal.startswith("postgresql://"):
+        out = subprocess.run(["psql", journal, "-X", "-q", "-A", "-t", "-F", "\t", "-c", ROW_QUERY],
+                             capture_output=True, text=True, timeout=30)
+        if out.returncode != 0:
+            raise sqlite3.Error("psql: " + out.stderr.strip())
+        rows = []
+        for line in out.stdout.splitlines():
+            f = line.split("\t")
+            if len(f) != 7:
+                raise sqlite3.Error("psql: unexpected row " + line)
+            rows.append((f[0], f[1], f[2], f[3] or None, int(f[4]), f[5] or None, f[6] or None))
+        return rows
     db = sqlite3.connect("file:" + journal + "?mode=ro", uri=True, timeout=10)
     try:
-        return db.execute(
-            "SELECT order_id, document_number, state, sod_sha256, attempts FROM orders").fetchall()
+        return db.execute(ROW_QUERY).fetchall()
     finally:
         db.close()
 
@@ -78,7 +97,7 @@ def done(state_path, journal):
     return 0 if any(r[2] == "issued" and r[3] == h for r in rows) else 1
 
 
-def check(journal, card_dir):
+def check(journal, card_dir, allow_failed=False):
     rows = journal_rows(journal)
     locked = {}
     for path in sorted(glob.glob(os.path.join(card_dir, "*.card"))):
@@ -87,11 +106,17 @@ def check(journal, card_dir):
             locked.setdefault(sod_hash(state), []).append((path, state.get("document_number")))
     problems = []
     by_state = {}
-    for order_id, number, state, sod, attempts in rows:
+    by_station = {}
+    for order_id, number, state, sod, attempts, failure, station in rows:
         by_state[state] = by_state.get(state, 0) + 1
+        if state in ("failed", "spoiled") and allow_failed:
+            if not failure:
+                problems.append("order %s is %s without a reason" % (order_id, state))
+            continue
         if state != "issued":
             problems.append("order %s is %s" % (order_id, state))
             continue
+        by_station[station] = by_station.get(station, 0) + 1
         cards = locked.get(sod, [])
         if len(cards) != 1:
             problems.append("issued order %s is on %d locked cards" % (order_id, len(cards)))
@@ -108,6 +133,7 @@ def check(journal, card_dir):
     print("journal: %s; locked cards: %d; attempts: %d" % (
         ", ".join("%d %s" % (v, k) for k, v in sorted(by_state.items())),
         sum(len(c) for c in locked.values()), sum(r[4] for r in rows)))
+    print("issued per station: " + ", ".join("%s %d" % (k, v) for k, v in sorted(by_station.items())))
     for p in problems:
         print("PROBLEM: " + p)
     return 1 if problems else 0
@@ -121,7 +147,7 @@ def main():
     if cmd == "done":
         return done(sys.argv[2], sys.argv[3])
     if cmd == "check":
-        return check(sys.argv[2], sys.argv[3])
+        return check(sys.argv[2], sys.argv[3], "--allow-failed" in sys.argv[4:])
     print("unknown command " + cmd, file=sys.stderr)
     return 2
 
