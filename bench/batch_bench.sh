@@ -66,7 +66,7 @@ for readers in 1 2 4 8; do
   start=$(date +%s.%N)
   "$BIN/rcperso" batch "$work/$tag/orders.jsonl" --readers "$list" --signer "$src/keys-sample/ds-ec" \
     --cvca "$src/keys-sample/eac/cvca/cert.cvcert" --card-profile rcsim --journal "$work/$tag.db" \
-    --station bench --operator bench --idle-exit 30 >"$work/$tag.log" 2>&1 ||
+    --station bench --operator bench --idle-exit 30 --test-run >"$work/$tag.log" 2>&1 ||
     { echo "batch on $readers readers failed:"; tail -20 "$work/$tag.log"; exit 1; }
   end=$(date +%s.%N)
   touch "$work/stop"

@@ -103,7 +103,7 @@ retries=1
 batch() {  # batch ORDERS JOURNAL STATION READER_LIST LOG (with --retries $retries)
   "$BIN/rcperso" batch "$1" --readers "$4" --signer "$src/keys-sample/ds-ec" \
     --cvca "$src/keys-sample/eac/cvca/cert.cvcert" --card-profile rcsim --journal "$2" \
-    --station "$3" --operator tester --retries "$retries" --idle-exit 60 >"$5" 2>&1 &
+    --station "$3" --operator tester --retries "$retries" --idle-exit 60 --test-run >"$5" 2>&1 &
   batch_pids+=($!)
 }
 
