@@ -127,7 +127,9 @@ elapsed=$((SECONDS - start))
 stop_feeders
 echo "part 1: $ORDERS_COUNT orders on $READERS readers in $elapsed s (exit $rc)"
 issued=$(sqlite3 "$journal" "SELECT COUNT(*) FROM orders WHERE state='issued'")
-failed=$(sqlite3 "$journal" "SELECT COUNT(*) FROM orders WHERE state IN ('failed','spoiled')")
+# review: a card pulled while its lock was answered, and another card in its place; the operator
+# finds it (a reason is required, checked below).
+failed=$(sqlite3 "$journal" "SELECT COUNT(*) FROM orders WHERE state IN ('failed','spoiled','review')")
 # Exit 0 only when all were issued; 1 when some failed. Anything else is a crash or a refusal.
 if [ "$rc" -eq 0 ] || { [ "$rc" -eq 1 ] && [ "$failed" -gt 0 ]; }; then pass=$((pass + 1)); else
   echo "FAIL: part 1: rcperso batch exited $rc with $failed failed orders"
@@ -177,15 +179,18 @@ batch_pids=()
 stop_feeders
 # A station ends when nothing is pending and none of its own orders is in flight; if the other
 # station still had one in flight then, its summary counts it and it exits 1 (not a failure).
+# A card pulled while its lock was answered, with another put in its place, leaves its order for
+# review (exit 1 too); at most one such order per station.
 station_ok() {  # station_ok RC LOG
-  [ "$1" -eq 0 ] || { [ "$1" -eq 1 ] && grep -q ' 0 failed, 0 spoiled, 0 for review, 0 pending, [1-9][0-9]* in flight' "$2"; }
+  [ "$1" -eq 0 ] || { [ "$1" -eq 1 ] && grep -q -E ' 0 failed, 0 spoiled, [01] for review, 0 pending, [0-9]+ in flight' "$2"; }
 }
 station_ok "$rc_east" "$work/east.log" && station_ok "$rc_west" "$work/west.log" && pass=$((pass + 1)) || {
   echo "FAIL: part 2: station exits east=$rc_east west=$rc_west"
   tail -n 15 "$work/east.log" "$work/west.log" | sed 's/^/    /'
   fail=$((fail + 1))
 }
-check "part 2: every order issued exactly once, on one locked card" 0 $helper check "$PG_URI" "$work/cards"
+check "part 2: every order issued exactly once, on one locked card (or for review with a reason)" 0 \
+  $helper check "$PG_URI" "$work/cards" --allow-failed
 cat "$work/out"
 # Per station from the journal (a station's log names orders it recovered in other words).
 for station in east west; do
@@ -196,8 +201,9 @@ done
 both=$(cat "$work/east.log" "$work/west.log" | grep -o ' issued order=[^ ]*' | sort | uniq -d | wc -l)
 [ "$both" -eq 0 ] && pass=$((pass + 1)) || { echo "FAIL: part 2: $both orders issued by both stations"; fail=$((fail + 1)); }
 total=$(psql "$PG_URI" -tAc "SELECT COUNT(*) FROM orders WHERE state = 'issued'")
-[ "$total" -eq "$PG_ORDERS" ] && pass=$((pass + 1)) ||
-  { echo "FAIL: part 2: the journal has $total issued, expected $PG_ORDERS"; fail=$((fail + 1)); }
+review=$(psql "$PG_URI" -tAc "SELECT COUNT(*) FROM orders WHERE state = 'review'")
+[ "$total" -ge $((PG_ORDERS - 2)) ] && [ $((total + review)) -eq "$PG_ORDERS" ] && pass=$((pass + 1)) ||
+  { echo "FAIL: part 2: the journal has $total issued and $review for review, of $PG_ORDERS"; fail=$((fail + 1)); }
 
 echo "batch_readers: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -9,7 +9,8 @@
                                       every issued order on exactly one locked card (matching
                                       EF.SOD hash and document number), no document on two locked
                                       cards, nothing pending or in flight (with --allow-failed:
-                                      failed or spoiled orders are accepted if they name a reason);
+                                      failed, spoiled or review orders are accepted if they name a
+                                      reason);
                                       prints a summary with the orders issued per station
 JOURNAL is a SQLite file or a postgresql:// URI (read with psql).
 """
@@ -109,7 +110,8 @@ def check(journal, card_dir, allow_failed=False):
     by_station = {}
     for order_id, number, state, sod, attempts, failure, station in rows:
         by_state[state] = by_state.get(state, 0) + 1
-        if state in ("failed", "spoiled") and allow_failed:
+        # review: the lock's answer was lost and the card is gone; the operator finds it.
+        if state in ("failed", "spoiled", "review") and allow_failed:
             if not failure:
                 problems.append("order %s is %s without a reason" % (order_id, state))
             continue
@@ -126,7 +128,7 @@ def check(journal, card_dir, allow_failed=False):
     for n in set(numbers):
         if numbers.count(n) > 1:
             problems.append("document %s is on %d locked cards" % (n, numbers.count(n)))
-    issued_sods = {r[3] for r in rows if r[2] == "issued"}
+    issued_sods = {r[3] for r in rows if r[2] == "issued" or (allow_failed and r[2] == "review")}
     for sod, cards in locked.items():
         if sod not in issued_sods:
             problems.append("locked card %s holds no issued order's EF.SOD" % cards[0][0])
