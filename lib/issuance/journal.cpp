@@ -51,6 +51,24 @@ bool transition_allowed(OrderState from, OrderState to) {
   return false;
 }
 
+std::size_t& StateCounts::of(OrderState state) {
+  switch (state) {
+    case OrderState::Pending:
+      return pending;
+    case OrderState::InFlight:
+      return in_flight;
+    case OrderState::Issued:
+      return issued;
+    case OrderState::Failed:
+      return failed;
+    case OrderState::Spoiled:
+      return spoiled;
+    case OrderState::Review:
+      return review;
+  }
+  throw Error("unknown order state");
+}
+
 OrderState after_failed_attempt(const OrderRecord& order, int retries) {
   return order.attempts <= retries ? OrderState::Pending : OrderState::Failed;
 }

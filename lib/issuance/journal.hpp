@@ -74,6 +74,8 @@ struct Actor {
 struct StateCounts {
   std::size_t pending = 0, in_flight = 0, issued = 0, failed = 0, spoiled = 0, review = 0;
   std::size_t total() const { return pending + in_flight + issued + failed + spoiled + review; }
+  /// The counter of `state`, for back ends that read (state, count) rows.
+  std::size_t& of(OrderState state);
 };
 
 /// One recorded transition, for the audit trail.

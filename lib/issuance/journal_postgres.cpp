@@ -251,26 +251,7 @@ class PostgresJournal final : public Journal {
     StateCounts c;
     for (int i = 0; i < PQntuples(r.get()); ++i) {
       auto n = static_cast<std::size_t>(std::stoull(PQgetvalue(r.get(), i, 1)));
-      switch (order_state_from_name(PQgetvalue(r.get(), i, 0))) {
-        case OrderState::Pending:
-          c.pending = n;
-          break;
-        case OrderState::InFlight:
-          c.in_flight = n;
-          break;
-        case OrderState::Issued:
-          c.issued = n;
-          break;
-        case OrderState::Failed:
-          c.failed = n;
-          break;
-        case OrderState::Spoiled:
-          c.spoiled = n;
-          break;
-        case OrderState::Review:
-          c.review = n;
-          break;
-      }
+      c.of(order_state_from_name(PQgetvalue(r.get(), i, 0))) = n;
     }
     return c;
   }

@@ -306,26 +306,7 @@ class SqliteJournal final : public Journal {
     StateCounts c;
     while (s.step()) {
       auto n = static_cast<std::size_t>(s.integer(1));
-      switch (order_state_from_name(s.text(0))) {
-        case OrderState::Pending:
-          c.pending = n;
-          break;
-        case OrderState::InFlight:
-          c.in_flight = n;
-          break;
-        case OrderState::Issued:
-          c.issued = n;
-          break;
-        case OrderState::Failed:
-          c.failed = n;
-          break;
-        case OrderState::Spoiled:
-          c.spoiled = n;
-          break;
-        case OrderState::Review:
-          c.review = n;
-          break;
-      }
+      c.of(order_state_from_name(s.text(0))) = n;
     }
     return c;
   }
