@@ -6,9 +6,9 @@
 namespace rcperso::biometric {
 
 namespace {
-constexpr std::uint8_t kMagic[] = {'F', 'A', 'C', 0};
-constexpr std::uint8_t kVersion[] = {'0', '1', '0', 0};
-constexpr std::size_t kHeaderSize = 14;
+constexpr std::uint8_t kFaceMagic[] = {'F', 'A', 'C', 0};
+constexpr std::uint8_t kFaceVersion[] = {'0', '1', '0', 0};
+constexpr std::size_t kFaceHeaderSize = 14;
 constexpr std::size_t kInfoSize = 20;
 constexpr std::size_t kPointSize = 8;
 constexpr std::size_t kImageInfoSize = 12;
@@ -16,13 +16,13 @@ constexpr std::size_t kMaxImages = 8;
 }  // namespace
 
 Bytes FaceRecord::encode() const {
-  std::size_t total = kHeaderSize;
+  std::size_t total = kFaceHeaderSize;
   for (const auto& img : images)
     total += kInfoSize + kPointSize * img.feature_points.size() + kImageInfoSize + img.image.size();
   Bytes out;
   out.reserve(total);  // also keeps GCC 12's -Warray-bounds false positive on vector::insert away
-  for (auto b : kMagic) out.push_back(b);
-  for (auto b : kVersion) out.push_back(b);
+  for (auto b : kFaceMagic) out.push_back(b);
+  for (auto b : kFaceVersion) out.push_back(b);
   put_be(out, total, 4);
   put_be(out, images.size(), 2);
   for (const auto& img : images) {
@@ -57,8 +57,8 @@ Bytes FaceRecord::encode() const {
 
 FaceRecord FaceRecord::decode(ByteView data, const std::string& context) {
   ByteReader r(data, context);
-  r.expect(kMagic, "format identifier (FAC)");
-  r.expect(kVersion, "version (010)");
+  r.expect(kFaceMagic, "format identifier (FAC)");
+  r.expect(kFaceVersion, "version (010)");
   std::uint32_t length = r.u32("record length");
   if (length != data.size()) {
     r.fail("record length field says " + std::to_string(length) + " but the record has " +

@@ -8,9 +8,9 @@
 namespace rcperso::biometric {
 
 namespace {
-constexpr std::uint8_t kMagic[] = {'F', 'I', 'R', 0};
-constexpr std::uint8_t kVersion[] = {'0', '1', '0', 0};
-constexpr std::size_t kHeaderSize = 32;
+constexpr std::uint8_t kFirMagic[] = {'F', 'I', 'R', 0};
+constexpr std::uint8_t kFirVersion[] = {'0', '1', '0', 0};
+constexpr std::size_t kFirHeaderSize = 32;
 constexpr std::size_t kFingerHeaderSize = 14;
 constexpr std::size_t kMaxFingers = 16;
 constexpr std::array<const char*, 11> kPositions = {
@@ -19,12 +19,12 @@ constexpr std::array<const char*, 11> kPositions = {
 }  // namespace
 
 Bytes FingerRecord::encode() const {
-  std::size_t total = kHeaderSize;
+  std::size_t total = kFirHeaderSize;
   for (const auto& f : fingers) total += kFingerHeaderSize + f.image.size();
   Bytes out;
   out.reserve(total);  // also keeps GCC 12's -Warray-bounds false positive on vector::insert away
-  for (auto b : kMagic) out.push_back(b);
-  for (auto b : kVersion) out.push_back(b);
+  for (auto b : kFirMagic) out.push_back(b);
+  for (auto b : kFirVersion) out.push_back(b);
   put_be(out, total, 6);
   put_be(out, capture_device_id & 0x0FFFU, 2);
   put_be(out, acquisition_level, 2);
@@ -54,8 +54,8 @@ Bytes FingerRecord::encode() const {
 
 FingerRecord FingerRecord::decode(ByteView data, const std::string& context) {
   ByteReader r(data, context);
-  r.expect(kMagic, "format identifier (FIR)");
-  r.expect(kVersion, "version (010)");
+  r.expect(kFirMagic, "format identifier (FIR)");
+  r.expect(kFirVersion, "version (010)");
   std::uint64_t length = r.uint(6, "record length");
   if (length != data.size()) {
     r.fail("record length field says " + std::to_string(length) + " but the record has " +

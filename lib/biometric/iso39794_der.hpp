@@ -32,6 +32,9 @@ struct KeptField {
 
 namespace iso39794 {
 
+/// The [1] CHOICE ICAO's profile puts around a 39794 data block in DG2 and DG3.
+inline constexpr tlv::Tag kOuterChoice = 0xA1;
+
 tlv::Tag context_tag(std::uint8_t number, bool constructed);
 
 /// DER INTEGER / ENUMERATED content of a non-negative value.

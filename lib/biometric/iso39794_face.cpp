@@ -13,7 +13,6 @@ using iso39794::integer_value;
 using iso39794::SequenceReader;
 using iso39794::unsigned_content;
 
-constexpr tlv::Tag kOuterChoice = 0xA1;    // the profile's [1] around the data block
 constexpr tlv::Tag kFaceDataBlock = 0x65;  // [APPLICATION 5] SEQUENCE
 
 // The application profile writes extensible codes in the extension block's
@@ -77,12 +76,12 @@ Bytes Iso39794FaceRecord::encode() const {
                       .wrap(context_tag(0, true));
   Bytes blocks = tlv::encode(context_tag(1, true), der::sequence(representation.content()));
   Bytes block = tlv::Writer().raw(version).raw(blocks).wrap(kFaceDataBlock);
-  return tlv::encode(kOuterChoice, block);
+  return tlv::encode(iso39794::kOuterChoice, block);
 }
 
 Iso39794FaceRecord Iso39794FaceRecord::decode(ByteView data, const std::string& context) {
   Iso39794FaceRecord r;
-  tlv::Element outer = tlv::decode_single(data, kOuterChoice, context);
+  tlv::Element outer = tlv::decode_single(data, iso39794::kOuterChoice, context);
   tlv::Reader outer_reader(data, context);
   tlv::Reader choice = outer_reader.enter(outer);
   tlv::Element block = choice.expect(kFaceDataBlock);

@@ -14,7 +14,6 @@ using iso39794::integer_value;
 using iso39794::SequenceReader;
 using iso39794::unsigned_content;
 
-constexpr tlv::Tag kOuterChoice = 0xA1;      // [1] around the data block, as for 39794-5 in DG2
 constexpr tlv::Tag kFingerDataBlock = 0x64;  // [APPLICATION 4] SEQUENCE
 constexpr const char* kRecord = "ISO/IEC 39794-4 record";
 
@@ -103,7 +102,7 @@ Bytes Iso39794FingerRecord::encode_block() const {
   return tlv::Writer().raw(version).raw(tlv::encode(context_tag(1, true), blocks)).wrap(kFingerDataBlock);
 }
 
-Bytes Iso39794FingerRecord::encode() const { return tlv::encode(kOuterChoice, encode_block()); }
+Bytes Iso39794FingerRecord::encode() const { return tlv::encode(iso39794::kOuterChoice, encode_block()); }
 
 namespace {
 
@@ -137,7 +136,7 @@ Iso39794FingerRecord decode_data_block(const tlv::Reader& parent, const tlv::Ele
 }  // namespace
 
 Iso39794FingerRecord Iso39794FingerRecord::decode(ByteView data, const std::string& context) {
-  tlv::Element outer = tlv::decode_single(data, kOuterChoice, context);
+  tlv::Element outer = tlv::decode_single(data, iso39794::kOuterChoice, context);
   tlv::Reader outer_reader(data, context);
   tlv::Reader choice = outer_reader.enter(outer);
   tlv::Element block = choice.expect(kFingerDataBlock);

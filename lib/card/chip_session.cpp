@@ -20,7 +20,6 @@ using iso7816::ResponseApdu;
 
 namespace {
 
-constexpr std::size_t kMaxShortOffset = 0x7FFF;
 constexpr std::size_t kSmallestChunk = 16;
 constexpr std::size_t kHeaderProbe = 8;  // enough for any TLV header we accept (3 tag + 4 length bytes)
 constexpr std::uint16_t kEndOfFileWarning = 0x6282;
@@ -413,7 +412,7 @@ Bytes ChipSession::read_once(std::size_t offset, std::size_t want, const std::st
     if (!limits_.extended_length) chunk = std::min<std::size_t>(chunk, sm_ ? 223 : 256);
     std::size_t n = std::min(chunk, want);
     CommandApdu read;
-    bool odd = offset > kMaxShortOffset;
+    bool odd = offset > iso7816::kMaxShortOffset;
     if (odd) {  // beyond 15-bit offsets: odd INS, offset in DO 54, data in DO 53
       Bytes off;
       put_be(off, offset, offset > 0xFFFF ? 3 : 2);

@@ -25,7 +25,6 @@ using iso7816::ResponseApdu;
 
 namespace {
 
-constexpr std::size_t kMaxShortOffset = 0x7FFF;
 constexpr std::size_t kShortData = 255;
 constexpr std::size_t kOddInsOverhead = 9;  // 54 03 oo oo oo 53 82 LL LL
 
@@ -162,7 +161,7 @@ struct Personalizer {
       throw PersoError(std::string("SELECT ") + file.name + " after creating it: " + sw_text(sw));
     std::size_t offset = 0;
     while (offset < data.size()) {
-      bool odd = offset > kMaxShortOffset;
+      bool odd = offset > iso7816::kMaxShortOffset;
       std::size_t limit = chunk_;
       if (!profile_.extended_length) limit = std::min(limit, odd ? kShortData - kOddInsOverhead : kShortData);
       std::size_t n = std::min(limit, data.size() - offset);
@@ -376,7 +375,7 @@ PersoReport personalize(Transport& card, const CardProfile& profile, const issua
       throw Error(std::string(f->name) + " has " + std::to_string(size) + " bytes; card profile " +
                   profile.name + " allows files of at most " + std::to_string(profile.max_file_size));
     }
-    if (size > kMaxShortOffset + 1 && !profile.odd_ins) {
+    if (size > iso7816::kMaxShortOffset + 1 && !profile.odd_ins) {
       throw Error(std::string(f->name) + " has " + std::to_string(size) + " bytes; card profile " +
                   profile.name + " cannot write beyond offset 32767 (no odd-INS UPDATE BINARY)");
     }

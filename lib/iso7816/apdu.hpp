@@ -1,6 +1,7 @@
 // ISO/IEC 7816-4 command and response APDUs, short and extended.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -8,6 +9,10 @@
 #include "core/bytes.hpp"
 
 namespace rcperso::iso7816 {
+
+/// The largest offset P1-P2 of READ BINARY / UPDATE BINARY carry (15 bits); files beyond it
+/// need the odd INS with an offset data object.
+inline constexpr std::size_t kMaxShortOffset = 0x7FFF;
 
 struct CommandApdu {
   std::uint8_t cla = 0;

@@ -71,8 +71,6 @@ namespace {
 
 constexpr int kPollMs = 250;
 
-std::string sha256_hex(ByteView data) { return to_hex(pki::digest(pki::HashAlgorithm::Sha256, data)); }
-
 /// The key an inspection system derives from the MRZ: document number, birth and expiry.
 std::string mrz_information_of(const Application& app) {
   return secure::mrz_information(app.document.number, app.holder.date_of_birth.yymmdd(),
@@ -251,7 +249,7 @@ class Batch {
       sod = read_card_sod(*card, config_.card_profile, mrz_information_of(app),
                           state == card::CardState::Locked);
     }
-    if (sod && sha256_hex(*sod) == o.sod_sha256) {
+    if (sod && pki::sha256_hex(*sod) == o.sod_sha256) {
       if (state == card::CardState::Locked) {
         move(o, OrderState::Issued, reader, BatchEvent::Kind::Recovered,
              "recovered: the card in the reader holds this order's EF.SOD and is locked");
@@ -275,7 +273,7 @@ class Batch {
       if (input == nullptr) continue;
       Application app = parse_order(*input, config_.profile);
       auto sod = read_card_sod(card, config_.card_profile, mrz_information_of(app), true);
-      if (!sod || sha256_hex(*sod) != o.sod_sha256) {
+      if (!sod || pki::sha256_hex(*sod) != o.sod_sha256) {
         card::probe_card(card, config_.card_profile);  // a fresh start for the next candidate
         continue;
       }
@@ -328,7 +326,7 @@ class Batch {
     activity(reader, ReaderActivity::Starting);
     card::PcscContext context;
     auto signer = pki::open_signer(config_.signer);
-    const std::string ds_certificate = "sha256:" + sha256_hex(signer->certificate_der());
+    const std::string ds_certificate = "sha256:" + pki::sha256_hex(signer->certificate_der());
     // Startup recovery: an empty reader settles what it can now.
     if (!context.card_present(reader)) {
       for (const auto& o : left_in_flight(reader)) resolve_left(o, reader, nullptr);
@@ -416,7 +414,7 @@ class Batch {
       if (!config_.html_dir.empty()) written_image.files = written.files;
       const Bytes* sod = written.file("EF.SOD");
       if (sod == nullptr) throw Error("the written image has no EF.SOD");
-      journal_.record_card(order.order_id, card_id, sha256_hex(*sod), ds_certificate);
+      journal_.record_card(order.order_id, card_id, pki::sha256_hex(*sod), ds_certificate);
     };
     journal_.record_card(order.order_id, card_id, "", ds_certificate);
     card::PersoReport perso;

@@ -1,24 +1,13 @@
 #include "issuance/chip_image.hpp"
 
-#include <openssl/evp.h>
-
 #include "core/atomic_dir.hpp"
 #include "core/error.hpp"
 #include "lds/files.hpp"
+#include "pki/hash.hpp"
 
 namespace rcperso::issuance {
 
 namespace fs = std::filesystem;
-
-namespace {
-std::string sha256_hex(ByteView data) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  if (EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr) != 1)
-    throw Error("SHA-256 failed");
-  return to_hex(ByteView(md, len));
-}
-}  // namespace
 
 const Bytes* ChipImage::file(const std::string& name) const {
   auto it = files.find(name);
@@ -53,7 +42,7 @@ void describe_files(ChipImage& image, const Sha256ByFile& known) {
     list.push_back({{"name", name},
                     {"fid", fid},
                     {"size", data.size()},
-                    {"sha256", digest != known.end() ? to_hex(digest->second) : sha256_hex(data)}});
+                    {"sha256", digest != known.end() ? to_hex(digest->second) : pki::sha256_hex(data)}});
   }
   image.manifest["files"] = list;
 }
@@ -108,7 +97,7 @@ ChipImage read_chip_image(const fs::path& dir) {
           image.manifest_problems.push_back(name + " is listed in the manifest but missing");
           continue;
         }
-        if (f.value("sha256", "") != sha256_hex(*data) || f.value("size", std::size_t{0}) != data->size()) {
+        if (f.value("sha256", "") != pki::sha256_hex(*data) || f.value("size", std::size_t{0}) != data->size()) {
           image.manifest_problems.push_back(name + " does not match its manifest entry (size or SHA-256)");
         }
         ++listed;

@@ -11,12 +11,13 @@
 #include <nlohmann/json.hpp>
 
 #include "issuance/journal.hpp"
+#include "issuance/journal_sql.hpp"
 
 namespace rcperso::issuance {
 
 namespace {
 
-constexpr const char* kSchema = R"sql(
+constexpr const char* kPostgresSchema = R"sql(
 CREATE TABLE IF NOT EXISTS orders (
   seq BIGSERIAL PRIMARY KEY,
   order_id TEXT NOT NULL UNIQUE,
@@ -34,10 +35,6 @@ CREATE TABLE IF NOT EXISTS events (
   station TEXT, reader TEXT, operator TEXT, detail TEXT);
 CREATE INDEX IF NOT EXISTS events_by_order ON events (order_id, id);
 )sql";
-
-constexpr const char* kOrderColumns =
-    "order_id, content_sha256, document_number, state, attempts, card_id, sod_sha256, ds_certificate, "
-    "station, reader, operator, failure, created_at, updated_at, claimed_at, issued_at";
 
 // An arbitrary constant: the advisory lock that serializes schema creation across stations.
 constexpr const char* kSchemaLock = "SELECT pg_advisory_xact_lock(7236115103)";
@@ -89,11 +86,6 @@ OrderRecord order_from(const PGresult* r, int row) {
   return o;
 }
 
-std::string id_filter(const std::vector<std::string>& among) {
-  if (among.empty()) return {};
-  return nlohmann::json(among).dump();
-}
-
 class PostgresJournal final : public Journal {
  public:
   explicit PostgresJournal(const std::string& uri) : uri_(uri), where_(redact(uri)) {
@@ -101,7 +93,7 @@ class PostgresJournal final : public Journal {
     std::lock_guard lock(mutex_);
     Transaction tx(*this);
     run(kSchemaLock, {});
-    run(kSchema, {});
+    run(kPostgresSchema, {});
     tx.commit();
   }
   ~PostgresJournal() override { PQfinish(conn_); }
@@ -162,7 +154,7 @@ class PostgresJournal final : public Journal {
                     "sod_sha256 = NULL, ds_certificate = NULL FROM next WHERE o.seq = next.seq RETURNING ") +
             qualified_columns("o"),
         {text_or_null(who.station), text_or_null(who.reader), text_or_null(who.operator_name), text(now),
-         text_or_null(id_filter(among))});
+         text_or_null(sql::id_filter(among))});
     if (PQntuples(r.get()) == 0) return std::nullopt;
     OrderRecord o = order_from(r.get(), 0);
     log_event(o.order_id, now, "pending", "in_flight", who, "attempt " + std::to_string(o.attempts));
@@ -201,7 +193,7 @@ class PostgresJournal final : public Journal {
                         "issued_at = CASE WHEN $2 = 'issued' THEN $3 ELSE issued_at END, "
                         "operator = COALESCE($5, operator) "
                         "WHERE order_id = $1 AND state = $6 RETURNING ") +
-                kOrderColumns,
+                sql::kOrderColumns,
             {text(order_id), text(order_state_name(to)), text(now), text_or_null(detail),
              text_or_null(who.operator_name), text(order_state_name(from))});
     if (PQntuples(r.get()) == 0) {
@@ -220,14 +212,14 @@ class PostgresJournal final : public Journal {
   std::optional<OrderRecord> find(const std::string& order_id) override {
     std::lock_guard lock(mutex_);
     Result r =
-        run(std::string("SELECT ") + kOrderColumns + " FROM orders WHERE order_id = $1", {text(order_id)});
+        run(std::string("SELECT ") + sql::kOrderColumns + " FROM orders WHERE order_id = $1", {text(order_id)});
     if (PQntuples(r.get()) == 0) return std::nullopt;
     return order_from(r.get(), 0);
   }
 
   std::vector<OrderRecord> list(std::optional<OrderState> state) override {
     std::lock_guard lock(mutex_);
-    Result r = run(std::string("SELECT ") + kOrderColumns +
+    Result r = run(std::string("SELECT ") + sql::kOrderColumns +
                        " FROM orders WHERE $1::text IS NULL OR state = $1 ORDER BY seq",
                    {text_or_null(state ? std::string(order_state_name(*state)) : std::string())});
     return orders_of(r.get());
@@ -236,7 +228,7 @@ class PostgresJournal final : public Journal {
   std::vector<OrderRecord> in_flight_of(const std::string& station) override {
     std::lock_guard lock(mutex_);
     Result r =
-        run(std::string("SELECT ") + kOrderColumns +
+        run(std::string("SELECT ") + sql::kOrderColumns +
                 " FROM orders WHERE state = 'in_flight' AND station IS NOT DISTINCT FROM $1 ORDER BY seq",
             {text_or_null(station)});
     return orders_of(r.get());
@@ -247,7 +239,7 @@ class PostgresJournal final : public Journal {
     Result r =
         run("SELECT state, COUNT(*) FROM orders WHERE $1::jsonb IS NULL OR order_id IN "
             "(SELECT jsonb_array_elements_text($1::jsonb)) GROUP BY state",
-            {text_or_null(id_filter(among))});
+            {text_or_null(sql::id_filter(among))});
     StateCounts c;
     for (int i = 0; i < PQntuples(r.get()); ++i) {
       auto n = static_cast<std::size_t>(std::stoull(PQgetvalue(r.get(), i, 1)));
@@ -292,7 +284,7 @@ class PostgresJournal final : public Journal {
   };
 
   static std::string qualified_columns(const std::string& alias) {
-    std::string out, columns = kOrderColumns;
+    std::string out, columns = sql::kOrderColumns;
     std::size_t start = 0;
     while (start < columns.size()) {
       auto end = columns.find(", ", start);

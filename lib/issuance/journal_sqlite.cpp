@@ -8,12 +8,13 @@
 #include <nlohmann/json.hpp>
 
 #include "issuance/journal.hpp"
+#include "issuance/journal_sql.hpp"
 
 namespace rcperso::issuance {
 
 namespace {
 
-constexpr const char* kSchema = R"sql(
+constexpr const char* kSqliteSchema = R"sql(
 CREATE TABLE IF NOT EXISTS orders (
   seq INTEGER PRIMARY KEY AUTOINCREMENT,
   order_id TEXT NOT NULL UNIQUE,
@@ -31,10 +32,6 @@ CREATE TABLE IF NOT EXISTS events (
   station TEXT, reader TEXT, operator TEXT, detail TEXT);
 CREATE INDEX IF NOT EXISTS events_by_order ON events (order_id, id);
 )sql";
-
-constexpr const char* kOrderColumns =
-    "order_id, content_sha256, document_number, state, attempts, card_id, sod_sha256, ds_certificate, "
-    "station, reader, operator, failure, created_at, updated_at, claimed_at, issued_at";
 
 class Statement {
  public:
@@ -106,11 +103,6 @@ OrderRecord order_from(const Statement& s) {
 }
 
 /// The ids as a JSON array for json_each(), or empty text for "all".
-std::string id_filter(const std::vector<std::string>& among) {
-  if (among.empty()) return {};
-  return nlohmann::json(among).dump();
-}
-
 class SqliteJournal final : public Journal {
  public:
   explicit SqliteJournal(const std::string& path) : path_(path) {
@@ -132,7 +124,7 @@ class SqliteJournal final : public Journal {
         if (check.step()) ok = check.text(0);
       }
       if (ok != "ok") throw Error(path_ + ": the journal is damaged (" + ok + "); restore it from a backup");
-      exec(kSchema);
+      exec(kSqliteSchema);
     } catch (...) {
       sqlite3_close(db_);
       throw;
@@ -191,7 +183,7 @@ class SqliteJournal final : public Journal {
     std::lock_guard lock(mutex_);
     Transaction tx(*this);
     std::string now = journal_timestamp();
-    std::string filter = id_filter(among);
+    std::string filter = sql::id_filter(among);
     Statement claim(
         db_,
         std::string("UPDATE orders SET state = 'in_flight', attempts = attempts + 1, station = ?1, "
@@ -200,7 +192,7 @@ class SqliteJournal final : public Journal {
                     "WHERE seq = (SELECT seq FROM orders WHERE state = 'pending' AND (?5 IS NULL OR "
                     "order_id IN (SELECT value FROM json_each(?5))) ORDER BY seq LIMIT 1) "
                     "RETURNING ") +
-            kOrderColumns,
+            sql::kOrderColumns,
         path_);
     claim.bind_or_null(1, who.station).bind_or_null(2, who.reader).bind_or_null(3, who.operator_name);
     claim.bind(4, now).bind_or_null(5, filter);
@@ -246,7 +238,7 @@ class SqliteJournal final : public Journal {
                     "issued_at = CASE WHEN ?2 = 'issued' THEN ?3 ELSE issued_at END, "
                     "operator = COALESCE(?5, operator) "
                     "WHERE order_id = ?1 AND state = ?6 RETURNING ") +
-            kOrderColumns,
+            sql::kOrderColumns,
         path_);
     s.bind(1, order_id).bind(2, std::string(order_state_name(to))).bind(3, now).bind_or_null(4, detail);
     s.bind_or_null(5, who.operator_name).bind(6, std::string(order_state_name(from)));
@@ -266,7 +258,7 @@ class SqliteJournal final : public Journal {
 
   std::optional<OrderRecord> find(const std::string& order_id) override {
     std::lock_guard lock(mutex_);
-    Statement s(db_, std::string("SELECT ") + kOrderColumns + " FROM orders WHERE order_id = ?", path_);
+    Statement s(db_, std::string("SELECT ") + sql::kOrderColumns + " FROM orders WHERE order_id = ?", path_);
     s.bind(1, order_id);
     if (!s.step()) return std::nullopt;
     return order_from(s);
@@ -276,7 +268,7 @@ class SqliteJournal final : public Journal {
     std::lock_guard lock(mutex_);
     Statement s(
         db_,
-        std::string("SELECT ") + kOrderColumns + " FROM orders WHERE ?1 IS NULL OR state = ?1 ORDER BY seq",
+        std::string("SELECT ") + sql::kOrderColumns + " FROM orders WHERE ?1 IS NULL OR state = ?1 ORDER BY seq",
         path_);
     s.bind_or_null(1, state ? std::string(order_state_name(*state)) : std::string());
     std::vector<OrderRecord> out;
@@ -287,7 +279,7 @@ class SqliteJournal final : public Journal {
   std::vector<OrderRecord> in_flight_of(const std::string& station) override {
     std::lock_guard lock(mutex_);
     Statement s(db_,
-                std::string("SELECT ") + kOrderColumns +
+                std::string("SELECT ") + sql::kOrderColumns +
                     " FROM orders WHERE state = 'in_flight' AND station IS ?1 ORDER BY seq",
                 path_);
     s.bind_or_null(1, station);
@@ -302,7 +294,7 @@ class SqliteJournal final : public Journal {
                 "SELECT state, COUNT(*) FROM orders WHERE ?1 IS NULL OR order_id IN (SELECT value FROM "
                 "json_each(?1)) GROUP BY state",
                 path_);
-    s.bind_or_null(1, id_filter(among));
+    s.bind_or_null(1, sql::id_filter(among));
     StateCounts c;
     while (s.step()) {
       auto n = static_cast<std::size_t>(s.integer(1));

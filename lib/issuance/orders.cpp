@@ -153,13 +153,13 @@ std::vector<NewOrder> OrderSet::for_journal() const {
 std::string order_content_hash(const std::string& canonical_record, const Application& app) {
   std::string material = "rcperso order v1\n" + canonical_record;
   auto add = [&material](const InputImage& image) {
-    material += "\n" + image.field + " " + to_hex(pki::digest(pki::HashAlgorithm::Sha256, image.data));
+    material += "\n" + image.field + " " + pki::sha256_hex(image.data);
   };
   add(app.face);
   for (const auto& f : app.fingerprints) add(f.image);
   if (app.signature) add(*app.signature);
   Bytes bytes(material.begin(), material.end());
-  return to_hex(pki::digest(pki::HashAlgorithm::Sha256, bytes));
+  return pki::sha256_hex(bytes);
 }
 
 namespace {

@@ -753,19 +753,19 @@ std::string failure_name(CvFailure f) {
 
 namespace {
 
-[[noreturn]] void fail(CvFailure f, const std::string& message) { throw CvValidationError(f, message); }
+[[noreturn]] void reject(CvFailure f, const std::string& message) { throw CvValidationError(f, message); }
 
 void check_dates(const CvCertificate& c, const Date& current, CvDateMode mode, bool may_be_expired) {
   if (c.expiration < c.effective) {
-    fail(CvFailure::Malformed, cv_label(c) + " expires (" + c.expiration.iso() +
+    reject(CvFailure::Malformed, cv_label(c) + " expires (" + c.expiration.iso() +
                                    ") before it becomes effective (" + c.effective.iso() + ")");
   }
   if (mode == CvDateMode::Host && current < c.effective) {
-    fail(CvFailure::NotYetEffective, cv_label(c) + " is not yet effective: effective " + c.effective.iso() +
+    reject(CvFailure::NotYetEffective, cv_label(c) + " is not yet effective: effective " + c.effective.iso() +
                                          " (current date " + current.iso() + ")");
   }
   if (!may_be_expired && c.expiration < current) {
-    fail(CvFailure::Expired,
+    reject(CvFailure::Expired,
          cv_label(c) + " expired " + c.expiration.iso() + " (current date " + current.iso() + ")");
   }
 }
@@ -782,16 +782,16 @@ CvChainResult validate_cv_chain(const CvCertificate& trust_point, std::span<cons
   const bool chip = options.mode == CvDateMode::Chip;
 
   if (trust_point.role() != CvRole::Cvca) {
-    fail(CvFailure::RoleOrder, "trust point " + cv_label(trust_point) + " is not a CVCA certificate");
+    reject(CvFailure::RoleOrder, "trust point " + cv_label(trust_point) + " is not a CVCA certificate");
   }
   std::optional<TaAlgorithm> trust_alg = ta_algorithm_from_oid(trust_point.public_key.oid);
-  if (!trust_alg) fail(CvFailure::Malformed, "trust point " + trust_point.chr + " has an unknown key type");
+  if (!trust_alg) reject(CvFailure::Malformed, "trust point " + trust_point.chr + " has an unknown key type");
   if (ta_is_ecdsa(*trust_alg) && !trust_point.public_key.domain) {
-    fail(CvFailure::Malformed, "trust point " + trust_point.chr + " has no EC domain parameters");
+    reject(CvFailure::Malformed, "trust point " + trust_point.chr + " has no EC domain parameters");
   }
   check_dates(trust_point, current, options.mode, chip);
   if (chain.empty())
-    fail(CvFailure::RoleOrder, "empty certificate chain: a DV and a terminal certificate are needed");
+    reject(CvFailure::RoleOrder, "empty certificate chain: a DV and a terminal certificate are needed");
 
   const CvCertificate* issuer = &trust_point;
   std::optional<EcDomainParameters> domain = trust_point.public_key.domain;
@@ -803,38 +803,38 @@ CvChainResult validate_cv_chain(const CvCertificate& trust_point, std::span<cons
     const std::string label = cv_label(c);
     if (c.car != issuer->chr) {
       if (i == 0 || issuer->role() == CvRole::Cvca) {
-        fail(CvFailure::WrongIssuer,
+        reject(CvFailure::WrongIssuer,
              "chain does not lead to CVCA " + issuer->chr + ": " + label + " was issued by " + c.car);
       }
-      fail(CvFailure::WrongIssuer,
+      reject(CvFailure::WrongIssuer,
            label + " was issued by " + c.car + ", but the previous certificate is " + cv_label(*issuer));
     }
     const CvRole role = c.role();
     const CvRole issuer_role = issuer->role();
     const bool link = role == CvRole::Cvca;
     if (link && issuer_role != CvRole::Cvca) {
-      fail(CvFailure::RoleOrder, label + " (a CVCA link certificate) follows " + cv_label(*issuer));
+      reject(CvFailure::RoleOrder, label + " (a CVCA link certificate) follows " + cv_label(*issuer));
     }
     if (is_dv(role) && issuer_role != CvRole::Cvca) {
-      fail(CvFailure::RoleOrder, label + " must be issued by a CVCA, not by " + cv_label(*issuer));
+      reject(CvFailure::RoleOrder, label + " must be issued by a CVCA, not by " + cv_label(*issuer));
     }
     if (role == CvRole::InspectionSystem && !is_dv(issuer_role)) {
-      fail(CvFailure::RoleOrder, label + " must be issued by a DV, not by " + cv_label(*issuer));
+      reject(CvFailure::RoleOrder, label + " must be issued by a DV, not by " + cv_label(*issuer));
     }
     if (c.chat.oid != issuer->chat.oid) {
-      fail(CvFailure::TerminalType, label + " has terminal type " + c.chat.oid + ", its issuer " +
+      reject(CvFailure::TerminalType, label + " has terminal type " + c.chat.oid + ", its issuer " +
                                         issuer->chr + " has " + issuer->chat.oid);
     }
     if (!ta_algorithm_from_oid(c.public_key.oid)) {
-      fail(CvFailure::Malformed, label + " has an unknown key type " + c.public_key.oid);
+      reject(CvFailure::Malformed, label + " has an unknown key type " + c.public_key.oid);
     }
     if (!link && c.public_key.oid != issuer->public_key.oid) {
-      fail(CvFailure::AlgorithmMismatch, label + " uses " + c.public_key.oid + ", its issuer " + issuer->chr +
+      reject(CvFailure::AlgorithmMismatch, label + " uses " + c.public_key.oid + ", its issuer " + issuer->chr +
                                              " uses " + issuer->public_key.oid +
                                              "; a chain keeps one algorithm");
     }
     if (!link && c.public_key.domain) {
-      fail(CvFailure::Malformed,
+      reject(CvFailure::Malformed,
            label +
                " carries EC domain parameters; DV and terminal keys inherit the CVCA's (TR-03110-3 D.3.3)");
     }
@@ -842,16 +842,16 @@ CvChainResult validate_cv_chain(const CvCertificate& trust_point, std::span<cons
     try {
       good = c.verify(issuer->public_key, domain ? &*domain : nullptr);
     } catch (const Error& e) {
-      fail(CvFailure::BadSignature,
+      reject(CvFailure::BadSignature,
            label + ": signature cannot be checked with the key of " + issuer->chr + ": " + e.what());
     }
     if (!good) {
-      fail(CvFailure::BadSignature,
+      reject(CvFailure::BadSignature,
            label + ": signature does not verify with the key of " + cv_label(*issuer));
     }
     // The key of an expired trust point must not verify DV certificates (§2.5.1).
     if (chip && is_dv(role) && issuer->expiration < current) {
-      fail(CvFailure::Expired, "CVCA " + issuer->chr + " expired " + issuer->expiration.iso() +
+      reject(CvFailure::Expired, "CVCA " + issuer->chr + " expired " + issuer->expiration.iso() +
                                    " and no longer verifies DV certificates (current date " + current.iso() +
                                    ")");
     }
@@ -866,7 +866,7 @@ CvChainResult validate_cv_chain(const CvCertificate& trust_point, std::span<cons
       res.new_trust_points.push_back(&c);
       if (c.public_key.domain) domain = c.public_key.domain;
       if (ta_is_ecdsa(*ta_algorithm_from_oid(c.public_key.oid)) && !domain) {
-        fail(CvFailure::Malformed, label + " has no EC domain parameters and none to inherit");
+        reject(CvFailure::Malformed, label + " has no EC domain parameters and none to inherit");
       }
     } else {
       rights = static_cast<std::uint8_t>(rights & c.chat.rights());
@@ -876,7 +876,7 @@ CvChainResult validate_cv_chain(const CvCertificate& trust_point, std::span<cons
 
   const CvCertificate& last = chain.back();
   if (last.role() != CvRole::InspectionSystem) {
-    fail(CvFailure::RoleOrder, "chain ends with " + cv_label(last) + ", not with a terminal certificate");
+    reject(CvFailure::RoleOrder, "chain ends with " + cv_label(last) + ", not with a terminal certificate");
   }
   res.terminal = &last;
   res.role = last.role();
@@ -885,7 +885,7 @@ CvChainResult validate_cv_chain(const CvCertificate& trust_point, std::span<cons
   res.terminal_key = last.public_key;
   if (res.terminal_key.is_ec()) res.terminal_key.domain = domain;
   if ((rights & options.required_rights) != options.required_rights) {
-    fail(CvFailure::MissingRights,
+    reject(CvFailure::MissingRights,
          cv_label(last) + " does not grant " + rights_text(options.required_rights) +
              " (effective authorization of the chain: " + rights_text(rights) + ")");
   }

@@ -86,4 +86,6 @@ Bytes digest(HashAlgorithm h, ByteView data) {
   return Bytes(md, md + len);
 }
 
+std::string sha256_hex(ByteView data) { return to_hex(digest(HashAlgorithm::Sha256, data)); }
+
 }  // namespace rcperso::pki

@@ -20,5 +20,7 @@ std::string hash_name(HashAlgorithm h);
 std::size_t hash_size(HashAlgorithm h);
 const EVP_MD* evp_md(HashAlgorithm h);
 Bytes digest(HashAlgorithm h, ByteView data);
+/// Lower-case hex SHA-256: how the manifest and the journal name file contents.
+std::string sha256_hex(ByteView data);
 
 }  // namespace rcperso::pki

@@ -24,7 +24,7 @@ namespace rcperso::secure {
 namespace {
 
 const std::string kPrefix = "Active Authentication: ";
-constexpr std::size_t kChallengeSize = 8;
+constexpr std::size_t kAaChallengeSize = 8;
 constexpr std::size_t kMaxKeyInfoSize = 16U * 1024U;
 
 std::shared_ptr<EVP_PKEY> share(EVP_PKEY* key) { return std::shared_ptr<EVP_PKEY>(key, EVP_PKEY_free); }
@@ -388,10 +388,10 @@ std::string aa_ecdsa_algorithm_oid(pki::HashAlgorithm hash) {
   return "";
 }
 
-Bytes aa_challenge() { return random_bytes(kChallengeSize); }
+Bytes aa_challenge() { return random_bytes(kAaChallengeSize); }
 
 iso7816::CommandApdu internal_authenticate_command(ByteView challenge, std::size_t signature_size) {
-  if (challenge.size() != kChallengeSize) throw Error("Active Authentication: the challenge must be 8 bytes");
+  if (challenge.size() != kAaChallengeSize) throw Error("Active Authentication: the challenge must be 8 bytes");
   iso7816::CommandApdu c{0x00, 0x88, 0x00, 0x00, Bytes(challenge.begin(), challenge.end()), 0};
   if (signature_size > 256) {
     if (signature_size > 65536) throw Error("Active Authentication: signature size out of range");
@@ -422,7 +422,7 @@ AaResult verify_active_authentication(const AaPublicKey& key, std::optional<pki:
   AaResult r;
   r.algorithm = key.description;
   if (!key.key) return failed(r, "no DG15 key");
-  if (challenge.size() != kChallengeSize) return failed(r, "the challenge is not 8 bytes");
+  if (challenge.size() != kAaChallengeSize) return failed(r, "the challenge is not 8 bytes");
   try {
     return key.type == AaKeyType::Rsa ? verify_rsa(key, challenge, response)
                                       : verify_ecdsa(key, ecdsa_hash, challenge, response);

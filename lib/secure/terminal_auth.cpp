@@ -9,7 +9,7 @@ namespace rcperso::secure {
 
 namespace {
 
-constexpr std::size_t kChallengeSize = 8;
+constexpr std::size_t kTaChallengeSize = 8;
 
 iso7816::CommandApdu command(std::uint8_t ins, std::uint8_t p1, std::uint8_t p2, Bytes data) {
   iso7816::CommandApdu c;
@@ -63,7 +63,7 @@ std::vector<iso7816::CommandApdu> ta_commands(std::span<const pki::CvCertificate
 
 iso7816::CommandApdu ta_get_challenge() {
   iso7816::CommandApdu c = command(0x84, 0x00, 0x00, {});
-  c.le = kChallengeSize;
+  c.le = kTaChallengeSize;
   return c;
 }
 
@@ -96,7 +96,7 @@ Bytes ta_id_picc_document_number(const std::string& number_with_check_digit) {
 
 Bytes ta_message(ByteView id_picc, ByteView r_picc, ByteView comp_ephemeral) {
   if (id_picc.empty()) throw Error("Terminal Authentication: empty ID_PICC");
-  if (r_picc.size() != kChallengeSize) {
+  if (r_picc.size() != kTaChallengeSize) {
     throw Error("Terminal Authentication: r_PICC must be 8 bytes, is " + std::to_string(r_picc.size()));
   }
   if (comp_ephemeral.empty()) throw Error("Terminal Authentication: empty Comp(ephemeral public key)");

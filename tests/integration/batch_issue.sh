@@ -19,8 +19,8 @@ cleanup() {
   for f in "${feeders[@]}"; do kill "$f" 2>/dev/null; done
   for p in "$work"/slot*.pid; do [ -s "$p" ] && kill "$(cat "$p")" 2>/dev/null; done
   [ -n "${batch_pid:-}" ] && kill -9 "$batch_pid" 2>/dev/null
+  pcsc_down  # first: a pcscd this test started is a child too, and a bare wait would wait for it
   wait 2>/dev/null
-  pcsc_down
   rm -rf "$work"
 }
 trap cleanup EXIT

@@ -1,4 +1,5 @@
 #include "rcsim/chip_auth.hpp"
+#include "rcsim/chip_integer.hpp"
 
 #include <cryptopp/ecp.h>
 #include <cryptopp/integer.h>
@@ -7,8 +8,6 @@
 namespace rcsim {
 
 namespace {
-
-CryptoPP::Integer integer(const Bytes& b) { return CryptoPP::Integer(b.data(), b.size()); }
 
 bool valid_dh_key(const ChipAuthKey& key) {
   if (key.prime.empty() || key.order.empty() || key.generator.empty() || key.private_key.empty() ||

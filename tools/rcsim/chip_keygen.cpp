@@ -1,4 +1,5 @@
 #include "rcsim/chip_keygen.hpp"
+#include "rcsim/chip_integer.hpp"
 
 #include <cryptopp/ecp.h>
 #include <cryptopp/integer.h>
@@ -10,8 +11,6 @@
 namespace rcsim {
 
 namespace {
-
-CryptoPP::Integer integer(const Bytes& b) { return CryptoPP::Integer(b.data(), b.size()); }
 
 Bytes encode(const CryptoPP::Integer& v) {
   Bytes out(v.MinEncodedSize());

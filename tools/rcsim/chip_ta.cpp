@@ -1,4 +1,5 @@
 #include "rcsim/chip_ta.hpp"
+#include "rcsim/chip_integer.hpp"
 
 #include <cryptopp/eccrypto.h>
 #include <cryptopp/ecp.h>
@@ -171,8 +172,6 @@ std::optional<CvCert> parse_parts(const Bytes& data, std::size_t begin, std::siz
   if (!r.at_end()) return std::nullopt;
   return cert;
 }
-
-CryptoPP::Integer integer(const Bytes& b) { return CryptoPP::Integer(b.data(), b.size()); }
 
 bool group_of(const CvDomain& d, CryptoPP::DL_GroupParameters_EC<CryptoPP::ECP>& params) {
   CryptoPP::Integer p = integer(d.prime), n = integer(d.order);
