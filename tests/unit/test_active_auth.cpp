@@ -25,6 +25,9 @@
 #include "secure/active_auth.hpp"
 #include "tlv/der.hpp"
 
+// Each test file lives in its own namespace, so unity batches keep its helpers apart.
+namespace test_active_auth {
+
 using namespace rcperso;
 using namespace rcperso::secure;
 using pki::HashAlgorithm;
@@ -711,3 +714,5 @@ TEST_CASE("Active Authentication chip side (rcsim) refuses what it cannot sign")
   CHECK(verify_active_authentication(key, HashAlgorithm::Sha256, challenge, s1).ok);
   CHECK(verify_active_authentication(key, HashAlgorithm::Sha256, challenge, s2).ok);
 }
+
+}  // namespace test_active_auth

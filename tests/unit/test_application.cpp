@@ -10,6 +10,9 @@
 #include "issuance/countries.hpp"
 #include "test_support.hpp"
 
+// Each test file lives in its own namespace, so unity batches keep its helpers apart.
+namespace test_application {
+
 using namespace rcperso;
 using namespace rcperso::issuance;
 using nlohmann::json;
@@ -321,3 +324,5 @@ TEST_CASE("fingerprints.format and its settings are validated") {
   j["fingerprints"]["bitrate"] = 0.75;
   CHECK(mentions(problems(j), "applies to format \"wsq\" only"));
 }
+
+}  // namespace test_application

@@ -9,6 +9,9 @@
 #include "secure/crypto.hpp"
 #include "secure/secure_messaging.hpp"
 
+// Each test file lives in its own namespace, so unity batches keep its helpers apart.
+namespace test_bac_sm {
+
 using namespace rcperso;
 using namespace rcperso::secure;
 using iso7816::CommandApdu;
@@ -178,3 +181,5 @@ TEST_CASE("AES-256 secure messaging end to end: SELECT EF.COM and two READ BINAR
                                               "E61B79C6990290008E083382E3D983F441369000")));
   CHECK(to_hex_upper(r.data) == "04303130385F36063034303030305C06617563766D6E");
 }
+
+}  // namespace test_bac_sm

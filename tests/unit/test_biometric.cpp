@@ -4,6 +4,9 @@
 #include "core/error.hpp"
 #include "lds/biometric_dg.hpp"
 
+// Each test file lives in its own namespace, so unity batches keep its helpers apart.
+namespace test_biometric {
+
 using namespace rcperso;
 using namespace rcperso::biometric;
 
@@ -170,3 +173,5 @@ TEST_CASE("CBEFF negatives: count mismatch, header order, subtype mismatch, trai
   BiometricGroup none;
   CHECK_THROWS_AS(lds::Dg2::decode(none.encode(0x75)), DecodeError);
 }
+
+}  // namespace test_biometric

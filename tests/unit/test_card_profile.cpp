@@ -6,6 +6,9 @@
 #include "core/error.hpp"
 #include "test_support.hpp"
 
+// Each test file lives in its own namespace, so unity batches keep its helpers apart.
+namespace test_card_profile {
+
 using namespace rcperso;
 
 TEST_CASE("the shipped card profiles load") {
@@ -66,3 +69,5 @@ TEST_CASE("a file's total size comes from its TLV header, strictly") {
   CHECK_THROWS_AS(card::tlv_total_size(Bytes{0x00, 0x01}), DecodeError);
   CHECK_THROWS_AS(card::tlv_total_size(Bytes{0x7F, 0xFF, 0xFF, 0x01}), DecodeError);  // tag too long
 }
+
+}  // namespace test_card_profile

@@ -24,6 +24,9 @@
 #include "test_support.hpp"
 #include "tlv/tlv.hpp"
 
+// Each test file lives in its own namespace, so unity batches keep its helpers apart.
+namespace test_chip_auth {
+
 using namespace rcperso;
 
 TEST_CASE(
@@ -238,3 +241,5 @@ TEST_CASE("rcsim's Chip Authentication arithmetic reproduces the BSI EAC worked 
   key.private_key = d.order;  // out of range
   CHECK_FALSE(rcsim::valid_chip_auth_key(key));
 }
+
+}  // namespace test_chip_auth

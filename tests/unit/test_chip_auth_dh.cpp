@@ -29,6 +29,9 @@
 #include "test_support.hpp"
 #include "tlv/tlv.hpp"
 
+// Each test file lives in its own namespace, so unity batches keep its helpers apart.
+namespace test_chip_auth_dh {
+
 using namespace rcperso;
 
 namespace {
@@ -401,3 +404,5 @@ TEST_CASE("PACE DH: K keeps the length of p on host and rcsim when it starts wit
   }
   CHECK(short_secret_seen);
 }
+
+}  // namespace test_chip_auth_dh

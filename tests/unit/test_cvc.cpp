@@ -11,6 +11,9 @@
 #include "pki/cvc.hpp"
 #include "test_support.hpp"
 
+// Each test file lives in its own namespace, so unity batches keep its helpers apart.
+namespace test_cvc {
+
 using namespace rcperso;
 using namespace rcperso::pki;
 
@@ -551,3 +554,5 @@ TEST_CASE("CVC: chip view, the current date follows accurate certificates only")
     CHECK(r.current_date == day(dv_role == CvRole::DvDomestic ? "2027-06-01" : "2026-11-01"));
   }
 }
+
+}  // namespace test_cvc

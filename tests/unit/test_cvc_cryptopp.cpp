@@ -18,6 +18,9 @@
 #include "secure/terminal_auth.hpp"
 #include "test_support.hpp"
 
+// Each test file lives in its own namespace, so unity batches keep its helpers apart.
+namespace test_cvc_cryptopp {
+
 using namespace rcperso;
 using namespace rcperso::pki;
 
@@ -129,3 +132,5 @@ TEST_CASE("CVC: explicit domain parameters OpenSSL has no name for") {
   sig[5] ^= 0x01;
   CHECK_FALSE(ta_verify_signature(named, nullptr, message, sig));
 }
+
+}  // namespace test_cvc_cryptopp

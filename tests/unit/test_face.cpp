@@ -22,6 +22,9 @@
 #include "pki/signer.hpp"
 #include "test_support.hpp"
 
+// Each test file lives in its own namespace, so unity batches keep its helpers apart.
+namespace test_face {
+
 using namespace rcperso;
 using namespace rcperso::issuance;
 using nlohmann::json;
@@ -437,3 +440,5 @@ TEST_CASE(
   CHECK(
       mentions(profile_problems(j), "fingerprints.downsample_from_ppi: must be twice resolution_ppi (1000)"));
 }
+
+}  // namespace test_face

@@ -11,6 +11,9 @@
 #include "pki/signer.hpp"
 #include "test_support.hpp"
 
+// Each test file lives in its own namespace, so unity batches keep its helpers apart.
+namespace test_html_report {
+
 using namespace rcperso;
 using namespace rcperso::issuance;
 
@@ -107,3 +110,5 @@ TEST_CASE("the batch summary page: one row per order, failed orders marked, repo
   rows.pop_back();
   CHECK(inspection::render_html_summary("Batch 7", rows, {}).find("verdict pass") != std::string::npos);
 }
+
+}  // namespace test_html_report

@@ -8,6 +8,9 @@
 #include "image/wsq.hpp"
 #include "test_support.hpp"
 
+// Each test file lives in its own namespace, so unity batches keep its helpers apart.
+namespace test_image {
+
 using namespace rcperso;
 using namespace rcperso::image;
 
@@ -191,3 +194,5 @@ TEST_CASE("WSQ through the generic image API: sniff, probe, decode") {
   CHECK_THROWS_WITH_AS(decode(cut, "cut.wsq"), doctest::Contains("cut.wsq"), DecodeError);
   CHECK_THROWS_WITH_AS(probe(Bytes{1, 2, 3, 4}, "x"), doctest::Contains("JPEG 2000 or WSQ"), DecodeError);
 }
+
+}  // namespace test_image

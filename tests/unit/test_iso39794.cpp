@@ -11,6 +11,9 @@
 #include "test_support.hpp"
 #include "tlv/tlv.hpp"
 
+// Each test file lives in its own namespace, so unity batches keep its helpers apart.
+namespace test_iso39794 {
+
 using namespace rcperso;
 using biometric::Face39794ImageFormat;
 using biometric::Iso39794FaceRecord;
@@ -162,3 +165,5 @@ TEST_CASE("malformed 39794-5 records are refused") {
                          DecodeError);
   }
 }
+
+}  // namespace test_iso39794

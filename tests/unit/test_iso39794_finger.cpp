@@ -12,6 +12,9 @@
 #include "test_support.hpp"
 #include "tlv/tlv.hpp"
 
+// Each test file lives in its own namespace, so unity batches keep its helpers apart.
+namespace test_iso39794_finger {
+
 using namespace rcperso;
 using biometric::Finger39794ImageFormat;
 using biometric::Finger39794Representation;
@@ -266,3 +269,5 @@ TEST_CASE("ISO's 39794-4 sample: decoded with its field values, every optional b
   CHECK(dg3.fingers.at(0).image_res_h == 254);
   CHECK(dg3.fingers_39794.at(0) == r);
 }
+
+}  // namespace test_iso39794_finger

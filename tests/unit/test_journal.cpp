@@ -19,6 +19,9 @@
 #include "issuance/orders.hpp"
 #include "test_support.hpp"
 
+// Each test file lives in its own namespace, so unity batches keep its helpers apart.
+namespace test_journal {
+
 using namespace rcperso;
 using namespace rcperso::issuance;
 
@@ -179,3 +182,5 @@ TEST_CASE("orders: JSON Lines and directories, strict, with sources named") {
   CHECK_THROWS_AS(parse_order(from_dir.orders[0], profile), Error);
   CHECK_THROWS_WITH_AS(load_orders(dir / "missing", profile), doctest::Contains("no such directory"), Error);
 }
+
+}  // namespace test_journal

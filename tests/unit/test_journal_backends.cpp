@@ -15,6 +15,9 @@
 #include "issuance/journal.hpp"
 #include "test_support.hpp"
 
+// Each test file lives in its own namespace, so unity batches keep its helpers apart.
+namespace test_journal_backends {
+
 using namespace rcperso;
 using namespace rcperso::issuance;
 
@@ -242,3 +245,5 @@ TEST_CASE("a PostgreSQL journal that cannot be reached is named without its pass
     CHECK(what.find("secret") == std::string::npos);
   }
 }
+
+}  // namespace test_journal_backends

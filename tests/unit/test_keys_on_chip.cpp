@@ -21,6 +21,9 @@
 #include "test_support.hpp"
 #include "tlv/tlv.hpp"
 
+// Each test file lives in its own namespace, so unity batches keep its helpers apart.
+namespace test_keys_on_chip {
+
 using namespace rcperso;
 
 namespace {
@@ -411,3 +414,5 @@ TEST_CASE("keys on the chip: a card pulled out at any APDU is never reported iss
     }
   }
 }
+
+}  // namespace test_keys_on_chip

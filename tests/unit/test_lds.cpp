@@ -15,6 +15,9 @@
 #include "lds/security_dg.hpp"
 #include "mrz/mrz.hpp"
 
+// Each test file lives in its own namespace, so unity batches keep its helpers apart.
+namespace test_lds {
+
 using namespace rcperso;
 
 namespace {
@@ -161,3 +164,5 @@ TEST_CASE("file table") {
   CHECK(lds::file_by_name("EF.SOD")->sfi == 0x1D);
   CHECK(lds::file_by_name("EF.XYZ") == nullptr);
 }
+
+}  // namespace test_lds

@@ -6,6 +6,9 @@
 #include "core/error.hpp"
 #include "mrz/mrz.hpp"
 
+// Each test file lives in its own namespace, so unity batches keep its helpers apart.
+namespace test_mrz {
+
 using namespace rcperso;
 
 TEST_CASE("check digits: 9303-3 Appendix A examples") {
@@ -210,3 +213,5 @@ TEST_CASE("build_td1 refuses invalid fields") {
   bad.document_number = std::string(23, '1');
   CHECK_THROWS_AS(mrz::build_td1(bad), Error);
 }
+
+}  // namespace test_mrz

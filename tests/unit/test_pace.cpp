@@ -15,6 +15,9 @@
 #include "secure/pace.hpp"
 #include "test_support.hpp"
 
+// Each test file lives in its own namespace, so unity batches keep its helpers apart.
+namespace test_pace {
+
 using namespace rcperso;
 using namespace rcperso::secure;
 
@@ -274,3 +277,5 @@ TEST_CASE("document profiles: access control is checked strictly") {
       std::string::npos);
   CHECK(problems({{"pace", "yes"}}).find("must be a list") != std::string::npos);
 }
+
+}  // namespace test_pace

@@ -10,6 +10,9 @@
 #include "secure/pace.hpp"
 #include "test_support.hpp"
 
+// Each test file lives in its own namespace, so unity batches keep its helpers apart.
+namespace test_pace_im_cam {
+
 using namespace rcperso;
 using namespace rcperso::secure;
 
@@ -350,3 +353,5 @@ TEST_CASE("PACE IM refuses steps out of order, wrong lengths and unusable curves
   auto tdes = pace_protocol("0.4.0.127.0.7.2.2.4.3.1");
   CHECK(pace_im_pseudo_random(Bytes(16, 1), Bytes(16, 2), tdes, 1024).size() == 144);
 }
+
+}  // namespace test_pace_im_cam

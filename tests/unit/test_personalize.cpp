@@ -23,6 +23,9 @@
 #include "sim_transport.hpp"
 #include "test_support.hpp"
 
+// Each test file lives in its own namespace, so unity batches keep its helpers apart.
+namespace test_personalize {
+
 using namespace rcperso;
 
 namespace {
@@ -633,3 +636,5 @@ TEST_CASE("PACE-CAM: a channel the chip dropped over a READ BINARY is reopened a
   read.files["EF.CardAccess"] = *image.file("EF.CardAccess");
   CHECK(read.files == lds_files(image, true));
 }
+
+}  // namespace test_personalize

@@ -30,6 +30,9 @@
 #include "softhsm_token.hpp"
 #include "test_support.hpp"
 
+// Each test file lives in its own namespace, so unity batches keep its helpers apart.
+namespace test_pkcs11 {
+
 using namespace rcperso;
 
 namespace {
@@ -425,3 +428,5 @@ TEST_CASE("PKCS#11: the key pair made in the token cannot be read out of it") {
   CHECK(pki::pkcs11::attribute(api, session, keys_found[0], CKA_NEVER_EXTRACTABLE) == Bytes{CK_TRUE});
   api->C_CloseSession(session);
 }
+
+}  // namespace test_pkcs11

@@ -20,6 +20,9 @@
 #include "pki/signer.hpp"
 #include "test_support.hpp"
 
+// Each test file lives in its own namespace, so unity batches keep its helpers apart.
+namespace test_prepare {
+
 using namespace rcperso;
 using nlohmann::json;
 
@@ -574,3 +577,5 @@ TEST_CASE("fingerprints.record_format accepts only iso19794 or iso39794") {
   CHECK_THROWS_WITH_AS(issuance::DocumentProfile::load(dir / "bad.json"),
                        doctest::Contains("fingerprints.record_format"), Error);
 }
+
+}  // namespace test_prepare

@@ -10,6 +10,9 @@
 #include "rcsim/chip.hpp"
 #include "rcsim/chip_crypto.hpp"
 
+// Each test file lives in its own namespace, so unity batches keep its helpers apart.
+namespace test_rcsim_appendix_d {
+
 using rcperso::from_hex;
 using rcperso::to_hex_upper;
 
@@ -81,3 +84,5 @@ TEST_CASE("rcsim answers the whole Appendix D exchange byte for byte") {
   CHECK(send(chip, "0CB000040D9701128E082EA28A70F3C7B53600").substr(0, 4) == "6988");
   CHECK(send(chip, "0CB000040D9701128E082EA28A70F3C7B53500") == "6882");
 }
+
+}  // namespace test_rcsim_appendix_d

@@ -15,6 +15,9 @@
 #include "secure/secure_messaging.hpp"
 #include "tlv/tlv.hpp"
 
+// Each test file lives in its own namespace, so unity batches keep its helpers apart.
+namespace test_rcsim_pace {
+
 using namespace rcperso;
 
 namespace {
@@ -215,3 +218,5 @@ TEST_CASE("rcsim answers the Appendix G.2 PACE exchange (DH, MODP 1024/160) with
   CHECK(to_hex_upper(*token) == "917F37B5C0E6D8D1");
   CHECK(randomness.empty());
 }
+
+}  // namespace test_rcsim_pace

@@ -17,6 +17,9 @@
 #include "secure/secure_messaging.hpp"
 #include "tlv/tlv.hpp"
 
+// Each test file lives in its own namespace, so unity batches keep its helpers apart.
+namespace test_rcsim_pace_im_cam {
+
 using namespace rcperso;
 
 namespace {
@@ -341,3 +344,5 @@ TEST_CASE("host PACE-IM and PACE-CAM against rcsim: curves, key sizes, DH, passw
   CHECK(send(chip, "0022C1A40F800A04007F00070202040502830101") == "6A80");  // no mapping 5
   CHECK(send(chip, "0022C1A40F800A04007F00070202040601830101") == "6A80");  // CAM-3DES does not exist
 }
+
+}  // namespace test_rcsim_pace_im_cam

@@ -25,6 +25,9 @@
 #include "test_support.hpp"
 #include "tlv/tlv.hpp"
 
+// Each test file lives in its own namespace, so unity batches keep its helpers apart.
+namespace test_rcsim_ta {
+
 using namespace rcperso;
 using iso7816::CommandApdu;
 using iso7816::ResponseApdu;
@@ -755,3 +758,5 @@ TEST_CASE("rcsim PACE-CAM: the PUT DATA 63 key serves only its own curve") {
   chip.set_chip_authentication_key(Bytes(p256.private_key.begin(), p256.private_key.end()), 12);
   CHECK(send(chip, apdu(0x22, 0xC1, 0xA4, pace.mse_set_at_data(secure::PacePassword::Mrz, true))) == 0x6A88);
 }
+
+}  // namespace test_rcsim_ta

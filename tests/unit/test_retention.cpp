@@ -15,6 +15,9 @@
 #include "issuance/retention.hpp"
 #include "test_support.hpp"
 
+// Each test file lives in its own namespace, so unity batches keep its helpers apart.
+namespace test_retention {
+
 using namespace rcperso;
 using namespace rcperso::issuance;
 namespace fs = std::filesystem;
@@ -138,3 +141,5 @@ TEST_CASE("retention: a batch erases an issued order's images, shared ones after
   CHECK_THROWS_WITH_AS(load_orders(dir / "batch.jsonl", profile, {}, issued),
                        doctest::Contains("was issued as document RC9999999"), ValidationError);
 }
+
+}  // namespace test_retention

@@ -19,6 +19,9 @@
 #include "test_support.hpp"
 #include "tlv/tlv.hpp"
 
+// Each test file lives in its own namespace, so unity batches keep its helpers apart.
+namespace test_sod {
+
 using namespace rcperso;
 
 namespace {
@@ -278,3 +281,5 @@ TEST_CASE("openssl cms verifies our EF.SOD (an implementation we did not write)"
   cmd = "openssl cms -verify -inform DER -in " + bad_file + " -noverify -out /dev/null 2>/dev/null";
   CHECK(std::system(cmd.c_str()) != 0);
 }
+
+}  // namespace test_sod

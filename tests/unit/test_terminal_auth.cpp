@@ -11,6 +11,9 @@
 #include "secure/terminal_auth.hpp"
 #include "test_support.hpp"
 
+// Each test file lives in its own namespace, so unity batches keep its helpers apart.
+namespace test_terminal_auth {
+
 using namespace rcperso;
 using namespace rcperso::pki;
 using namespace rcperso::secure;
@@ -143,3 +146,5 @@ TEST_CASE("TA: BAC binding with the document number, and RSA-PSS where the OID s
   Bytes pss = ta_sign(rsa, TaAlgorithm::RsaPssSha256, id_picc, r_picc, comp);
   CHECK_FALSE(ta_verify(rsa.public_key(TaAlgorithm::RsaV15Sha256, false), id_picc, r_picc, comp, pss));
 }
+
+}  // namespace test_terminal_auth

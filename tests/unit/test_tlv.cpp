@@ -4,6 +4,9 @@
 #include "tlv/der.hpp"
 #include "tlv/tlv.hpp"
 
+// Each test file lives in its own namespace, so unity batches keep its helpers apart.
+namespace test_tlv {
+
 using namespace rcperso;
 
 TEST_CASE("TLV encodes and decodes ICAO two-byte tags") {
@@ -61,3 +64,5 @@ TEST_CASE("Dates are strict and ages count whole years") {
   CHECK(Date{2024, 2, 29}.plus_years(1) == Date{2025, 2, 28});
   CHECK(Date{1970, 1, 1}.days_since_epoch() == 0);
 }
+
+}  // namespace test_tlv

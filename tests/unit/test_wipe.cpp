@@ -11,6 +11,9 @@
 #include "core/wipe.hpp"
 #include "test_support.hpp"
 
+// Each test file lives in its own namespace, so unity batches keep its helpers apart.
+namespace test_wipe {
+
 using namespace rcperso;
 namespace fs = std::filesystem;
 
@@ -59,3 +62,5 @@ TEST_CASE("wipe_directory erases every file below it and removes the tree") {
   CHECK_THROWS_WITH_AS(wipe_directory(dir / "chip", "the chip image"), doctest::Contains("not a directory"),
                        Error);
 }
+
+}  // namespace test_wipe

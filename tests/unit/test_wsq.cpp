@@ -10,6 +10,9 @@
 #include "image/wsq.hpp"
 #include "test_support.hpp"
 
+// Each test file lives in its own namespace, so unity batches keep its helpers apart.
+namespace test_wsq {
+
 using namespace rcperso;
 using namespace rcperso::image;
 
@@ -322,3 +325,5 @@ TEST_CASE("WSQ ridge contrast separates fingers from blank, flat and noise-only 
   }
   CHECK(wsq::has_ridge_contrast(wsq::ridge_contrast(test::synthetic_finger(400, 500))));
 }
+
+}  // namespace test_wsq
