@@ -7,6 +7,7 @@
 #include <mutex>
 #include <thread>
 
+#include "card/card_identity.hpp"
 #include "card/chip_session.hpp"
 #include "card/pcsc.hpp"
 #include "card/personalize.hpp"
@@ -153,13 +154,29 @@ class Batch {
   }
   Actor actor(const std::string& reader) const { return {config_.station, reader, config_.operator_name}; }
 
-  /// Nothing left for this station: no order of the set pending, none in flight here.
+  /// Nothing left for this station: no order of the set pending, none in flight here, and none in
+  /// flight at another station either, or those waited for as long as the configuration says.
   bool finished() {
-    if (journal_.counts(ids_).pending != 0) return false;
-    for (const auto& o : journal_.in_flight_of(config_.station)) {
-      if (orders_.find(o.order_id) != nullptr) return false;
+    StateCounts counts = journal_.counts(ids_);
+    bool own_in_flight = false;
+    if (counts.pending == 0) {
+      for (const auto& o : journal_.in_flight_of(config_.station)) {
+        if (orders_.find(o.order_id) != nullptr) own_in_flight = true;
+      }
     }
-    return true;
+    std::lock_guard lock(others_mutex_);
+    if (counts.pending != 0 || own_in_flight || counts.in_flight == 0) {
+      others_since_.reset();  // the wait starts again when only others' orders are left again
+      return counts.pending == 0 && !own_in_flight;
+    }
+    if (!others_since_) {
+      others_since_ = Clock::now();
+      emit(BatchEvent::Kind::Note, "", "", "",
+           std::to_string(counts.in_flight) +
+               " order(s) of this batch in flight at another station: waiting up to " +
+               std::to_string(static_cast<int>(config_.others_wait_seconds)) + " s for them");
+    }
+    return std::chrono::duration<double>(Clock::now() - *others_since_).count() > config_.others_wait_seconds;
   }
 
   /// In-flight orders of this station on readers this run does not use cannot be checked.
@@ -353,7 +370,8 @@ class Batch {
   /// the card is touched). False if the card was gone before anything happened.
   bool serve_card(const std::string& reader, card::PcscCard& card, pki::Signer& signer,
                   const std::string& ds_certificate) {
-    const std::string card_id = "atr:" + to_hex_upper(card.atr());
+    const Bytes atr = card.atr();
+    const std::string card_id = card::card_identifier(card, atr);
     for (const auto& o : left_in_flight(reader)) resolve_left(o, reader, &card);
     card::CardState state = card::probe_card(card, config_.card_profile);
     if (state == card::CardState::Locked) {
@@ -392,6 +410,7 @@ class Batch {
       PrepareOptions options;
       options.production = config_.production;
       options.cvca_certificate = config_.cvca_certificate;
+      options.keys_on_chip = config_.keys_on_chip;
       chip = prepare(app, config_.profile, signer, options);
     } catch (const Error& e) {
       move(order, OrderState::Failed, reader, BatchEvent::Kind::Failed,
@@ -400,6 +419,9 @@ class Batch {
     }
     card::PersoOptions options;
     options.verify = config_.verify;
+    options.seal = [&](ChipImage& image, const ChipPublicKeys& keys) {
+      seal_chip_image(image, config_.profile, signer, keys, std::time(nullptr), config_.production);
+    };
     card::PersoStage stage = card::PersoStage::Probe;
     options.on_stage = [&](card::PersoStage s) {
       stage = s;
@@ -466,6 +488,8 @@ class Batch {
   std::atomic<bool> idle_{false};
   std::atomic<bool> has_fatal_{false};
   std::mutex fatal_mutex_;
+  std::mutex others_mutex_;
+  std::optional<Clock::time_point> others_since_;  // when only other stations' orders were left
   std::string fatal_;
 };
 

@@ -25,6 +25,7 @@ struct BatchConfig {
   card::CardProfile card_profile;
   std::string signer;  // pki::open_signer spec; each worker opens its own
   bool production = false;
+  bool keys_on_chip = false;  // the cards generate their key pairs; EF.SOD is signed while writing
   std::optional<Bytes> cvca_certificate;
   inspection::VerifyOptions verify;  // CSCA, CRLs and the profile for the read-back
   int retries = 2;                   // further attempts after a failed one
@@ -32,6 +33,9 @@ struct BatchConfig {
   std::string operator_name;
   /// Stop when no card came to any waiting reader for this long while orders wait (0: never).
   double idle_exit_seconds = 0;
+  /// Once nothing of the set is left here, how long to wait for orders of it another station still
+  /// has in flight: a failed attempt there brings its order back as pending, for any station.
+  double others_wait_seconds = 120;
   /// Where a QA page per issued card (ORDER.html) and index.html go (empty: none); must exist.
   std::string html_dir;
   /// Set (by a signal handler) to stop claiming; cards in flight are finished.

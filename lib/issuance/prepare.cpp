@@ -208,6 +208,22 @@ std::vector<std::string> pending_files(const DocumentProfile& profile) {
 
 }  // namespace
 
+std::map<std::string, std::string> keys_on_chip_for(const DocumentProfile& profile) {
+  if (profile.chip_authentication && profile.chip_authentication->dh_group) {
+    throw Error("profile " + profile.name +
+                ": Chip Authentication over DH keys cannot be generated on the chip (only EC keys can)");
+  }
+  if (!profile.chip_authentication && !profile.active_authentication) {
+    throw Error(
+        "profile " + profile.name +
+        " has neither Chip nor Active Authentication: there are no chip keys to generate on the chip");
+  }
+  std::map<std::string, std::string> keys;
+  if (profile.chip_authentication) keys["chip_authentication"] = profile.chip_authentication->curve;
+  if (profile.active_authentication) keys["active_authentication"] = *profile.active_authentication;
+  return keys;
+}
+
 ChipImage prepare(const Application& app, const DocumentProfile& profile, pki::Signer& signer,
                   const PrepareOptions& options, PrepareReport* report) {
   if (options.production && signer.is_test_key()) {
@@ -303,19 +319,7 @@ ChipImage prepare(const Application& app, const DocumentProfile& profile, pki::S
   }
   ChipPublicKeys public_keys;
   if (options.keys_on_chip) {
-    if (profile.chip_authentication && profile.chip_authentication->dh_group) {
-      throw Error("profile " + profile.name +
-                  ": Chip Authentication over DH keys cannot be generated on the chip (only EC keys can)");
-    }
-    if (!profile.chip_authentication && !profile.active_authentication) {
-      throw Error(
-          "profile " + profile.name +
-          " has neither Chip nor Active Authentication: there are no chip keys to generate on the chip");
-    }
-    if (profile.chip_authentication)
-      chip.keys_on_chip["chip_authentication"] = profile.chip_authentication->curve;
-    if (profile.active_authentication)
-      chip.keys_on_chip["active_authentication"] = *profile.active_authentication;
+    chip.keys_on_chip = keys_on_chip_for(profile);
   } else {
     if (profile.chip_authentication) {
       const auto& ca = *profile.chip_authentication;

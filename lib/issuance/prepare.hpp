@@ -42,6 +42,10 @@ struct PrepareReport {
 ChipImage prepare(const Application& app, const DocumentProfile& profile, pki::Signer& signer,
                   const PrepareOptions& options = {}, PrepareReport* report = nullptr);
 
+/// The key pairs an image prepared with keys_on_chip awaits from the chip under `profile` (the
+/// chip_image.hpp names and values). Throws rcperso::Error when the profile has none the chip can make.
+std::map<std::string, std::string> keys_on_chip_for(const DocumentProfile& profile);
+
 /// Throws rcperso::Error unless `profile` is the one the image was prepared with and asks for
 /// exactly the key pairs the image awaits from the chip (checked before a card is touched).
 void check_keys_on_chip_match(const ChipImage& image, const DocumentProfile& profile);

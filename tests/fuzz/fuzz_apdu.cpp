@@ -1,8 +1,9 @@
 // libFuzzer harness: command/response APDU parsing and secure messaging
-// unwrapping of responses from a (possibly hostile) card.
+// unwrapping of responses from a (possibly hostile) card, and its CPLC.
 #include <cstddef>
 #include <cstdint>
 
+#include "card/card_identity.hpp"
 #include "core/error.hpp"
 #include "iso7816/apdu.hpp"
 #include "secure/secure_messaging.hpp"
@@ -13,6 +14,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   try {
     auto c = iso7816::CommandApdu::decode(in);
     (void)c.encode();
+  } catch (const Error&) {
+  }
+  try {
+    (void)card::parse_cplc(in).identifier();
   } catch (const Error&) {
   }
   for (auto cipher : {secure::SmCipher::Tdes, secure::SmCipher::Aes}) {

@@ -179,6 +179,11 @@ rc=$?
 batch_pid=""
 [ "$rc" -eq 0 ] && pass=$((pass + 1)) || { echo "FAIL: re-run exit $rc"; fail=$((fail + 1)); }
 contains "re-run: nothing new" "$work/run-again.log" "($((0)) by this run)"
+# Each issued order names its own card by the chip's CPLC (IC serial number), not by the ATR all
+# cards of a type share.
+ids=$(sqlite3 "$journal" "SELECT card_id FROM orders WHERE state='issued'")
+[ "$(grep -c '^cplc:' <<<"$ids")" -eq "$ORDERS_COUNT" ] && [ "$(sort -u <<<"$ids" | wc -l)" -eq "$ORDERS_COUNT" ] &&
+  pass=$((pass + 1)) || { echo "FAIL: card ids of issued orders not $ORDERS_COUNT distinct CPLC ids:"; head -3 <<<"$ids"; fail=$((fail + 1)); }
 n=$(sqlite3 "$journal" "SELECT COUNT(*) FROM orders")
 [ "$n" -eq "$ORDERS_COUNT" ] && pass=$((pass + 1)) || { echo "FAIL: $n orders after the re-run"; fail=$((fail + 1)); }
 
@@ -240,7 +245,48 @@ for order in tty-001 tty-002; do
   contains "index lists $order" "$work/qa/index.html" "$order"
 done
 [ "$(stat -c %a "$work/qa/index.html")" = 600 ] && pass=$((pass + 1)) || { echo "FAIL: index.html not 0600"; fail=$((fail + 1)); }
+# As QA staff see them: the summary and a card's page in headless Chromium, both with the green banner.
+RCPERSO_TEST_BIN=$BIN
+source "$src/tests/integration/lib/browser.sh"
+for page in index tty-001; do
+  shoot "$work/qa/$page.html" "$work/qa/$page.png"
+  read -r _ _ _ greens reds < <(measure "$work/qa/$page.png")
+  at_least "QA page $page: green banner (pixels)" "$greens" 20000
+  at_most "QA page $page: no red (pixels)" "$reds" 0
+done
 for p in "${tty_pids[@]}"; do kill "$p" 2>/dev/null; done
+for ((slot = 0; slot < READERS; slot++)); do "$BIN/pcsc_wait" "${names[$slot]}" absent 10000 >/dev/null; done
+
+# Keys made on the cards (--keys-on-chip): each card generates its own Chip Authentication key pair
+# and EF.SOD is signed over the DG14 built from it while the card is written.
+check "keys on chip: a card profile that cannot generate keys is refused" 2 "$BIN/rcperso" batch \
+  "$work/tty/orders.jsonl" --test-run --keys-on-chip --readers "$reader_list" --signer "$src/keys-sample/ds-ec" \
+  --cvca "$src/keys-sample/eac/cvca/cert.cvcert" --card-profile iso7816-fs --journal "$work/koc-refused.db"
+contains "keys on chip: refusal names the option" "$work/err" "--keys-on-chip"
+$helper orders "$src/examples" "$work/koc" 2
+sed -i 's/RC20001/RC40001/; s/order-/koc-/' "$work/koc/orders.jsonl"
+koc_pids=()
+for ((slot = 0; slot < READERS; slot++)); do
+  "$BIN/rcsim" --port "${ports[$slot]}" --state "$work/cards/koc-$slot.card" >>"$work/rcsim-koc.log" 2>&1 &
+  koc_pids+=($!)
+  "$BIN/pcsc_wait" "${names[$slot]}" present 10000 >/dev/null
+done
+check "keys on chip: batch" 0 "$BIN/rcperso" batch "$work/koc/orders.jsonl" --test-run --keys-on-chip \
+  --readers "$reader_list" --signer "$src/keys-sample/ds-ec" --cvca "$src/keys-sample/eac/cvca/cert.cvcert" \
+  --card-profile rcsim --journal "$work/koc.db" --idle-exit 20
+contains "keys on chip: summary" "$work/out" "summary: 2 orders: 2 issued"
+check "keys on chip: each card has a DG14 of its own key, and its EF.SOD covers it" 0 python3 - \
+  "$work/cards/koc-0.card" "$work/cards/koc-1.card" "$work/koc.db" <<'PY'
+import hashlib, json, sqlite3, sys
+cards = [json.load(open(p)) for p in sys.argv[1:3]]
+assert all(c["lifecycle"] == "locked" for c in cards), "a card is not locked"
+dg14 = [bytes.fromhex(c["files"]["010E"]["data"]) for c in cards]
+assert dg14[0] != dg14[1], "both cards carry the same DG14"
+sods = {hashlib.sha256(bytes.fromhex(c["files"]["011D"]["data"])).hexdigest() for c in cards}
+journal = {r[0] for r in sqlite3.connect(sys.argv[3]).execute("SELECT sod_sha256 FROM orders WHERE state='issued'")}
+assert sods == journal, f"card EF.SODs {sods} are not the journal's {journal}"
+PY
+for p in "${koc_pids[@]}"; do kill "$p" 2>/dev/null; done
 for ((slot = 0; slot < READERS; slot++)); do "$BIN/pcsc_wait" "${names[$slot]}" absent 10000 >/dev/null; done
 
 echo "batch_issue: $pass passed, $fail failed"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Personalization through the real PC/SC stack: pcscd, vsmartcard's vpcd
+# Personalization through the real PC/SC stack: a pcscd, vsmartcard's vpcd
 # reader driver and rcsim as the card. Every example is issued and verified;
 # the jmrtd-applet profile is used; locked cards refuse writes; a wrong MRZ
 # fails PACE; faults are injected; and the card is pulled out at 30+ points of
@@ -11,7 +11,7 @@ work=$(mktemp -d)
 source "$src/scripts/pcsc-stack.sh"
 cleanup() {
   [ -n "${CARD_PID:-}" ] && kill "$CARD_PID" 2>/dev/null
-  pcsc_down
+  private_pcsc_down
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -27,12 +27,13 @@ field() {  # field JSONFILE KEY: the first "KEY": "value" in the file
   sed -n "s/.*\"$2\": *\"\\([^\"]*\\)\".*/\\1/p" "$1" | head -1
 }
 
-if ! PCSC_LOG=$work/pcscd.log pcsc_up; then
+# A pcscd of its own with two vpcd readers, so this test runs beside the ones on the system pcscd.
+if ! private_pcsc_up "$work/pcsc" 2 36500; then
   echo "FAIL: cannot run pcscd with the vpcd virtual reader; this test needs the real PC/SC stack"
   exit 1
 fi
-R0=$(reader_name 0)
-R1=$(reader_name 1)
+R0=$(private_reader_name 0)
+R1=$(private_reader_name 1)
 csca=$src/keys-sample/csca-ec.pem
 cvca=$src/keys-sample/eac/cvca/cert.cvcert  # the chip trusts it for Terminal Authentication
 eac=$src/keys-sample/eac  # TEST ONLY inspection systems: is (DG3), is-no-dg3, is-expired, is-other (another CVCA)
@@ -41,7 +42,7 @@ cp -r "$src/examples" "$work/examples"
 # --- every example issued end to end, then inspected from the card --------
 for example in application child-under-6 exempt-adult; do
   app=$work/examples/$example.json
-  card_in 0 "$work/rcsim.log" --state "$work/$example.card" || exit 1
+  private_card_in 0 "$work/rcsim.log" --state "$work/$example.card" || exit 1
   check "$example: issue" 0 "$BIN/rcperso" issue --cvca "$cvca" --application "$app" --signer "$src/keys-sample/ds-ec" \
     --reader "$R0" --card-profile rcsim --keep "$work/$example.chip"
   contains "$example: ISSUED" "$work/out" "ISSUED"
@@ -99,14 +100,14 @@ for example in application child-under-6 exempt-adult; do
     contains "$example: wrong CAN: message" "$work/out" "does not accept the CAN; check the card access number"
     lacks "$example: APDU log has no CAN" "$work/$example.apdu" "482913"
   fi
-  card_out 0 "$CARD_PID"
+  private_card_out 0 "$CARD_PID"
 done
 
 # --- Active Authentication: a profile that adds an ECDSA key (DG15) -------------------
 sed -e 's/"data_groups": \[1, 2, 3, 7, 11, 12, 14\]/"data_groups": [1, 2, 3, 7, 11, 12, 14, 15]/' \
   -e 's/^  "chip_authentication": \(.*\),$/  "chip_authentication": \1,\n  "active_authentication": {"key": "ecdsa-brainpoolP256r1-sha256"},/' \
   "$src/profiles/documents/dk-residence-card.json" >"$work/dk-aa.json"
-card_in 0 "$work/rcsim.log" --state "$work/aa.card" || exit 1
+private_card_in 0 "$work/rcsim.log" --state "$work/aa.card" || exit 1
 check "AA: issue" 0 "$BIN/rcperso" issue --cvca "$cvca" --application "$work/examples/application.json" --profile "$work/dk-aa.json" \
   --signer "$src/keys-sample/ds-ec" --reader "$R0" --card-profile rcsim
 contains "AA: key loaded" "$work/out" "Active Authentication key loaded"
@@ -114,12 +115,12 @@ contains "AA: proven at read-back" "$work/out" "Active Authentication passed"
 check "AA: rcverify" 0 "$BIN/rcverify" --reader "$R0" --bac RC0012345 880314 311101 --csca "$csca"
 contains "AA: rcverify line" "$work/out" "PASS  Active Authentication"
 contains "AA: ECDSA named" "$work/out" "ECDSA"
-card_out 0 "$CARD_PID"
+private_card_out 0 "$CARD_PID"
 
 # --- PACE-CAM: DG14's Chip Authentication key is PACE's static key; a clone fails -----
 sed -e 's/"protocol": "0.4.0.127.0.7.2.2.4.2.2"/"protocol": "0.4.0.127.0.7.2.2.4.6.2"/' \
   "$src/profiles/documents/dk-residence-card.json" >"$work/dk-cam.json"
-card_in 0 "$work/rcsim.log" --state "$work/cam.card" || exit 1
+private_card_in 0 "$work/rcsim.log" --state "$work/cam.card" || exit 1
 check "CAM: issue" 0 "$BIN/rcperso" issue --cvca "$cvca" --application "$work/examples/application.json" \
   --profile "$work/dk-cam.json" --signer "$src/keys-sample/ds-ec" --reader "$R0" --card-profile rcsim
 contains "CAM: proven at read-back" "$work/out" "Chip Authentication (PACE-CAM) passed"
@@ -131,18 +132,18 @@ contains "CAM: no CA v1 after it" "$work/out" "SKIP  Chip Authentication"
 contains "CAM: DG14 through PA" "$work/out" "PASS  DG14 hash"
 contains "CAM: TA after PACE-CAM" "$work/out" "PASS  Terminal Authentication"
 contains "CAM: DG3 after TA" "$work/out" "PASS  DG3 hash"
-card_out 0 "$CARD_PID"
-card_in 0 "$work/rcsim.log" --state "$work/cam.card" --cloned || exit 1
+private_card_out 0 "$CARD_PID"
+private_card_in 0 "$work/rcsim.log" --state "$work/cam.card" --cloned || exit 1
 check "CAM clone: rcverify fails" 1 "$BIN/rcverify" --reader "$R0" --bac RC0012345 880314 311101 --csca "$csca"
 contains "CAM clone: the CAM line fails" "$work/out" "FAIL  Chip Authentication (PACE-CAM)"
 contains "CAM clone: says why" "$work/out" "does not hold the private key of DG14"
 check "CAM clone: rcdump warns" 0 "$BIN/rcdump" --reader "$R0" --bac RC0012345 880314 311101
 contains "CAM clone: rcdump says FAIL" "$work/err" "Chip Authentication (PACE-CAM): FAIL"
-card_out 0 "$CARD_PID"
+private_card_out 0 "$CARD_PID"
 
 # --- EAC v1 after BAC: BAC, Chip Authentication, then TA with the document number as ID_PICC ---
 sed -e 's/"pace": \[.*\]/"pace": []/' "$src/profiles/documents/dk-residence-card.json" >"$work/dk-bac-eac.json"
-card_in 0 "$work/rcsim.log" --state "$work/bac-eac.card" || exit 1
+private_card_in 0 "$work/rcsim.log" --state "$work/bac-eac.card" || exit 1
 check "BAC+TA: issue" 0 "$BIN/rcperso" issue --cvca "$cvca" --application "$work/examples/application.json" \
   --profile "$work/dk-bac-eac.json" --signer "$src/keys-sample/ds-ec" --reader "$R0" --card-profile rcsim
 check "BAC+TA: rcverify" 0 "$BIN/rcverify" --reader "$R0" --bac RC0012345 880314 311101 --csca "$csca" \
@@ -151,12 +152,12 @@ contains "BAC+TA: BAC, no PACE" "$work/out" "BAC (the chip offers no PACE)"
 contains "BAC+TA: CA v1" "$work/out" "PASS  Chip Authentication"
 contains "BAC+TA: TA passes" "$work/out" "PASS  Terminal Authentication"
 contains "BAC+TA: DG3 released" "$work/out" "PASS  DG3 hash"
-card_out 0 "$CARD_PID"
+private_card_out 0 "$CARD_PID"
 
 # --- RSA terminal keys: an RSA CVCA on the chip, an RSA DV/IS chain made here (TEST ONLY) ---
 "$BIN/rcperso_make_eac_pki" --rsa "$work/eac-rsa" >/dev/null || { echo "FAIL: cannot make the RSA chain"; exit 1; }
 rsa=$work/eac-rsa
-card_in 0 "$work/rcsim.log" --state "$work/rsa-ta.card" || exit 1
+private_card_in 0 "$work/rcsim.log" --state "$work/rsa-ta.card" || exit 1
 check "RSA TA: issue with the RSA CVCA" 0 "$BIN/rcperso" issue --cvca "$rsa/cvca-rsa/cert.cvcert" \
   --application "$work/examples/application.json" --signer "$src/keys-sample/ds-ec" --reader "$R0" --card-profile rcsim
 check "RSA TA: rcverify" 0 "$BIN/rcverify" --reader "$R0" --bac RC0012345 880314 311101 --csca "$csca" \
@@ -167,10 +168,10 @@ contains "RSA TA: DG3 released" "$work/out" "PASS  DG3 hash"
 check "RSA TA: the EC chain does not lead to it" 1 "$BIN/rcverify" --reader "$R0" --bac RC0012345 880314 311101 \
   --csca "$csca" --terminal-cert "$eac/dv/cert.cvcert" --terminal-cert "$eac/is/cert.cvcert" --terminal-key "$eac/is/key.pem"
 contains "RSA TA: EC chain refused" "$work/out" "does not lead to the chip's CVCA"
-card_out 0 "$CARD_PID"
+private_card_out 0 "$CARD_PID"
 
 # --- Chip Authentication over DH: a test profile with id-CA-DH-AES-CBC-CMAC-128, MODP 2048/224 ---
-card_in 0 "$work/rcsim.log" --state "$work/ca-dh.card" || exit 1
+private_card_in 0 "$work/rcsim.log" --state "$work/ca-dh.card" || exit 1
 check "CA-DH: issue" 0 "$BIN/rcperso" issue --cvca "$cvca" --application "$work/examples/application.json" \
   --profile "$src/tests/data/dk-residence-card-ca-dh.json" --signer "$src/keys-sample/ds-ec" --reader "$R0" \
   --card-profile rcsim
@@ -185,17 +186,17 @@ check "CA-DH: rcverify with Terminal Authentication" 0 "$BIN/rcverify" --reader 
   --terminal-cert "$eac/dv/cert.cvcert" --terminal-cert "$eac/is/cert.cvcert" --terminal-key "$eac/is/key.pem"
 contains "CA-DH: TA passes" "$work/out" "PASS  Terminal Authentication"
 contains "CA-DH: DG3 checked after TA" "$work/out" "PASS  DG3 hash"
-card_out 0 "$CARD_PID"
-card_in 0 "$work/rcsim.log" --state "$work/ca-dh.card" --cloned || exit 1
+private_card_out 0 "$CARD_PID"
+private_card_in 0 "$work/rcsim.log" --state "$work/ca-dh.card" --cloned || exit 1
 check "CA-DH cloned chip: rcverify fails" 1 "$BIN/rcverify" --reader "$R0" --bac RC0012345 880314 311101 \
   --csca "$csca"
 contains "CA-DH cloned chip: CA fails" "$work/out" "FAIL  Chip Authentication"
 contains "CA-DH cloned chip: says why" "$work/out" "does not hold the private key of DG14"
-card_out 0 "$CARD_PID"
+private_card_out 0 "$CARD_PID"
 
 # --- ISO/IEC 39794 biometrics: 39794-4 fingers in DG3, 39794-5 face in DG2 (a test profile) ---
 iso39794=$src/tests/data/dk-residence-card-iso39794-4.json
-card_in 0 "$work/rcsim.log" --state "$work/iso39794.card" || exit 1
+private_card_in 0 "$work/rcsim.log" --state "$work/iso39794.card" || exit 1
 check "39794: issue" 0 "$BIN/rcperso" issue --cvca "$cvca" --application "$work/examples/application.json" \
   --profile "$iso39794" --signer "$src/keys-sample/ds-ec" --reader "$R0" --card-profile rcsim
 contains "39794: ISSUED" "$work/out" "ISSUED"
@@ -204,11 +205,11 @@ check "39794: rcverify with Terminal Authentication" 0 "$BIN/rcverify" --reader 
   --terminal-cert "$eac/dv/cert.cvcert" --terminal-cert "$eac/is/cert.cvcert" --terminal-key "$eac/is/key.pem"
 contains "39794: DG3 fingers read from the card" "$work/out" "ISO/IEC 39794-4 record, WSQ 400x500"
 contains "39794: issuer's rule" "$work/out" "PASS  finger record format"
-card_out 0 "$CARD_PID"
+private_card_out 0 "$CARD_PID"
 
 # --- key pairs generated on the chip: no private key on the host, no chip key file ----------
 before_keys=$(find "$work" -name '*.keys*' | wc -l)
-card_in 0 "$work/rcsim.log" --state "$work/onchip.card" || exit 1
+private_card_in 0 "$work/rcsim.log" --state "$work/onchip.card" || exit 1
 check "keys on chip: issue" 0 "$BIN/rcperso" issue --keys-on-chip --cvca "$cvca" \
   --application "$work/examples/application.json" --profile "$work/dk-aa.json" --signer "$src/keys-sample/ds-ec" \
   --reader "$R0" --card-profile rcsim --keep "$work/onchip.chip"
@@ -224,7 +225,7 @@ contains "keys on chip: rcverify PA" "$work/out" "PASS  DS chain to CSCA"
 contains "keys on chip: rcverify CA" "$work/out" "PASS  Chip Authentication"
 contains "keys on chip: rcverify AA" "$work/out" "PASS  Active Authentication"
 check "keys on chip: kept image verifies" 0 "$BIN/rcverify" "$work/onchip.chip" --csca "$csca"
-card_out 0 "$CARD_PID"
+private_card_out 0 "$CARD_PID"
 [ "$(find "$work" -name '*.keys*' | wc -l)" -eq "$before_keys" ] && pass=$((pass + 1)) ||
   { echo "FAIL: keys on chip: a chip key file was created"; fail=$((fail + 1)); }
 
@@ -239,7 +240,7 @@ check "keys on chip: rcverify of the pending image" 1 "$BIN/rcverify" "$work/pen
 contains "keys on chip: rcverify says it awaits keys" "$work/out" "awaits the chip's own key pairs"
 check "keys on chip: rcdump of the pending image" 0 "$BIN/rcdump" "$work/pending.chip"
 contains "keys on chip: rcdump warns" "$work/err" "not a complete chip image"
-card_in 0 "$work/rcsim.log" --state "$work/onchip2.card" || exit 1
+private_card_in 0 "$work/rcsim.log" --state "$work/onchip2.card" || exit 1
 check "keys on chip: write without --signer" 2 "$BIN/rcperso" write "$work/pending.chip" --reader "$R0" \
   --card-profile rcsim --csca "$csca"
 contains "keys on chip: without signer: says what" "$work/err" "--signer"
@@ -251,7 +252,7 @@ lacks "keys on chip: nothing to erase" "$work/out" "erasing"
 contains "keys on chip: written and locked" "$work/out" "verified and locked"
 check "keys on chip: rcverify after write" 0 "$BIN/rcverify" --reader "$R0" --bac RC0012346 220501 311101 --csca "$csca"
 contains "keys on chip: CA after write" "$work/out" "PASS  Chip Authentication"
-card_out 0 "$CARD_PID"
+private_card_out 0 "$CARD_PID"
 check "keys on chip: jmrtd-applet cannot generate" 2 "$BIN/rcperso" write "$work/pending.chip" --reader "$R0" \
   --card-profile jmrtd-applet --csca "$csca" --signer "$src/keys-sample/ds-ec"
 contains "keys on chip: jmrtd-applet: says which entry" "$work/err" "no generate_keys.ca_ec"
@@ -277,29 +278,29 @@ keys() {  # a fresh private copy of the prepared image's chip keys
 }
 
 # --- Chip Authentication: the key goes to one card; clones and wrong keys fail ---
-card_in 0 "$work/rcsim.log" --state "$work/ca.card" || exit 1
+private_card_in 0 "$work/rcsim.log" --state "$work/ca.card" || exit 1
 k=$(keys)
 check "CA: write" 0 "$BIN/rcperso" write "$work/app.chip" --chip-keys "$k" --reader "$R0" --card-profile rcsim \
   --csca "$csca"
 contains "CA: read-back runs it" "$work/out" "Chip Authentication passed"
 contains "CA: key file erased" "$work/out" "chip keys erased"
 [ ! -e "$k" ] && pass=$((pass + 1)) || { echo "FAIL: chip key file left after issue"; fail=$((fail + 1)); }
-card_out 0 "$CARD_PID"
-card_in 0 "$work/rcsim.log" --state "$work/ca.card" --cloned || exit 1
+private_card_out 0 "$CARD_PID"
+private_card_in 0 "$work/rcsim.log" --state "$work/ca.card" --cloned || exit 1
 check "cloned chip: rcverify fails" 1 "$BIN/rcverify" --reader "$R0" --bac RC0012345 880314 311101 --csca "$csca"
 contains "cloned chip: CA fails" "$work/out" "FAIL  Chip Authentication"
 contains "cloned chip: says why" "$work/out" "does not hold the private key of DG14"
 contains "cloned chip: PACE still named" "$work/out" "PASS  access control"
 check "cloned chip: rcdump warns" 0 "$BIN/rcdump" --reader "$R0" --bac RC0012345 880314 311101
 contains "cloned chip: rcdump says FAIL" "$work/err" "Chip Authentication: FAIL"
-card_out 0 "$CARD_PID"
-card_in 0 "$work/rcsim.log" --state "$work/ca-clone.card" --cloned || exit 1
+private_card_out 0 "$CARD_PID"
+private_card_in 0 "$work/rcsim.log" --state "$work/ca-clone.card" --cloned || exit 1
 check "cloned blank card: not issued" 1 "$BIN/rcperso" write "$work/app.chip" --chip-keys "$(keys)" \
   --reader "$R0" --card-profile rcsim --csca "$csca"
 contains "cloned blank card: CA named" "$work/err" "Chip Authentication failed"
 lacks "cloned blank card: no ISSUED" "$work/out" "ISSUED"
-card_out 0 "$CARD_PID"
-card_in 0 "$work/rcsim.log" --state "$work/ca-keys.card" || exit 1
+private_card_out 0 "$CARD_PID"
+private_card_in 0 "$work/rcsim.log" --state "$work/ca-keys.card" || exit 1
 check "write without chip keys" 2 "$BIN/rcperso" write "$work/app.chip" --reader "$R0" --card-profile rcsim \
   --csca "$csca"
 contains "without chip keys: says which" "$work/err" "needs its chip keys"
@@ -312,10 +313,10 @@ chmod 644 "$work/other.keys"
 check "key file open to others" 2 "$BIN/rcperso" write "$work/other.chip" --chip-keys "$work/other.keys" \
   --reader "$R0" --card-profile rcsim --csca "$csca"
 contains "open key file: refused" "$work/err" "must be private"
-card_out 0 "$CARD_PID"
+private_card_out 0 "$CARD_PID"
 
 # --- a locked card refuses writes, and a wrong MRZ fails BAC ---------------
-card_in 0 "$work/rcsim.log" --state "$work/application.card" || exit 1
+private_card_in 0 "$work/rcsim.log" --state "$work/application.card" || exit 1
 check "locked card: write refused" 1 "$BIN/rcperso" write "$work/app.chip" --chip-keys "$(keys)" --reader "$R0" \
   --card-profile rcsim --csca "$csca"
 contains "locked card: message" "$work/err" "the card is locked"
@@ -324,24 +325,24 @@ check "wrong MRZ: PACE fails" 1 "$BIN/rcverify" --reader "$R0" --bac RC0012345 8
 contains "wrong MRZ: message" "$work/out" "PACE failed: the chip does not accept the MRZ"
 check "no key on a locked card" 1 "$BIN/rcdump" --reader "$R0"
 contains "no key: message" "$work/err" "access control is needed"
-card_out 0 "$CARD_PID"
+private_card_out 0 "$CARD_PID"
 
 # --- the JMRTD applet's command set (no PACE: the BAC-only variant of the profile) ---
 check "prepare BAC-only" 0 "$BIN/rcperso" prepare --application "$work/examples/application.json" \
   --profile dk-residence-card-bac --signer "$src/keys-sample/ds-ec" --out "$work/bac.chip"
-card_in 0 "$work/rcsim.log" --card-profile jmrtd-applet --state "$work/jmrtd-pace.card" || exit 1
+private_card_in 0 "$work/rcsim.log" --card-profile jmrtd-applet --state "$work/jmrtd-pace.card" || exit 1
 check "jmrtd-applet: a PACE chip image is refused" 2 "$BIN/rcperso" write "$work/app.chip" --chip-keys "$(keys)" \
   --reader "$R0" --card-profile jmrtd-applet --csca "$csca"
 # Its DG3 (two 18 000-byte WSQ fingers) is refused first; the master-file check is in test_personalize.cpp.
 contains "jmrtd-applet: DG3 too large for the applet" "$work/err" "allows files of at most 32767"
-card_out 0 "$CARD_PID"
-card_in 0 "$work/rcsim.log" --card-profile jmrtd-applet --state "$work/jmrtd.card" || exit 1
+private_card_out 0 "$CARD_PID"
+private_card_in 0 "$work/rcsim.log" --card-profile jmrtd-applet --state "$work/jmrtd.card" || exit 1
 check "jmrtd-applet: rcsim profile does not fit" 1 "$BIN/rcperso" write "$work/bac.chip" \
   --reader "$R0" --card-profile rcsim --csca "$csca"
 contains "jmrtd-applet: refused command named" "$work/err" "CREATE FILE EF.COM"
-card_out 0 "$CARD_PID"
+private_card_out 0 "$CARD_PID"
 rm -f "$work/jmrtd.card"
-card_in 0 "$work/rcsim.log" --card-profile jmrtd-applet --state "$work/jmrtd.card" || exit 1
+private_card_in 0 "$work/rcsim.log" --card-profile jmrtd-applet --state "$work/jmrtd.card" || exit 1
 check "jmrtd-applet: write" 0 "$BIN/rcperso" write "$work/bac.chip" --reader "$R0" \
   --card-profile jmrtd-applet --csca "$csca"
 contains "jmrtd-applet: ISSUED" "$work/out" "ISSUED"
@@ -349,34 +350,34 @@ contains "jmrtd-applet: 255-byte chunks" "$work/out" "chunks of up to 255"
 check "jmrtd-applet: rcverify" 0 "$BIN/rcverify" --reader "$R0" --bac RC0012345 880314 311101 --csca "$csca" \
   --card-profile jmrtd-applet
 contains "jmrtd-applet: BAC without PACE" "$work/out" "BAC (the chip offers no PACE)"
-card_out 0 "$CARD_PID"
+private_card_out 0 "$CARD_PID"
 
 # --- injected faults ------------------------------------------------------------
-card_in 0 "$work/rcsim.log" --fail 00DADEAD=6581 --state "$work/lockfail.card" || exit 1
+private_card_in 0 "$work/rcsim.log" --fail 00DADEAD=6581 --state "$work/lockfail.card" || exit 1
 check "lock fails: not issued" 1 "$BIN/rcperso" write "$work/app.chip" --chip-keys "$(keys)" --reader "$R0" \
   --card-profile rcsim --csca "$csca"
 contains "lock fails: message" "$work/err" "locking the card failed: the card answered 6581"
 lacks "lock fails: no ISSUED" "$work/out" "ISSUED"
-card_out 0 "$CARD_PID"
-card_in 0 "$work/rcsim.log" --no-extended --max-chunk 200 --state "$work/small.card" || exit 1
+private_card_out 0 "$CARD_PID"
+private_card_in 0 "$work/rcsim.log" --no-extended --max-chunk 200 --state "$work/small.card" || exit 1
 check "small chunks: steps down and issues" 0 "$BIN/rcperso" write "$work/app.chip" --chip-keys "$(keys)" --reader "$R0" \
   --card-profile rcsim --csca "$csca"
 contains "small chunks: step-down reported" "$work/out" "continuing with"
-card_out 0 "$CARD_PID"
+private_card_out 0 "$CARD_PID"
 
-card_in 0 "$work/rcsim.log" --response-chunk 100 --exact-le --state "$work/t0.card" || exit 1
+private_card_in 0 "$work/rcsim.log" --response-chunk 100 --exact-le --state "$work/t0.card" || exit 1
 check "61xx GET RESPONSE and 6Cxx: issued" 0 "$BIN/rcperso" write "$work/app.chip" --chip-keys "$(keys)" --reader "$R0" \
   --card-profile rcsim --csca "$csca"
 check "61xx GET RESPONSE and 6Cxx: rcverify" 0 "$BIN/rcverify" --reader "$R0" --bac RC0012345 880314 311101 \
   --csca "$csca" --save "$work/t0.read"
 if cmp -s "$work/application.chip/EF.DG2" "$work/t0.read/EF.DG2"; then pass=$((pass + 1)); else
   echo "FAIL: EF.DG2 read through GET RESPONSE differs"; fail=$((fail + 1)); fi
-card_out 0 "$CARD_PID"
+private_card_out 0 "$CARD_PID"
 
 # --- readers: two cards at once, choice by index, and mistakes ---------------
-card_in 0 "$work/rcsim.log" --state "$work/slot0.card" || exit 1
+private_card_in 0 "$work/rcsim.log" --state "$work/slot0.card" || exit 1
 pid0=$CARD_PID
-card_in 1 "$work/rcsim.log" --state "$work/slot1.card" || exit 1
+private_card_in 1 "$work/rcsim.log" --state "$work/slot1.card" || exit 1
 pid1=$CARD_PID
 check "two readers: --reader is required" 2 "$BIN/rcperso" write "$work/app.chip" --chip-keys "$(keys)" --card-profile rcsim \
   --csca "$csca"
@@ -385,16 +386,16 @@ check "two readers: by index" 0 "$BIN/rcperso" write "$work/app.chip" --chip-key
   --csca "$csca"
 contains "two readers: slot 1 issued" "$work/out" "ISSUED: the card in $R1"
 check "unknown reader" 2 "$BIN/rcverify" --reader "no such reader" --csca "$csca"
-card_out 1 "$pid1"
+private_card_out 1 "$pid1"
 check "empty reader" 3 "$BIN/rcverify" --reader "$R1" --csca "$csca"
 contains "empty reader: message" "$work/err" "no card in the reader"
-card_out 0 "$pid0"
+private_card_out 0 "$pid0"
 
 # --- the card pulled out during the run --------------------------------------
 # A full run's APDU count, from a clean issue of the same image.
-card_in 0 "$work/rcsim.log" --state "$work/count.card" || exit 1
+private_card_in 0 "$work/rcsim.log" --state "$work/count.card" || exit 1
 check "count run" 0 "$BIN/rcperso" write "$work/app.chip" --chip-keys "$(keys)" --reader "$R0" --card-profile rcsim --csca "$csca"
-card_out 0 "$CARD_PID"
+private_card_out 0 "$CARD_PID"
 written=$(sed -n 's/.*write: *\([0-9]*\) APDUs.*/\1/p' "$work/out")
 verified=$(sed -n 's/.*read back+verify: *\([0-9]*\) APDUs.*/\1/p' "$work/out")
 total=$((${written:-0} + ${verified:-0}))
@@ -409,7 +410,7 @@ refused_after_return=0
 step=$((total / 32 > 0 ? total / 32 : 1))
 for ((k = 0; k < total; k += step)); do
   state=$work/pulled-$k.card
-  card_in 0 "$work/rcsim.log" --state "$state" --vanish-after "$k" || exit 1
+  private_card_in 0 "$work/rcsim.log" --state "$state" --vanish-after "$k" || exit 1
   "$BIN/rcperso" write "$work/app.chip" --chip-keys "$(keys)" --reader "$R0" --card-profile rcsim --csca "$csca" \
     >"$work/out" 2>"$work/err"
   rc=$?
@@ -418,9 +419,9 @@ for ((k = 0; k < total; k += step)); do
     fail=$((fail + 1))
   else pass=$((pass + 1)); fi
   contains "pulled after $k: says not issued" "$work/err" "card NOT issued"
-  card_out 0 "$CARD_PID"
+  private_card_out 0 "$CARD_PID"
   # The card comes back: finished from scratch, or refused if it got locked.
-  card_in 0 "$work/rcsim.log" --state "$state" || exit 1
+  private_card_in 0 "$work/rcsim.log" --state "$state" || exit 1
   "$BIN/rcperso" write "$work/app.chip" --chip-keys "$(keys)" --reader "$R0" --card-profile rcsim --csca "$csca" \
     >"$work/out" 2>"$work/err"
   rc=$?
@@ -437,7 +438,7 @@ for ((k = 0; k < total; k += step)); do
     sed 's/^/    /' "$work/err" | tail -5
     fail=$((fail + 1))
   fi
-  card_out 0 "$CARD_PID"
+  private_card_out 0 "$CARD_PID"
   points=$((points + 1))
 done
 echo "pulled out at $points points of a $total-APDU run: $issued_after_return redone and issued," \
@@ -445,27 +446,27 @@ echo "pulled out at $points points of a $total-APDU run: $issued_after_return re
 [ "$points" -ge 30 ] && pass=$((pass + 1)) || { echo "FAIL: only $points pull-out points"; fail=$((fail + 1)); }
 
 # A profile that cannot erase reports a torn card as spoiled.
-card_in 0 "$work/rcsim.log" --card-profile jmrtd-applet --state "$work/torn-jmrtd.card" --vanish-after 40 || exit 1
+private_card_in 0 "$work/rcsim.log" --card-profile jmrtd-applet --state "$work/torn-jmrtd.card" --vanish-after 40 || exit 1
 check "jmrtd torn: not issued" 1 "$BIN/rcperso" write "$work/bac.chip" --reader "$R0" \
   --card-profile jmrtd-applet --csca "$csca"
-card_out 0 "$CARD_PID"
-card_in 0 "$work/rcsim.log" --card-profile jmrtd-applet --state "$work/torn-jmrtd.card" || exit 1
+private_card_out 0 "$CARD_PID"
+private_card_in 0 "$work/rcsim.log" --card-profile jmrtd-applet --state "$work/torn-jmrtd.card" || exit 1
 check "jmrtd torn, back: spoiled" 1 "$BIN/rcperso" write "$work/bac.chip" --reader "$R0" \
   --card-profile jmrtd-applet --csca "$csca"
 contains "jmrtd torn: spoiled message" "$work/err" "spoiled"
-card_out 0 "$CARD_PID"
+private_card_out 0 "$CARD_PID"
 
 # Retention with the shipped profiles: write erases the chip image once the card is issued, and
 # issue --production refuses --keep (before opening the signer or touching a card).
 check "retention: prepare" 0 env -u RCPERSO_PROFILES "$BIN/rcperso" prepare --application \
   "$work/examples/application.json" --profile dk-residence-card-bac --signer "$src/keys-sample/ds-ec" \
   --out "$work/erase.chip"
-card_in 0 "$work/rcsim.log" --card-profile jmrtd-applet --state "$work/erase.card" || exit 1
+private_card_in 0 "$work/rcsim.log" --card-profile jmrtd-applet --state "$work/erase.card" || exit 1
 check "retention: write" 0 env -u RCPERSO_PROFILES "$BIN/rcperso" write "$work/erase.chip" --reader "$R0" \
   --card-profile jmrtd-applet --csca "$csca"
 contains "retention: erased message" "$work/out" "chip image erased: $work/erase.chip"
 [ ! -e "$work/erase.chip" ] && pass=$((pass + 1)) || { echo "FAIL: the chip image is still there"; fail=$((fail + 1)); }
-card_out 0 "$CARD_PID"
+private_card_out 0 "$CARD_PID"
 check "retention: issue --production --keep refused" 2 env -u RCPERSO_PROFILES "$BIN/rcperso" issue \
   --production --application "$work/examples/application.json" --signer "$src/keys-sample/ds-ec" \
   --reader "$R0" --card-profile rcsim --keep "$work/kept.chip"

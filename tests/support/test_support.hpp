@@ -12,6 +12,20 @@
 
 namespace rcperso::test {
 
+/// Sweeps that pull the card at every APDU of a run take every APDU in the Release tests and one
+/// in kSweepStride under the sanitizers, where each run is ten times slower.
+#if defined(__SANITIZE_ADDRESS__)
+inline constexpr std::size_t kSweepStride = 3;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+inline constexpr std::size_t kSweepStride = 3;
+#else
+inline constexpr std::size_t kSweepStride = 1;
+#endif
+#else
+inline constexpr std::size_t kSweepStride = 1;
+#endif
+
 /// A fresh directory under the system temp dir, removed on destruction.
 class TempDir {
  public:

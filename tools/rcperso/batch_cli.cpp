@@ -14,6 +14,7 @@
 #include <set>
 #include <thread>
 
+#include "card/chip_keygen.hpp"
 #include "card/pcsc.hpp"
 #include "common/cli_common.hpp"
 #include "core/atomic_dir.hpp"
@@ -22,6 +23,7 @@
 #include "issuance/batch.hpp"
 #include "issuance/journal.hpp"
 #include "issuance/orders.hpp"
+#include "issuance/prepare.hpp"
 #include "pki/pkcs11_uri.hpp"
 #include "pki/signer.hpp"
 
@@ -132,7 +134,8 @@ class Display {
     std::string line = issuance::journal_timestamp() + " " + issuance::batch_event_name(e.kind);
     if (!e.order_id.empty()) line += " order=" + e.order_id;
     if (!e.document_number.empty()) line += " document=" + e.document_number;
-    line += " reader=\"" + e.reader + "\": " + e.message;
+    if (!e.reader.empty()) line += " reader=\"" + e.reader + "\"";
+    line += ": " + e.message;
     if (tty_) std::cout << "\r\33[K";
     std::cout << line << "\n" << std::flush;
   }
@@ -198,6 +201,9 @@ CLI::App* add_batch_command(CLI::App& app, BatchArgs& a) {
       ->required();
   cmd->add_flag("--production", a.production,
                 "Production mode: preparation refuses TEST ONLY sample keys and test data");
+  cmd->add_flag("--keys-on-chip", a.keys_on_chip,
+                "Each card generates its own Chip/Active Authentication key pairs; DG14, DG15 and EF.SOD "
+                "are completed with them while the card is written");
   cmd->add_flag("--test-run", a.test_run,
                 "This is a test run: allow a TEST ONLY sample Document Signer (refused without it)");
   cmd->add_option("--html-dir", a.html_dir,
@@ -221,6 +227,11 @@ CLI::App* add_batch_command(CLI::App& app, BatchArgs& a) {
   cmd->add_option("--station", a.station, "Station name for the journal (default: the host name)");
   cmd->add_option("--idle-exit", a.idle_exit, "Stop when no card arrives for this many seconds (0: wait)")
       ->check(CLI::Range(0.0, 86400.0));
+  cmd->add_option("--wait-others", a.wait_others,
+                  "When only orders another station has in flight are left, wait this many seconds for "
+                  "them (one may come back pending)")
+      ->check(CLI::Range(0.0, 86400.0))
+      ->capture_default_str();
   return cmd;
 }
 
@@ -230,8 +241,20 @@ int run_batch_command(const BatchArgs& a) {
   config.card_profile = card::CardProfile::resolve(a.card_profile);
   config.signer = a.signer;
   config.production = a.production;
+  config.keys_on_chip = a.keys_on_chip;
+  if (a.keys_on_chip) {
+    // Every order would fail on the card the same way: refuse the run before any journal or card.
+    try {
+      issuance::ChipImage awaiting;
+      awaiting.keys_on_chip = issuance::keys_on_chip_for(config.profile);
+      card::check_keys_on_chip_supported(config.card_profile, awaiting);
+    } catch (const Error& e) {
+      throw ValidationError(std::vector<Problem>{{"--keys-on-chip", e.what()}});
+    }
+  }
   config.retries = a.retries;
   config.idle_exit_seconds = a.idle_exit;
+  config.others_wait_seconds = a.wait_others;
   config.station = a.station.empty() ? default_station() : a.station;
   config.operator_name = a.operator_name.empty() ? default_operator() : a.operator_name;
   if (config.profile.terminal_authentication && a.cvca.empty()) {
@@ -330,6 +353,9 @@ int run_batch_command(const BatchArgs& a) {
   }
   if (summary.interrupted) std::cout << "stopped by a signal: the pending orders wait for the next run\n";
   if (summary.idle) std::cout << "stopped: no card arrived within --idle-exit\n";
+  if (c.in_flight > 0)
+    std::cout << c.in_flight << " order(s) still in flight at another station: that station settles them, "
+              << "or its next rcperso batch run does if it stopped\n";
   if (!summary.fatal.empty()) {
     std::cerr << "rcperso: batch stopped: " << summary.fatal << "\n";
     return kExitCard;

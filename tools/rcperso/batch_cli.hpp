@@ -16,6 +16,7 @@ struct BatchArgs {
   std::string signer;
   std::string cvca;
   bool production = false;
+  bool keys_on_chip = false;
   bool test_run = false;  // the operator's word that TEST ONLY sample keys are meant
   std::string html_dir;
   std::string card_profile;
@@ -26,6 +27,7 @@ struct BatchArgs {
   std::string operator_name;
   std::string station;
   double idle_exit = 0;
+  double wait_others = 120;
 };
 
 struct JournalArgs {

@@ -116,6 +116,11 @@ Chip::Chip(ChipOptions options) : options_(std::move(options)) {
   if (!options_.date.empty() && !parse_iso_date(options_.date))
     throw std::invalid_argument("chip date: YYYY-MM-DD expected, got " + options_.date);
   if (!options_.state_file.empty()) load();
+  if (ic_serial_.empty()) {
+    // Not from options_.random, whose sequence replays worked examples.
+    ic_serial_ = random_bytes(6);
+    save();  // a blank card keeps its serial number when it is pulled and put back
+  }
 }
 
 int Chip::current_date() const {
@@ -267,7 +272,8 @@ Bytes Chip::process_command(const Bytes& apdu) {
     bool bac_command = c.ins == 0x84 || c.ins == 0x82 || c.ins == 0x22 || c.ins == 0x86 ||
                        (c.ins == 0xA4 && c.p1 == 0x04) || (c.ins == 0xA4 && !applet_selected_) ||
                        (c.ins == 0xA4 && c.p1 == 0x00) ||
-                       (c.ins == 0xB0 && !applet_selected_ && selected_ == 0x011C);
+                       (c.ins == 0xB0 && !applet_selected_ && selected_ == 0x011C) ||
+                       (c.ins == 0xCA && !applet_selected_);  // the card manager's CPLC
     bool perso_command = c.ins == 0xE0 || c.ins == 0xD6 || c.ins == 0xD7 || c.ins == 0xDA || c.ins == 0x46;
     if (lifecycle_ == Lifecycle::Locked && perso_command) {
       sw = 0x6985;  // like the JMRTD applet: personalization is over
@@ -333,10 +339,29 @@ Bytes Chip::dispatch(const Command& c, std::uint16_t& sw) {
       return general_authenticate(c, sw);
     case 0x88:
       return internal_authenticate(c, sw);
+    case 0xCA:
+      return get_cplc(c, sw);
     default:
       sw = 0x6D00;
       return {};
   }
+}
+
+Bytes Chip::get_cplc(const Command& c, std::uint16_t& sw) {
+  if (applet_selected_ || (c.cla & 0x80) == 0) {
+    sw = 0x6D00;  // the eMRTD application has no GET DATA; only the card manager answers it (CLA 80)
+    return {};
+  }
+  if (c.p1 != 0x9F || c.p2 != 0x7F) {
+    sw = 0x6A88;
+    return {};
+  }
+  // IC fabricator, IC type, OS identifier, OS release date and level, IC fabrication date (YDDD),
+  // IC serial number, IC batch identifier; the module, embedding and perso fields left zero.
+  Bytes cplc = {0x9F, 0x7F, 0x2A, 0x52, 0x43, 0x00, 0x01, 0x52, 0x53, 0x60, 0x01, 0x01, 0x00, 0x63, 0x35};
+  cplc.insert(cplc.end(), ic_serial_.begin(), ic_serial_.end());
+  cplc.resize(3 + 0x2A, 0x00);
+  return cplc;
 }
 
 Bytes Chip::select(const Command& c, std::uint16_t& sw) {
@@ -1259,6 +1284,7 @@ void Chip::save() const {
   }
   if (learnt_date_ != 0) j["ta_date"] = format_date(learnt_date_);
   if (!doc_number_.empty()) j["document_number"] = doc_number_;
+  j["ic_serial"] = hex(ic_serial_);
   std::string text = j.dump();
   std::string tmp = options_.state_file + ".tmp";
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -1322,6 +1348,10 @@ void Chip::load() {
     learnt_date_ = *date;
   }
   if (j.contains("document_number")) doc_number_ = j["document_number"].get<std::string>();
+  if (j.contains("ic_serial")) {
+    ic_serial_ = unhex(j["ic_serial"].get<std::string>());
+    if (ic_serial_.size() != 6) throw std::runtime_error("state file: ic_serial must be 6 bytes");
+  }
   if (j.contains("bac")) {
     k_enc_ = unhex(j["bac"].at("k_enc").get<std::string>());
     k_mac_ = unhex(j["bac"].at("k_mac").get<std::string>());

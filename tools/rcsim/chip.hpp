@@ -119,6 +119,8 @@ class Chip {
   Bytes get_response(const Bytes& apdu);
   Bytes dispatch(const Command& c, std::uint16_t& sw);
   Bytes select(const Command& c, std::uint16_t& sw);
+  /// GET DATA 9F7F of the card manager: GlobalPlatform's CPLC, with this card's IC serial number.
+  Bytes get_cplc(const Command& c, std::uint16_t& sw);
   Bytes create_file(const Command& c, std::uint16_t& sw);
   Bytes update_binary(const Command& c, std::uint16_t& sw);
   Bytes read_binary(const Command& c, std::uint16_t& sw);
@@ -206,6 +208,7 @@ class Chip {
   std::optional<CvCert> trust_point_;
   int learnt_date_ = 0;     // the latest effective date of an accepted CVCA/DV certificate
   std::string doc_number_;  // from the BAC seed, with its check digit: ID_PICC after BAC
+  Bytes ic_serial_;         // CPLC IC serial number (4 bytes) and IC batch identifier (2), kept in the state
   Bytes id_picc_;           // ID_PICC of the current secure messaging session
   std::optional<Bytes> ca_terminal_comp_pending_;  // Comp(PK_PCD) until the CA session starts
   struct TaKey {
