@@ -31,7 +31,8 @@ std::string CplcIdentity::identifier() const {
 
 CplcIdentity parse_cplc(ByteView r) {
   if (r.size() != 3 + kCplcLength || r[0] != 0x9F || r[1] != 0x7F || r[2] != kCplcLength)
-    throw DecodeError("CPLC: expected data object 9F7F of 42 bytes, got " + std::to_string(r.size()) + " bytes");
+    throw DecodeError("CPLC: expected data object 9F7F of 42 bytes, got " + std::to_string(r.size()) +
+                      " bytes");
   ByteView v = r.subspan(3);
   CplcIdentity id;
   id.ic_fabricator = static_cast<std::uint16_t>(be(v, 0, 2));
@@ -43,6 +44,15 @@ CplcIdentity parse_cplc(ByteView r) {
 }
 
 std::string card_identifier(Transport& card, ByteView atr) {
+  // The card manager first: a card may still have the eMRTD application selected from an earlier
+  // session (a station restarted with the card in), and that application has no GET DATA. A card
+  // without a selectable card manager may still answer GET DATA on its own.
+  iso7816::CommandApdu select;
+  select.ins = 0xA4;
+  select.p1 = 0x04;
+  select.data = {0xA0, 0x00, 0x00, 0x01, 0x51, 0x00, 0x00, 0x00};
+  select.le = 0;
+  (void)card.transmit(select);
   iso7816::CommandApdu get_data;
   get_data.cla = 0x80;
   get_data.ins = 0xCA;

@@ -29,7 +29,8 @@ struct CplcIdentity {
 CplcIdentity parse_cplc(ByteView response);
 
 /// The card's identifier: "cplc:..." when the card manager answers GET DATA 9F7F with a valid
-/// CPLC, else "atr:" and the ATR in hex. Sent before any application is selected.
+/// CPLC, else "atr:" and the ATR in hex. Selects the card manager (GlobalPlatform's ISD, AID
+/// A000000151000000) first; the caller selects its application afterwards.
 std::string card_identifier(Transport& card, ByteView atr);
 
 }  // namespace rcperso::card

@@ -70,8 +70,9 @@ TEST_CASE("card identifier: the CPLC when the card manager answers, else the ATR
   const Bytes atr = {0x3B, 0x80, 0x80, 0x01, 0x01};
   FixedAnswer good({cplc(0xCAFE0001, 7), 0x9000});
   CHECK(card::card_identifier(good, atr) == "cplc:479050408264CAFE00010007");
-  REQUIRE(good.sent.size() == 1);
-  CHECK(to_hex_upper(good.sent[0]) == "80CA9F7F00");
+  REQUIRE(good.sent.size() == 2);
+  CHECK(to_hex_upper(good.sent[0]) == "00A4040008A00000015100000000");
+  CHECK(to_hex_upper(good.sent[1]) == "80CA9F7F00");
 
   FixedAnswer refused({{}, 0x6D00});
   CHECK(card::card_identifier(refused, atr) == "atr:3B80800101");
@@ -103,7 +104,8 @@ TEST_CASE("rcsim: each card has its own CPLC serial, kept in its state file") {
   }
   CHECK(ids.size() == 6);
 
-  // Once the eMRTD application is selected, GET DATA goes to it, which has none.
+  // A card left with the eMRTD application selected (a station restarted with the card in): that
+  // application has no GET DATA, so the identifier selects the card manager first.
   rcsim::Chip chip(rcsim::ChipOptions{});
   test::SimTransport t(chip);
   iso7816::CommandApdu select;
@@ -112,7 +114,16 @@ TEST_CASE("rcsim: each card has its own CPLC serial, kept in its state file") {
   select.p2 = 0x0C;
   select.data = from_hex("A0000002471001");
   REQUIRE(t.transmit(select).ok());
-  CHECK(card::card_identifier(t, chip.atr()).rfind("atr:", 0) == 0);
+  iso7816::CommandApdu get_data;
+  get_data.cla = 0x80;
+  get_data.ins = 0xCA;
+  get_data.p1 = 0x9F;
+  get_data.p2 = 0x7F;
+  get_data.le = 0;
+  CHECK(t.transmit(get_data).sw == 0x6D00);
+  std::string id = card::card_identifier(t, chip.atr());
+  CHECK(id.rfind("cplc:", 0) == 0);
+  CHECK(card::card_identifier(t, chip.atr()) == id);
 }
 
 }  // namespace test_card_identity

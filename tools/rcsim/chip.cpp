@@ -365,6 +365,14 @@ Bytes Chip::get_cplc(const Command& c, std::uint16_t& sw) {
 }
 
 Bytes Chip::select(const Command& c, std::uint16_t& sw) {
+  // GlobalPlatform's card manager (the issuer security domain): GET DATA for the CPLC goes to it.
+  static const Bytes kCardManagerAid = {0xA0, 0x00, 0x00, 0x01, 0x51, 0x00, 0x00, 0x00};
+  if (c.p1 == 0x04 && c.data == kCardManagerAid) {
+    applet_selected_ = false;
+    selected_.reset();
+    reset_ta(false);
+    return {};
+  }
   if (c.p1 == 0x04) {
     if (!std::equal(c.data.begin(), c.data.end(), kEmrtdAid.begin(), kEmrtdAid.end())) {
       sw = 0x6A82;
