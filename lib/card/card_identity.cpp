@@ -43,6 +43,16 @@ CplcIdentity parse_cplc(ByteView r) {
   return id;
 }
 
+iso7816::CommandApdu cplc_command() {
+  iso7816::CommandApdu get_data;
+  get_data.cla = 0x80;
+  get_data.ins = 0xCA;
+  get_data.p1 = 0x9F;
+  get_data.p2 = 0x7F;
+  get_data.le = 0;
+  return get_data;
+}
+
 std::string card_identifier(Transport& card, ByteView atr) {
   // The card manager first: a card may still have the eMRTD application selected from an earlier
   // session (a station restarted with the card in), and that application has no GET DATA. A card
@@ -53,13 +63,7 @@ std::string card_identifier(Transport& card, ByteView atr) {
   select.data = {0xA0, 0x00, 0x00, 0x01, 0x51, 0x00, 0x00, 0x00};
   select.le = 0;
   (void)card.transmit(select);
-  iso7816::CommandApdu get_data;
-  get_data.cla = 0x80;
-  get_data.ins = 0xCA;
-  get_data.p1 = 0x9F;
-  get_data.p2 = 0x7F;
-  get_data.le = 0;
-  auto response = card.transmit(get_data);
+  auto response = card.transmit(cplc_command());
   if (response.ok()) {
     try {
       return parse_cplc(response.data).identifier();

@@ -28,6 +28,9 @@ struct CplcIdentity {
 /// Throws DecodeError otherwise.
 CplcIdentity parse_cplc(ByteView response);
 
+/// GET DATA 9F7F (CLA 80): the CPLC, from the card manager.
+iso7816::CommandApdu cplc_command();
+
 /// The card's identifier: "cplc:..." when the card manager answers GET DATA 9F7F with a valid
 /// CPLC, else "atr:" and the ATR in hex. Selects the card manager (GlobalPlatform's ISD, AID
 /// A000000151000000) first; the caller selects its application afterwards.

@@ -200,14 +200,17 @@ for f in "${feeders[@]}"; do kill "$f" 2>/dev/null; done
 sleep 0.5
 for p in "$work"/slot*.pid; do [ -s "$p" ] && kill "$(cat "$p")" 2>/dev/null; done
 for ((slot = 0; slot < READERS; slot++)); do "$BIN/pcsc_wait" "${names[$slot]}" absent 10000 >/dev/null; done
-$helper orders "$src/examples" "$work/tty" 2
-sed -i 's/RC20001/RC30001/; s/order-/tty-/' "$work/tty/orders.jsonl"
-tty_pids=()
-for ((slot = 0; slot < READERS; slot++)); do
-  "$BIN/rcsim" --port "${ports[$slot]}" --state "$work/cards/tty-$slot.card" >>"$work/rcsim-tty.log" 2>&1 &
-  tty_pids+=($!)
-  "$BIN/pcsc_wait" "${names[$slot]}" present 10000 >/dev/null
-done
+small_batch() {  # small_batch NAME NUMBER_PREFIX: 2 orders in $work/NAME, a blank card in each slot
+  $helper orders "$src/examples" "$work/$1" 2
+  sed -i "s/RC20001/$2/; s/order-/$1-/" "$work/$1/orders.jsonl"
+  card_pids=()
+  for ((slot = 0; slot < READERS; slot++)); do
+    "$BIN/rcsim" --port "${ports[$slot]}" --state "$work/cards/$1-$slot.card" >>"$work/rcsim-$1.log" 2>&1 &
+    card_pids+=($!)
+    "$BIN/pcsc_wait" "${names[$slot]}" present 10000 >/dev/null
+  done
+}
+small_batch tty RC30001
 # The sample Document Signer without --test-run: refused before any card is touched.
 check "sample signer without --test-run refused" 2 "$BIN/rcperso" batch "$work/tty/orders.jsonl" \
   --readers "$reader_list" --signer "$src/keys-sample/ds-ec" --cvca "$src/keys-sample/eac/cvca/cert.cvcert" \
@@ -254,7 +257,7 @@ for page in index tty-001; do
   at_least "QA page $page: green banner (pixels)" "$greens" 20000
   at_most "QA page $page: no red (pixels)" "$reds" 0
 done
-for p in "${tty_pids[@]}"; do kill "$p" 2>/dev/null; done
+for p in "${card_pids[@]}"; do kill "$p" 2>/dev/null; done
 for ((slot = 0; slot < READERS; slot++)); do "$BIN/pcsc_wait" "${names[$slot]}" absent 10000 >/dev/null; done
 
 # Keys made on the cards (--keys-on-chip): each card generates its own Chip Authentication key pair
@@ -263,14 +266,7 @@ check "keys on chip: a card profile that cannot generate keys is refused" 2 "$BI
   "$work/tty/orders.jsonl" --test-run --keys-on-chip --readers "$reader_list" --signer "$src/keys-sample/ds-ec" \
   --cvca "$src/keys-sample/eac/cvca/cert.cvcert" --card-profile iso7816-fs --journal "$work/koc-refused.db"
 contains "keys on chip: refusal names the option" "$work/err" "--keys-on-chip"
-$helper orders "$src/examples" "$work/koc" 2
-sed -i 's/RC20001/RC40001/; s/order-/koc-/' "$work/koc/orders.jsonl"
-koc_pids=()
-for ((slot = 0; slot < READERS; slot++)); do
-  "$BIN/rcsim" --port "${ports[$slot]}" --state "$work/cards/koc-$slot.card" >>"$work/rcsim-koc.log" 2>&1 &
-  koc_pids+=($!)
-  "$BIN/pcsc_wait" "${names[$slot]}" present 10000 >/dev/null
-done
+small_batch koc RC40001
 check "keys on chip: batch" 0 "$BIN/rcperso" batch "$work/koc/orders.jsonl" --test-run --keys-on-chip \
   --readers "$reader_list" --signer "$src/keys-sample/ds-ec" --cvca "$src/keys-sample/eac/cvca/cert.cvcert" \
   --card-profile rcsim --journal "$work/koc.db" --idle-exit 20
@@ -286,7 +282,7 @@ sods = {hashlib.sha256(bytes.fromhex(c["files"]["011D"]["data"])).hexdigest() fo
 journal = {r[0] for r in sqlite3.connect(sys.argv[3]).execute("SELECT sod_sha256 FROM orders WHERE state='issued'")}
 assert sods == journal, f"card EF.SODs {sods} are not the journal's {journal}"
 PY
-for p in "${koc_pids[@]}"; do kill "$p" 2>/dev/null; done
+for p in "${card_pids[@]}"; do kill "$p" 2>/dev/null; done
 for ((slot = 0; slot < READERS; slot++)); do "$BIN/pcsc_wait" "${names[$slot]}" absent 10000 >/dev/null; done
 
 echo "batch_issue: $pass passed, $fail failed"

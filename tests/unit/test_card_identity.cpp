@@ -114,13 +114,7 @@ TEST_CASE("rcsim: each card has its own CPLC serial, kept in its state file") {
   select.p2 = 0x0C;
   select.data = from_hex("A0000002471001");
   REQUIRE(t.transmit(select).ok());
-  iso7816::CommandApdu get_data;
-  get_data.cla = 0x80;
-  get_data.ins = 0xCA;
-  get_data.p1 = 0x9F;
-  get_data.p2 = 0x7F;
-  get_data.le = 0;
-  CHECK(t.transmit(get_data).sw == 0x6D00);
+  CHECK(t.transmit(card::cplc_command()).sw == 0x6D00);
   std::string id = card::card_identifier(t, chip.atr());
   CHECK(id.rfind("cplc:", 0) == 0);
   CHECK(card::card_identifier(t, chip.atr()) == id);
