@@ -136,6 +136,9 @@ class Batch {
     summary.interrupted = stopping();
     summary.idle = idle_;
     summary.images_erased = images_erased_;
+    for (const auto& o : journal_.in_flight_of(config_.station)) {
+      if (orders_.find(o.order_id) != nullptr) ++summary.in_flight_here;
+    }
     std::lock_guard lock(fatal_mutex_);
     summary.fatal = fatal_;
     return summary;
@@ -281,18 +284,31 @@ class Batch {
              card::card_state_name(state) + ") is not its card: find the card and check it");
   }
 
-  /// A locked card put back into the reader where an order under review was being locked: if it
-  /// holds that order's EF.SOD, the order is issued after all.
-  bool recognise_reviewed(const std::string& reader, card::PcscCard& card) {
+  /// A card put back into the reader where an order under review was being locked (it was out
+  /// when the run restarted, or another card was in its place). Holding that order's EF.SOD and
+  /// locked: the order is issued after all (true: the card is done with). Holding it unlocked:
+  /// the lock never took, so the order goes back to be written again, and this card, erased, can
+  /// take it or another.
+  bool recognise_reviewed(const std::string& reader, card::PcscCard& card, card::CardState state) {
+    const bool locked = state == card::CardState::Locked;
     for (const auto& o : journal_.list(OrderState::Review)) {
       if (o.station != config_.station || o.reader != reader || o.sod_sha256.empty()) continue;
       const OrderInput* input = orders_.find(o.order_id);
       if (input == nullptr) continue;
       Application app = parse_order(*input, config_.profile);
-      auto sod = read_card_sod(card, config_.card_profile, mrz_information_of(app), true);
-      if (!sod || pki::sha256_hex(*sod) != o.sod_sha256) {
-        card::probe_card(card, config_.card_profile);  // a fresh start for the next candidate
-        continue;
+      auto sod = read_card_sod(card, config_.card_profile, mrz_information_of(app), locked);
+      card::probe_card(card, config_.card_profile);  // a fresh start for what comes next
+      if (!sod || pki::sha256_hex(*sod) != o.sod_sha256) continue;
+      if (!locked) {
+        OrderState to = after_failed_attempt(o, config_.retries);
+        std::string why =
+            "recovered: its card came back verified but not locked; it is erased and written again";
+        if (to != OrderState::Pending)
+          why = "its card came back verified but not locked, and no retries are left";
+        journal_.transition(o.order_id, OrderState::Review, to, actor(reader), why);
+        emit(to == OrderState::Pending ? BatchEvent::Kind::Retry : BatchEvent::Kind::Failed, reader,
+             o.order_id, o.document_number, why + " (attempt " + std::to_string(o.attempts) + ")");
+        return false;
       }
       journal_.transition(o.order_id, OrderState::Review, OrderState::Issued, actor(reader),
                           "recovered: its locked card came back and holds this order's EF.SOD");
@@ -375,10 +391,11 @@ class Batch {
     for (const auto& o : left_in_flight(reader)) resolve_left(o, reader, &card);
     card::CardState state = card::probe_card(card, config_.card_profile);
     if (state == card::CardState::Locked) {
-      if (!recognise_reviewed(reader, card))
+      if (!recognise_reviewed(reader, card, state))
         emit(BatchEvent::Kind::CardSkipped, reader, "", "", "the card is locked (issued before): remove it");
       return true;
     }
+    if (state == card::CardState::Personalized) recognise_reviewed(reader, card, state);
     if (state == card::CardState::Personalized && !config_.card_profile.erase) {
       emit(BatchEvent::Kind::CardSkipped, reader, "", "",
            "the card holds files from an interrupted run and card profile " + config_.card_profile.name +

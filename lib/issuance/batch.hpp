@@ -78,6 +78,8 @@ struct BatchSummary {
   bool interrupted = false;       // stop was set
   bool idle = false;              // ended by idle_exit_seconds
   std::size_t images_erased = 0;  // input image files wiped after their orders were issued
+  /// Of counts.in_flight, those left on this station's readers (a card pulled while being locked).
+  std::size_t in_flight_here = 0;
   std::string fatal;  // a worker stopped on an error that is not a card's (the journal, the signer)
 };
 

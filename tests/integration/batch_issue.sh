@@ -285,5 +285,42 @@ PY
 for p in "${card_pids[@]}"; do kill "$p" 2>/dev/null; done
 for ((slot = 0; slot < READERS; slot++)); do "$BIN/pcsc_wait" "${names[$slot]}" absent 10000 >/dev/null; done
 
+# A card pulled just before its lock, and the batch restarted while it is out: the restart finds
+# the reader empty and leaves the order for review; the card, put back unlocked, is recognised by
+# its EF.SOD and written again (not erased as a stray card and given the next order).
+$helper orders "$src/examples" "$work/relock" 1
+sed -i "s/RC20001/RC50001/; s/order-/relock-/" "$work/relock/orders.jsonl"
+relock_batch() {
+  "$BIN/rcperso" batch "$work/relock/orders.jsonl" --readers "${names[0]}" --signer "$src/keys-sample/ds-ec" \
+    --cvca "$src/keys-sample/eac/cvca/cert.cvcert" --card-profile rcsim --journal "$work/relock.db" --test-run \
+    --idle-exit 3
+}
+"$BIN/rcsim" --port "${ports[0]}" --state "$work/cards/relock.card" --vanish-before 00DADEAD \
+  >>"$work/rcsim-relock.log" 2>&1 &
+"$BIN/pcsc_wait" "${names[0]}" present 10000 >/dev/null
+check "pulled before its lock: the run ends with the order in flight" 1 relock_batch
+contains "pulled before its lock: said" "$work/out" "the order stays in flight until the card is back"
+contains "pulled before its lock: in flight here" "$work/out" "1 order(s) in flight on this station's readers"
+"$BIN/pcsc_wait" "${names[0]}" absent 10000 >/dev/null
+check "restarted without the card: for review" 1 relock_batch
+contains "restarted without the card: said" "$work/out" "its card is not in ${names[0]}"
+"$BIN/rcsim" --port "${ports[0]}" --state "$work/cards/relock.card" >>"$work/rcsim-relock.log" 2>&1 &
+card_pids=($!)
+"$BIN/pcsc_wait" "${names[0]}" present 10000 >/dev/null
+check "its card back, unlocked: written again and issued" 0 relock_batch
+contains "card back: recognised" "$work/out" "its card came back verified but not locked; it is erased and written"
+contains "card back: summary" "$work/out" "summary: 1 orders: 1 issued"
+check "card back: locked, with the EF.SOD the journal has for the order" 0 python3 - \
+  "$work/cards/relock.card" "$work/relock.db" <<'PY'
+import hashlib, json, sqlite3, sys
+card = json.load(open(sys.argv[1]))
+assert card["lifecycle"] == "locked", "the card is not locked"
+sod = hashlib.sha256(bytes.fromhex(card["files"]["011D"]["data"])).hexdigest()
+rows = list(sqlite3.connect(sys.argv[2]).execute("SELECT state, sod_sha256, attempts FROM orders"))
+assert rows == [("issued", sod, 2)], f"journal {rows}, card EF.SOD {sod}"
+PY
+for p in "${card_pids[@]}"; do kill "$p" 2>/dev/null; done
+"$BIN/pcsc_wait" "${names[0]}" absent 10000 >/dev/null
+
 echo "batch_issue: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

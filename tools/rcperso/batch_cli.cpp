@@ -353,8 +353,12 @@ int run_batch_command(const BatchArgs& a) {
   }
   if (summary.interrupted) std::cout << "stopped by a signal: the pending orders wait for the next run\n";
   if (summary.idle) std::cout << "stopped: no card arrived within --idle-exit\n";
-  if (c.in_flight > 0)
-    std::cout << c.in_flight << " order(s) still in flight at another station: that station settles them, "
+  if (summary.in_flight_here > 0)
+    std::cout << summary.in_flight_here << " order(s) in flight on this station's readers (a card pulled "
+              << "while being locked): put the card back in its reader and run the batch again\n";
+  if (c.in_flight > summary.in_flight_here)
+    std::cout << c.in_flight - summary.in_flight_here
+              << " order(s) still in flight at another station: that station settles them, "
               << "or its next rcperso batch run does if it stopped\n";
   if (!summary.fatal.empty()) {
     std::cerr << "rcperso: batch stopped: " << summary.fatal << "\n";

@@ -190,8 +190,15 @@ Bytes Chip::process(const Bytes& apdu) {
     vanished_ = true;
     return {};
   }
-  if (!options_.vanish_on.empty() && apdu.size() >= options_.vanish_on.size() &&
-      std::equal(options_.vanish_on.begin(), options_.vanish_on.end(), apdu.begin())) {
+  auto starts_with = [&apdu](const Bytes& prefix) {
+    return !prefix.empty() && apdu.size() >= prefix.size() &&
+           std::equal(prefix.begin(), prefix.end(), apdu.begin());
+  };
+  if (starts_with(options_.vanish_before)) {  // pulled out before the command reached the chip
+    vanished_ = true;
+    return {};
+  }
+  if (starts_with(options_.vanish_on)) {
     process_command(apdu);  // done, and saved, but the answer never reaches the reader
     vanished_ = true;
     return {};

@@ -36,6 +36,8 @@ struct ChipOptions {
   long vanish_after = -1;      // APDUs before the card "is pulled out"
   /// Pulled out right after carrying out the first command starting with this (its answer is lost).
   Bytes vanish_on;
+  /// Pulled out when the first command starting with this arrives, before carrying it out.
+  Bytes vanish_before;
   std::vector<std::pair<Bytes, std::uint16_t>> fail_on;  // plain APDU prefix -> status word
   std::string state_file;                                // empty: no persistence
   /// A cloned chip: it copied the LDS but not DG14's private key, so it runs
@@ -66,6 +68,7 @@ class Chip {
     vanished_ = false;
     options_.vanish_after = -1;
     options_.vanish_on.clear();
+    options_.vanish_before.clear();
     power_on();
   }
   Lifecycle lifecycle() const { return lifecycle_; }

@@ -105,6 +105,10 @@ int rcsim_main(int argc, char** argv) {
   app.add_option("--vanish-on", vanish_on,
                  "Disappear right after carrying out the first command starting with APDUPREFIX (hex), "
                  "e.g. 00DADEAD: the lock took, its answer is lost");
+  std::string vanish_before;
+  app.add_option("--vanish-before", vanish_before,
+                 "Disappear when the first command starting with APDUPREFIX (hex) comes, before carrying it "
+                 "out, e.g. 00DADEAD: pulled out just before its lock");
   app.add_option("--fail", fails,
                  "Answer commands starting with APDUPREFIX (hex) with SW (hex), e.g. 00DADEAD=6581");
   app.add_flag("--no-extended", no_extended, "Refuse extended-length APDUs");
@@ -134,6 +138,7 @@ int rcsim_main(int argc, char** argv) {
                                    static_cast<std::uint16_t>((sw[0] << 8) | sw[1]));
     }
     if (!vanish_on.empty()) options.vanish_on = parse_hex(vanish_on);
+    if (!vanish_before.empty()) options.vanish_before = parse_hex(vanish_before);
     if (profile == "jmrtd-applet") {
       options.jmrtd_applet = true;
       options.extended_length = false;
