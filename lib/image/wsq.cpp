@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -902,9 +903,10 @@ class BitReader {
   std::size_t remaining() const { return total_ - pos_; }
   // 16 bits of lookahead, 1-bits past the end (the padding value).
   std::uint32_t peek16() const {
-    const std::uint8_t* p = d_ + (pos_ >> 3);
-    std::uint32_t w = (std::uint32_t{p[0]} << 16) | (std::uint32_t{p[1]} << 8) | p[2];
-    return (w >> (8 - (pos_ & 7))) & 0xFFFF;
+    std::uint32_t w;  // the 4 bytes from pos_'s byte on, big-endian: pos_ & 7 + 16 bits fit
+    std::memcpy(&w, d_ + (pos_ >> 3), sizeof w);
+    if constexpr (std::endian::native == std::endian::little) w = __builtin_bswap32(w);
+    return (w << (pos_ & 7)) >> 16;
   }
   void skip(int n) { pos_ += static_cast<std::size_t>(n); }
   bool rest_is_padding() const {
@@ -920,61 +922,67 @@ class BitReader {
   std::size_t pos_ = 0;
 };
 
-// Entropy-decodes one block, handing each nonzero coefficient to `sink.put(index, value)` in stream
-// order; zero runs only advance `count` (of `total` coefficients in all blocks).
+// What a category symbol means when it needs no extra bits: how many coefficients it covers and
+// the value of the first (0 for a zero run), so the hot loop does not branch on the category.
+struct SymbolMeaning {
+  std::uint8_t kind = 0;  // kInline, kExtraBits or 0: not a valid category
+  std::uint8_t advance = 0;
+  std::int16_t value = 0;
+};
+constexpr std::uint8_t kInline = 1, kExtraBits = 2;
+constexpr std::array<SymbolMeaning, 256> kSymbolMeanings = [] {
+  std::array<SymbolMeaning, 256> m{};
+  for (int sym = 1; sym <= 100; ++sym) m[sym] = {kInline, static_cast<std::uint8_t>(sym), 0};
+  for (int sym = 107; sym <= 254; ++sym) m[sym] = {kInline, 1, static_cast<std::int16_t>(sym - kValueOffset)};
+  for (int sym = kPos8; sym <= kRun16; ++sym) m[sym] = {kExtraBits, 0, 0};
+  return m;
+}();
+
+// Entropy-decodes one block. For each symbol, `sink.code(index, value)` gets the index of its first
+// coefficient and that coefficient's value (0 for a zero run); `count` (of `total` coefficients in
+// all blocks) advances past the symbol's coefficients.
 template <typename Sink>
 void decode_block(const std::vector<std::uint8_t>& data, std::size_t size, const HuffmanDecoder& dec,
-                  Sink& sink, std::size_t total, std::size_t& count, int block, const std::string& what) {
+                  Sink& sink, std::size_t total, std::size_t& counted, int block, const std::string& what) {
   BitReader br(data, size);
+  std::size_t count = counted;  // a local the compiler keeps in a register
   auto bad = [&](const std::string& msg) {
     throw DecodeError(what + ": WSQ block " + std::to_string(block) + ": " + msg);
   };
+  auto overrun = [&](bool is_value) {
+    bad(std::string(is_value ? "Huffman data" : "zero run") + " overruns the subbands (" +
+        std::to_string(total) + " coefficients)");
+  };
   while (br.remaining() > 0) {
-    if (br.rest_is_padding()) return;
+    if (br.rest_is_padding()) break;
     auto [sym, len] = dec.lookup(br.peek16());
     if (len == 0) bad("invalid Huffman code");
     if (static_cast<std::size_t>(len) > br.remaining()) bad("Huffman data truncated");
     br.skip(len);
-    auto extra = [&](int bits) {
-      if (static_cast<std::size_t>(bits) > br.remaining()) bad("Huffman data truncated");
-      std::uint32_t v = br.peek16() >> (16 - bits);
-      br.skip(bits);
-      return static_cast<int>(v);
-    };
-    std::size_t run = 0;
-    int value = 0;
-    bool is_value = false;
-    if (sym >= 1 && sym <= 100) {
-      run = static_cast<std::size_t>(sym);
-    } else if (sym >= 107 && sym <= 254) {
-      value = sym - kValueOffset;
-      is_value = true;
-    } else if (sym == kPos8 || sym == kNeg8) {
-      value = extra(8);
-      if (sym == kNeg8) value = -value;
-      is_value = true;
-    } else if (sym == kPos16 || sym == kNeg16) {
-      value = extra(16);
-      if (sym == kNeg16) value = -value;
-      is_value = true;
-    } else if (sym == kRun8) {
-      run = static_cast<std::size_t>(extra(8));
-    } else if (sym == kRun16) {
-      run = static_cast<std::size_t>(extra(16));
-    } else {
-      bad("invalid category symbol " + std::to_string(sym));
+    const SymbolMeaning meaning = kSymbolMeanings[static_cast<std::size_t>(sym)];
+    if (meaning.kind == kInline) {
+      const bool is_value = sym >= 107;
+      if (meaning.advance > total - count) overrun(is_value);
+      sink.code(count, meaning.value);
+      count += meaning.advance;
+      continue;
     }
-    if (is_value) {
-      if (count >= total)
-        bad("Huffman data overruns the subbands (" + std::to_string(total) + " coefficients)");
-      if (value != 0) sink.put(count, value);
-      ++count;
+    if (meaning.kind != kExtraBits) bad("invalid category symbol " + std::to_string(sym));
+    const int bits = sym == kPos16 || sym == kNeg16 || sym == kRun16 ? 16 : 8;
+    if (static_cast<std::size_t>(bits) > br.remaining()) bad("Huffman data truncated");
+    const int extra = static_cast<int>(br.peek16() >> (16 - bits));
+    br.skip(bits);
+    if (sym == kRun8 || sym == kRun16) {
+      if (static_cast<std::size_t>(extra) > total - count) overrun(false);
+      if (extra > 0) sink.code(count, 0);
+      count += static_cast<std::size_t>(extra);
     } else {
-      if (run > total - count)
-        bad("zero run overruns the subbands (" + std::to_string(total) + " coefficients)");
-      count += run;
+      if (count >= total) overrun(true);
+      sink.code(count, sym == kNeg8 || sym == kNeg16 ? -extra : extra);
+      ++count;
     }
   }
+  counted = count;
 }
 
 bool same_quantization(const QuantTable& a, const QuantTable& b) {
@@ -983,7 +991,7 @@ bool same_quantization(const QuantTable& a, const QuantTable& b) {
 
 /// Reads a WSQ file up to EOI with every header, table and entropy check of a full decode, and hands
 /// the coded coefficients to the sink: `sink.start(total)` once the first block fixes their number
-/// (from the quantization table), then `sink.put(index, value)` for each nonzero one in stream
+/// (from the quantization table), then `sink.code(index, value)` for each symbol (see decode_block) in stream
 /// order (subband by subband, each row by row).
 template <typename Sink>
 void read_coded(ByteView data, const std::string& what, DecoderState& st, Layout& layout, Sink& sink) {
@@ -1057,7 +1065,7 @@ Coefficients decode_coefficients(ByteView data, const std::string& what) {
   struct CoefficientArray {
     std::vector<int> coef;
     void start(std::size_t total) { coef.assign(total, 0); }
-    void put(std::size_t index, int value) { coef[index] = value; }
+    void code(std::size_t index, int value) { coef[index] = value; }
   } sink;
   read_coded(data, what, st, out.layout, sink);
   const std::vector<int>& coef = sink.coef;
@@ -1555,7 +1563,13 @@ struct BandEnergySink {
   std::array<int, kCodedSubbands> band{};
   std::array<std::size_t, kCodedSubbands> end{};
   int bands = 0, current = 0;
-  double q = 0, half_z = 0;
+  double q = 0, c = 0, half_z = 0;
+  double sum = 0;       // the current subband's, kept out of memory in the hot loop
+  bool wanted = false;  // a subband contrast_of sums (the others need only be decoded)
+  // The current subband's squared dequantized values for the magnitudes of inline symbols (0 for a
+  // zero run, and every entry 0 in a subband that is not summed).
+  static constexpr int kInlineMagnitudes = 1 + std::max(-kMinInline, kMaxInline);
+  std::array<double, kInlineMagnitudes> squares{};
 
   void start(std::size_t) {
     std::size_t at = 0;
@@ -1565,22 +1579,39 @@ struct BandEnergySink {
       band[bands] = k;
       end[bands++] = at;
     }
+    c = st.quant.bin_centre;
     select(0);
   }
   void select(int i) {
     current = i;
     q = st.quant.q[band[i]];
     half_z = st.quant.z[band[i]] / 2.0;
+    wanted = band[i] >= kFirstRidgeBand && band[i] <= kLastFinestBand;
+    sum = energy[band[i]];
+    squares[0] = 0;
+    for (int m = 1; m < kInlineMagnitudes; ++m) squares[m] = wanted ? square_of(m) : 0.0;
   }
-  void put(std::size_t index, int value) {
+  // dequantized(-v) is exactly -dequantized(v) (IEEE rounding is symmetric), so the square is the
+  // same from the magnitude. Not inlined: GCC 12 at -O3 vectorizes select's loop over it and drops
+  // the rounding to float in the loop's last two iterations (the unit test caught it).
+  [[gnu::noinline]] double square_of(int magnitude) const {
+    const double a = static_cast<float>(q * (magnitude - c) + half_z);
+    return a * a;
+  }
+  void code(std::size_t index, int value) {
     if (index >= end[current]) {
+      energy[band[current]] = sum;
       int i = current;
       while (index >= end[i]) ++i;  // index < total = end[bands - 1]
       select(i);
     }
-    const double a = dequantized(value, q, st.quant.bin_centre, half_z);
-    energy[band[current]] += a * a;
+    // Zero runs and subbands not summed add an exact 0.0 (the sum is never -0): the same as not
+    // adding, without a branch on the data in the hot loop.
+    const int magnitude = value < 0 ? -value : value;
+    sum += magnitude < kInlineMagnitudes ? squares[static_cast<std::size_t>(magnitude)]
+                                         : (wanted ? square_of(magnitude) : 0.0);
   }
+  void finish() { energy[band[current]] = sum; }
 };
 
 }  // namespace
@@ -1680,7 +1711,13 @@ RidgeContrast ridge_contrast(ByteView wsq_data, const std::string& what) {
   Layout layout;
   BandEnergySink sink{st, layout};
   read_coded(wsq_data, what, st, layout, sink);
+  sink.finish();
   return contrast_from_energy(sink.energy, layout, st.frame.width, st.frame.height, st.frame.scale);
+}
+
+RidgeContrast ridge_contrast_of_subbands(ByteView wsq_data, const std::string& what) {
+  Coefficients c = decode_coefficients(wsq_data, what);
+  return contrast_of(c.img, c.layout, c.st.frame.scale);
 }
 
 bool has_ridge_contrast(const RidgeContrast& c) {

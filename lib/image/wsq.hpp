@@ -86,6 +86,9 @@ struct RidgeContrast {
 RidgeContrast ridge_contrast(const Raster& gray);
 /// From a WSQ file (dequantized subbands, no inverse transform).
 RidgeContrast ridge_contrast(ByteView wsq_data, const std::string& what);
+/// The same figures over the dequantized subband image a full decode builds (slower: the
+/// reference that ridge_contrast's streaming sums must equal exactly).
+RidgeContrast ridge_contrast_of_subbands(ByteView wsq_data, const std::string& what);
 inline constexpr double kMinRidgeRms = 8.0;
 inline constexpr double kMinRidgeConcentration = 4.0;
 /// The quality gate: false for a blank, near-blank, flat or noise-only image.

@@ -303,6 +303,11 @@ TEST_CASE("WSQ ridge contrast separates fingers from blank, flat and noise-only 
                  << from_pixels.concentration << ")");
     CHECK(wsq::has_ridge_contrast(c));
     CHECK(wsq::has_ridge_contrast(from_pixels));
+    // The streaming sums are the decoded subbands' sums, to the last bit.
+    wsq::RidgeContrast of_subbands = wsq::ridge_contrast_of_subbands(data, name);
+    CHECK(c.ridge_rms == of_subbands.ridge_rms);
+    CHECK(c.high_rms == of_subbands.high_rms);
+    CHECK(c.concentration == of_subbands.concentration);
   }
   struct Case {
     const char* label;
@@ -321,9 +326,20 @@ TEST_CASE("WSQ ridge contrast separates fingers from blank, flat and noise-only 
     MESSAGE(std::string(c.label) << ": ridge rms " << rc.ridge_rms << ", high rms " << rc.high_rms
                                  << ", concentration " << rc.concentration);
     CHECK(!wsq::has_ridge_contrast(rc));
-    CHECK(!wsq::has_ridge_contrast(wsq::ridge_contrast(wsq::encode(c.r, {}, c.label), c.label)));
+    Bytes coded = wsq::encode(c.r, {}, c.label);
+    wsq::RidgeContrast streamed = wsq::ridge_contrast(coded, c.label);
+    CHECK(!wsq::has_ridge_contrast(streamed));
+    wsq::RidgeContrast of_subbands = wsq::ridge_contrast_of_subbands(coded, c.label);
+    CHECK(streamed.ridge_rms == of_subbands.ridge_rms);
+    CHECK(streamed.concentration == of_subbands.concentration);
   }
   CHECK(wsq::has_ridge_contrast(wsq::ridge_contrast(test::synthetic_finger(400, 500))));
+  Bytes finger = wsq::encode(test::synthetic_finger(400, 500), {}, "finger");
+  wsq::RidgeContrast streamed = wsq::ridge_contrast(finger, "finger");
+  wsq::RidgeContrast of_subbands = wsq::ridge_contrast_of_subbands(finger, "finger");
+  CHECK(streamed.ridge_rms == of_subbands.ridge_rms);
+  CHECK(streamed.high_rms == of_subbands.high_rms);
+  CHECK(streamed.concentration == of_subbands.concentration);
 }
 
 }  // namespace test_wsq
