@@ -991,8 +991,8 @@ bool same_quantization(const QuantTable& a, const QuantTable& b) {
 
 /// Reads a WSQ file up to EOI with every header, table and entropy check of a full decode, and hands
 /// the coded coefficients to the sink: `sink.start(total)` once the first block fixes their number
-/// (from the quantization table), then `sink.code(index, value)` for each symbol (see decode_block) in stream
-/// order (subband by subband, each row by row).
+/// (from the quantization table), then `sink.code(index, value)` for each symbol (see decode_block)
+/// in stream order (subband by subband, each row by row).
 template <typename Sink>
 void read_coded(ByteView data, const std::string& what, DecoderState& st, Layout& layout, Sink& sink) {
   Parser p(data, what);
